@@ -1,0 +1,1 @@
+"""The city registry: zones, spaces, districts, bins, stations and trucks, from one file."""

@@ -1,0 +1,185 @@
+"""The city registry file: its schema, its validation, and look-ups by id.
+
+The services and the simulators read the same file, so a space or bin exists for one exactly
+when it exists for the other. Unknown keys are errors (people write this file); every id is
+checked for uniqueness and for characters that are safe in MQTT topics and InfluxDB tags.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Space(_Strict):
+    """One on-street parking space with its sensor."""
+
+    id: Id
+    lat: Latitude
+    lon: Longitude
+
+
+class Zone(_Strict):
+    """A parking zone: spaces on one road section that share a tariff."""
+
+    id: Id
+    name: str
+    tariff: Id
+    spaces: list[Space] = Field(min_length=1)
+
+
+class Bin(_Strict):
+    """A waste bin with a fill-level sensor mounted in its lid."""
+
+    id: Id
+    capacity_l: int = Field(gt=0, le=100_000)
+    depth_cm: float = Field(gt=0, le=1_000, description="lid-to-bottom distance when empty")
+    lat: Latitude
+    lon: Longitude
+
+
+class District(_Strict):
+    """A sanitation district: its bins must be cleared each day by its deadline."""
+
+    id: Id
+    name: str
+    clearance_deadline: time
+    bins: list[Bin] = Field(min_length=1)
+
+
+class TransferStation(_Strict):
+    """Where trucks start their rounds and tip what they collected."""
+
+    id: Id
+    name: str
+    lat: Latitude
+    lon: Longitude
+
+
+class Truck(_Strict):
+    """A collection truck, based at a transfer station."""
+
+    id: Id
+    station: Id
+
+
+class City(_Strict):
+    """The whole registry. Use :func:`load_city` to read one from a file."""
+
+    name: str = "Curbside demo county"
+    timezone: str = "Asia/Shanghai"
+    parking_zones: list[Zone] = Field(default_factory=list)
+    sanitation_districts: list[District] = Field(default_factory=list)
+    transfer_stations: list[TransferStation] = Field(default_factory=list)
+    trucks: list[Truck] = Field(default_factory=list)
+
+    _spaces: dict[tuple[str, str], Space] = PrivateAttr(default_factory=dict)
+    _bins: dict[tuple[str, str], Bin] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        _unique("parking zone", [z.id for z in self.parking_zones])
+        _unique("space", [s.id for z in self.parking_zones for s in z.spaces])
+        _unique("sanitation district", [d.id for d in self.sanitation_districts])
+        _unique("bin", [b.id for d in self.sanitation_districts for b in d.bins])
+        _unique("transfer station", [t.id for t in self.transfer_stations])
+        _unique("truck", [t.id for t in self.trucks])
+        stations = {t.id for t in self.transfer_stations}
+        for truck in self.trucks:
+            if truck.station not in stations:
+                raise ValueError(f"truck {truck.id}: unknown transfer station {truck.station!r}")
+        return self
+
+    def model_post_init(self, context: object, /) -> None:
+        self._spaces = {(z.id, s.id): s for z in self.parking_zones for s in z.spaces}
+        self._bins = {(d.id, b.id): b for d in self.sanitation_districts for b in d.bins}
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The city's local time zone: what "a day" means."""
+        return ZoneInfo(self.timezone)
+
+    def space(self, zone: str, space: str) -> Space | None:
+        """The space ``space`` of zone ``zone``, or None if the registry has no such space."""
+        return self._spaces.get((zone, space))
+
+    def bin(self, district: str, bin_id: str) -> Bin | None:
+        """The bin ``bin_id`` of district ``district``, or None if the registry has no such bin."""
+        return self._bins.get((district, bin_id))
+
+    def zone(self, zone_id: str) -> Zone | None:
+        """The parking zone with this id, or None."""
+        return next((z for z in self.parking_zones if z.id == zone_id), None)
+
+    def district(self, district_id: str) -> District | None:
+        """The sanitation district with this id, or None."""
+        return next((d for d in self.sanitation_districts if d.id == district_id), None)
+
+    @property
+    def space_count(self) -> int:
+        """How many parking spaces the city has."""
+        return len(self._spaces)
+
+    @property
+    def bin_count(self) -> int:
+        """How many bins the city has."""
+        return len(self._bins)
+
+
+class CityFileError(Exception):
+    """The city file could not be read or is not a valid registry; the message says where."""
+
+
+def _unique(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"{what} id {item!r} appears more than once")
+        seen.add(item)
+
+
+def parse_city(data: object, source: str = "<city>") -> City:
+    """Validate already-parsed registry data; errors name the file and the bad entry."""
+    try:
+        return City.model_validate(data)
+    except ValidationError as exc:
+        raise CityFileError(_describe(exc, source)) from exc
+
+
+def load_city(path: str | Path) -> City:
+    """Read and validate a city registry file (YAML or JSON)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CityFileError(f"{path}: cannot read the city file: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CityFileError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_city(data, str(path))
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid city registry ({exc.error_count()} problem(s)):"]
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)

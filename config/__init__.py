@@ -1,0 +1,1 @@
+"""Service settings (validated once at start-up) and the shipped demo files."""

@@ -1,0 +1,137 @@
+"""Settings for every Curbside process, validated once at start-up.
+
+Sources, highest priority first: keyword arguments, environment variables ``CURBSIDE_<KEY>``,
+then the settings file (TOML, flat keys named like the variables without the prefix, in
+lower case). The file is ``CURBSIDE_SETTINGS_FILE`` if set, else ``curbside.toml`` in the
+working directory if present. Unknown keys are errors, and every error names the key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "CURBSIDE_"
+SETTINGS_FILE_VAR = "CURBSIDE_SETTINGS_FILE"
+DEFAULT_SETTINGS_FILE = "curbside.toml"
+
+Port = int
+
+
+class Settings(BaseSettings):
+    """Every tunable of ingest, API and simulators. Field names are the env keys, lower case."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+    )
+
+    # MQTT broker
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: Port = Field(1883, ge=1, le=65535)
+    mqtt_username: str | None = None
+    mqtt_password: SecretStr | None = None
+    mqtt_keepalive_s: int = Field(30, ge=5, le=3600)
+    mqtt_client_id: str = Field("curbside-ingest", min_length=1, max_length=64)
+
+    # InfluxDB (v1 HTTP API; 2.x/3.x through their v1-compatibility endpoints with a token)
+    influx_url: str = Field("http://127.0.0.1:8086", pattern=r"^https?://")
+    influx_db: str = Field("curbside", pattern=r"^[A-Za-z0-9_-]+$")
+    influx_username: str | None = None
+    influx_password: SecretStr | None = None
+    influx_token: SecretStr | None = None
+    influx_timeout_s: float = Field(10.0, gt=0, le=300)
+
+    # The city registry shared by every process
+    city_file: Path = Path("config/demo-city.yaml")
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: Port = Field(8000, ge=1, le=65535)
+    api_refresh_s: float = Field(2.0, gt=0, le=300)
+    space_stale_after_s: int = Field(3600, gt=0)
+
+    # Ingest
+    ingest_batch_size: int = Field(5000, ge=1, le=100_000)
+    ingest_flush_interval_s: float = Field(0.5, gt=0, le=60)
+    ingest_max_payload_bytes: int = Field(4096, ge=64, le=1_048_576)
+    ingest_metrics_host: str = "127.0.0.1"
+    ingest_metrics_port: Port = Field(9108, ge=0, le=65535)
+    ingest_summary_interval_s: float = Field(30.0, gt=0)
+    ingest_retry_max_s: float = Field(30.0, gt=0, le=3600)
+    ts_future_tolerance_s: int = Field(300, ge=0)
+    ts_max_age_s: int = Field(7 * 86_400, gt=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _check_credentials(self) -> Self:
+        if self.influx_token is not None and self.influx_username is not None:
+            raise ValueError(
+                "influx_token and influx_username are exclusive: a token for InfluxDB 2.x/3.x, "
+                "a user and password for 1.x"
+            )
+        if (self.influx_username is None) != (self.influx_password is None):
+            raise ValueError("influx_username and influx_password go together")
+        if (self.mqtt_username is None) != (self.mqtt_password is None):
+            raise ValueError("mqtt_username and mqtt_password go together")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _settings_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+class SettingsError(Exception):
+    """Settings are invalid; the message names each bad key as the variable a user would set."""
+
+
+def _settings_file() -> Path | None:
+    named = os.environ.get(SETTINGS_FILE_VAR)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise SettingsError(f"{SETTINGS_FILE_VAR}: no such settings file: {path}")
+        return path
+    default = Path(DEFAULT_SETTINGS_FILE)
+    return default if default.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings, or raise :class:`SettingsError` naming each bad key."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = ["invalid Curbside settings:"]
+    for err in exc.errors():
+        key = str(err["loc"][0]) if err["loc"] else ""
+        name = f"{ENV_PREFIX}{key.upper()}" if key else "(settings)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown setting (in {_settings_file() or 'the settings'})")
+            continue
+        value = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+        lines.append(f"  {name}: {err['msg']}{value}")
+    return "\n".join(lines)

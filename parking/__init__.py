@@ -1,0 +1,1 @@
+"""Parking domain: space occupancy per zone (pure logic)."""

@@ -1,0 +1,1 @@
+"""Sanitation domain: bin fill levels, collections and daily clearance (pure logic)."""

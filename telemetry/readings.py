@@ -1,0 +1,49 @@
+"""Readings: one fact a device reported, already decoded from its wire format.
+
+A reading's ``ts`` is ``None`` when the device sent no timestamp; admission fills it in with
+the receive time. Everything here is plain data with no behaviour beyond construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceStatus:
+    """A parking space sensor's report of whether a vehicle stands over it."""
+
+    zone: str
+    space: str
+    occupied: bool
+    ts: datetime | None = None
+    battery_v: float | None = None
+    rssi_dbm: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BinLevel:
+    """A bin sensor's fill report: a fill percentage, or a lid-to-rubbish distance."""
+
+    district: str
+    bin: str
+    fill_pct: float | None = None
+    distance_cm: float | None = None
+    ts: datetime | None = None
+    battery_v: float | None = None
+    temp_c: float | None = None
+    tilted: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BinEmptied:
+    """An explicit report that a bin was emptied (truck or lid sensor)."""
+
+    district: str
+    bin: str
+    ts: datetime | None = None
+    truck: str | None = None
+
+
+Reading = SpaceStatus | BinLevel | BinEmptied

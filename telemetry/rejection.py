@@ -1,0 +1,28 @@
+"""Why a message was refused. One reason per refusal, counted and dead-lettered by ingest."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """The closed set of rejection reasons; each is a metric label and a dead-letter topic level."""
+
+    TOO_LARGE = "too_large"
+    BAD_UTF8 = "bad_utf8"
+    BAD_JSON = "bad_json"
+    BAD_SCHEMA = "bad_schema"
+    OUT_OF_RANGE = "out_of_range"
+    BAD_TOPIC = "bad_topic"
+    UNKNOWN_DEVICE = "unknown_device"
+    TS_FUTURE = "ts_future"
+    TS_TOO_OLD = "ts_too_old"
+
+
+class Rejected(Exception):  # noqa: N818 - a verdict, not an error of ours
+    """A message that will not be stored, with the reason and a short human detail."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
