@@ -17,9 +17,11 @@ class Reason(StrEnum):
     UNKNOWN_DEVICE = "unknown_device"
     TS_FUTURE = "ts_future"
     TS_TOO_OLD = "ts_too_old"
+    # A payload that made our own code fail: refused so it cannot be redelivered forever.
+    INTERNAL_ERROR = "internal_error"
 
 
-class Rejected(Exception):  # noqa: N818 - a verdict, not an error of ours
+class Rejected(Exception):
     """A message that will not be stored, with the reason and a short human detail."""
 
     def __init__(self, reason: Reason, detail: str) -> None:

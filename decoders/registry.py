@@ -1,0 +1,54 @@
+"""The decoder registry: every payload format registers itself here, explicitly.
+
+A decoder is pure: ``decode(topic, payload)`` returns readings or raises
+:class:`telemetry.rejection.Rejected`; it reads no clock, no file and no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from decoders.topics import topic_matches
+from telemetry.readings import Reading
+from telemetry.rejection import Reason, Rejected
+
+
+class Decoder(Protocol):
+    """One payload format: the topics it owns and how to turn a payload into readings."""
+
+    name: str
+    topic_filters: Sequence[str]
+
+    def decode(self, topic: str, payload: bytes) -> list[Reading]:
+        """Readings in the payload; raises Rejected for anything that is not one."""
+        ...
+
+
+_REGISTRY: dict[str, Decoder] = {}
+
+
+def register(decoder: Decoder) -> Decoder:
+    """Add a decoder under its unique name; returns it so modules can register on import."""
+    if decoder.name in _REGISTRY:
+        raise ValueError(f"decoder {decoder.name!r} is registered twice")
+    _REGISTRY[decoder.name] = decoder
+    return decoder
+
+
+def registered() -> dict[str, Decoder]:
+    """All registered decoders by name."""
+    return dict(_REGISTRY)
+
+
+def subscriptions() -> list[str]:
+    """The topic filters ingest must subscribe to so that every format reaches its decoder."""
+    return [f for decoder in _REGISTRY.values() for f in decoder.topic_filters]
+
+
+def decoder_for(topic: str) -> Decoder:
+    """The decoder that owns ``topic``; raises Rejected(bad_topic) if none does."""
+    for decoder in _REGISTRY.values():
+        if any(topic_matches(f, topic) for f in decoder.topic_filters):
+            return decoder
+    raise Rejected(Reason.BAD_TOPIC, f"no decoder for topic {topic[:200]!r}")

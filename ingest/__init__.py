@@ -1,0 +1,1 @@
+"""Ingest: MQTT messages in, InfluxDB points out, acknowledged only once stored."""

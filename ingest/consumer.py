@@ -1,0 +1,190 @@
+"""The MQTT edge of ingest: a persistent QoS 1 session with manual acknowledgement.
+
+paho-mqtt runs its network loop in its own thread and calls ``on_message`` there. A message
+is acknowledged only when the batch writer reports its points stored (or refused as
+invalid), or at once when it is rejected (acknowledging a poison message is what stops the
+broker from redelivering it forever). Nothing here raises out of a callback: an exception in
+paho's thread would stop the consumer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from config.settings import Settings
+from decoders.registry import subscriptions
+from ingest.batch_writer import BatchWriter
+from ingest.deadletter import deadletter_payload, deadletter_topic
+from ingest.metrics import IngestMetrics
+from ingest.pipeline import Pipeline
+from ingest.throttle import Throttle
+from telemetry.rejection import Reason, Rejected
+
+log = logging.getLogger(__name__)
+
+AckToken = tuple[int, int]  # (mid, qos) of the delivered message
+
+
+class Consumer:
+    """Receives sensor messages and hands them to the pipeline and the batch writer."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pipeline: Pipeline,
+        metrics: IngestMetrics,
+        write: Callable[[Sequence[str]], None],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._pipeline = pipeline
+        self._metrics = metrics
+        self._clock = clock
+        self._throttle = Throttle(60.0)
+        self._accepting = threading.Event()
+        self._accepting.set()
+        self.client = _make_client(settings)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.writer: BatchWriter[AckToken] = BatchWriter(
+            write=write,
+            on_stored=self._ack_all,
+            on_dropped=self._ack_dropped,
+            metrics=metrics,
+            batch_size=settings.ingest_batch_size,
+            flush_interval_s=settings.ingest_flush_interval_s,
+            retry_max_s=settings.ingest_retry_max_s,
+        )
+        self._host = settings.mqtt_host
+        self._port = settings.mqtt_port
+        self._keepalive = settings.mqtt_keepalive_s
+
+    def start(self) -> None:
+        """Connect (retrying in the background until the broker answers) and consume."""
+        self.writer.start()
+        self.client.connect_async(self._host, self._port, keepalive=self._keepalive)
+        self.client.loop_start()
+
+    def stop(self, flush_timeout_s: float = 30.0) -> None:
+        """Stop taking messages, flush and acknowledge what is stored, then disconnect.
+
+        Messages that arrive after this point are left unacknowledged, so the broker keeps
+        them for the next session.
+        """
+        self._accepting.clear()
+        if not self.writer.stop(flush_timeout_s):
+            log.warning("stopping before InfluxDB took every point; the broker will redeliver")
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        if reason_code.is_failure:
+            log.error("broker refused the connection: %s", reason_code)
+            return
+        self._metrics.connected.set(1)
+        log.info(
+            "connected to the broker (session %s); subscribing to %s",
+            "resumed" if flags.session_present else "new",
+            ", ".join(subscriptions()),
+        )
+        client.subscribe([(topic, 1) for topic in subscriptions()])
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        self._metrics.connected.set(0)
+        if self._accepting.is_set():
+            log.warning("disconnected from the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if not self._accepting.is_set():
+            return
+        received_at = self._clock()
+        token: AckToken = (message.mid, message.qos)
+        self._metrics.received.inc()
+        if message.dup:
+            self._metrics.redelivered.inc()
+        topic = _topic_text(message)
+        payload = bytes(message.payload)
+        try:
+            lines = self._pipeline.lines(topic, payload, received_at)
+        except Rejected as rejected:
+            self._reject(rejected, topic, payload, received_at, token)
+            return
+        except Exception as exc:  # a bug must not stop the consumer; log.exception keeps it
+            log.exception("internal error on %r; the message is dead-lettered", topic[:200])
+            internal = Rejected(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"[:200])
+            self._reject(internal, topic, payload, received_at, token)
+            return
+        self.writer.submit(lines, token)
+
+    def _reject(
+        self, rejected: Rejected, topic: str, payload: bytes, received_at: datetime, token: AckToken
+    ) -> None:
+        self._metrics.rejected.labels(reason=str(rejected.reason)).inc()
+        if self._throttle.allow(_device_key(topic)):
+            log.warning("rejected %s on %r: %s", rejected.reason, topic[:200], rejected.detail)
+        self.client.publish(
+            deadletter_topic(rejected, topic),
+            deadletter_payload(rejected, topic, payload, received_at),
+            qos=1,
+        )
+        self._ack_all([token])
+
+    def _ack_all(self, tokens: list[AckToken]) -> None:
+        for mid, qos in tokens:
+            if qos > 0:
+                self.client.ack(mid, qos)
+
+    def _ack_dropped(self, tokens: list[AckToken], error: str) -> None:
+        self._ack_all(tokens)
+
+
+def _topic_text(message: mqtt.MQTTMessage) -> str:
+    # paho decodes topics as UTF-8; the broker refuses invalid ones, but be safe.
+    try:
+        return message.topic
+    except UnicodeDecodeError:
+        return message._topic.decode("utf-8", "replace")
+
+
+def _device_key(topic: str) -> str:
+    return "/".join(topic.split("/")[:3])[:200]
+
+
+def _make_client(settings: Settings) -> mqtt.Client:
+    # MQTT 3.1.1 with clean_session=False: the session (subscriptions and queued messages)
+    # survives our disconnects; its lifetime is the broker's persistent_client_expiration.
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=settings.mqtt_client_id,
+        clean_session=False,
+        protocol=mqtt.MQTTv311,
+        manual_ack=True,
+    )
+    if settings.mqtt_username is not None and settings.mqtt_password is not None:
+        client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
+    client.reconnect_delay_set(min_delay=1, max_delay=30)
+    # Outgoing (dead letters) only; unlimited queue would grow without bound under a flood.
+    client.max_queued_messages_set(10_000)
+    return client

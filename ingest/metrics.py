@@ -1,0 +1,89 @@
+"""Ingest's counters, exported for Prometheus and summarised in the log."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from telemetry.rejection import Reason
+
+
+class IngestMetrics:
+    """One registry per ingester, so several can live in one test process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.received = Counter("curbside_ingest_received", "MQTT messages received", registry=r)
+        self.redelivered = Counter(
+            "curbside_ingest_redelivered",
+            "Messages the broker delivered again (DUP flag): stored again, idempotently",
+            registry=r,
+        )
+        self.stored = Counter(
+            "curbside_ingest_stored_points", "Points InfluxDB accepted", registry=r
+        )
+        self.rejected = Counter(
+            "curbside_ingest_rejected",
+            "Messages rejected, by reason",
+            ["reason"],
+            registry=r,
+        )
+        self.write_dropped = Counter(
+            "curbside_ingest_write_dropped_points",
+            "Points InfluxDB refused as invalid (HTTP 4xx); dropped and acknowledged",
+            registry=r,
+        )
+        self.write_retries = Counter(
+            "curbside_ingest_write_retries",
+            "Batch writes retried, by cause",
+            ["cause"],
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "curbside_ingest_batch_points",
+            "Points per InfluxDB write",
+            buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000, 50000),
+            registry=r,
+        )
+        self.write_seconds = Histogram(
+            "curbside_ingest_write_seconds",
+            "Latency of successful InfluxDB writes",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
+        )
+        self.pending = Gauge(
+            "curbside_ingest_pending_points",
+            "Points waiting to be written (and their messages to be acknowledged)",
+            registry=r,
+        )
+        self.connected = Gauge(
+            "curbside_ingest_broker_connected", "1 while connected to the broker", registry=r
+        )
+        for reason in Reason:  # export zeros so dashboards see every reason from the start
+            self.rejected.labels(reason=str(reason))
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        """Current rejection counts per reason (non-zero only)."""
+        counts: dict[str, int] = {}
+        for metric in self.rejected.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_total") and sample.value:
+                    counts[sample.labels["reason"]] = int(sample.value)
+        return counts
+
+    def summary(self) -> str:
+        """A one-line summary for the periodic log."""
+        rejected = self.rejected_by_reason()
+        detail = ",".join(f"{k}={v}" for k, v in sorted(rejected.items())) or "none"
+        return (
+            f"received={self.value('curbside_ingest_received_total')} "
+            f"stored={self.value('curbside_ingest_stored_points_total')} "
+            f"rejected={sum(rejected.values())} ({detail}) "
+            f"redelivered={self.value('curbside_ingest_redelivered_total')} "
+            f"write_dropped={self.value('curbside_ingest_write_dropped_points_total')} "
+            f"pending={self.value('curbside_ingest_pending_points')}"
+        )
+
+    def value(self, sample: str, **labels: str) -> int:
+        """The current value of one sample, e.g. ``curbside_ingest_stored_points_total``."""
+        return int(self.registry.get_sample_value(sample, labels) or 0)

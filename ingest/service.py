@@ -1,0 +1,85 @@
+"""Wiring of one ingester: settings, city, store, consumer, metrics endpoint, summaries."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from prometheus_client import start_http_server
+
+import decoders.formats  # noqa: F401 - registers every payload format
+from city.registry import load_city
+from config.settings import Settings
+from ingest.consumer import Consumer
+from ingest.metrics import IngestMetrics
+from ingest.pipeline import Pipeline
+from store.influx import InfluxClient, Unavailable
+from telemetry.admission import TimestampPolicy
+
+log = logging.getLogger(__name__)
+
+
+class Ingester:
+    """One running ingester. ``start``, then ``stop`` (flushes and acknowledges)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.city = load_city(settings.city_file)
+        self.metrics = IngestMetrics()
+        self.store = InfluxClient.from_settings(settings)
+        policy = TimestampPolicy(
+            future_tolerance=timedelta(seconds=settings.ts_future_tolerance_s),
+            max_age=timedelta(seconds=settings.ts_max_age_s),
+        )
+        pipeline = Pipeline(self.city, policy, settings.ingest_max_payload_bytes)
+        self.consumer = Consumer(settings, pipeline, self.metrics, self.store.write)
+        self._stopped = threading.Event()
+        self._metrics_server: object | None = None
+
+    def start(self) -> None:
+        """Create the database if needed, serve metrics, and start consuming."""
+        self._ensure_database()
+        if self.settings.ingest_metrics_port:
+            server, _thread = start_http_server(
+                self.settings.ingest_metrics_port,
+                addr=self.settings.ingest_metrics_host,
+                registry=self.metrics.registry,
+            )
+            self._metrics_server = server
+        log.info(
+            "ingest for %s: %d spaces, %d bins; broker %s:%d; InfluxDB %s db=%s",
+            self.city.name,
+            self.city.space_count,
+            self.city.bin_count,
+            self.settings.mqtt_host,
+            self.settings.mqtt_port,
+            self.settings.influx_url,
+            self.settings.influx_db,
+        )
+        self.consumer.start()
+        threading.Thread(target=self._summarise, name="summary", daemon=True).start()
+
+    def stop(self) -> None:
+        """Flush, acknowledge and disconnect."""
+        self._stopped.set()
+        self.consumer.stop()
+        log.info("stopped: %s", self.metrics.summary())
+        self.store.close()
+
+    def _ensure_database(self) -> None:
+        # The database may not be up yet when the whole system starts together: wait for it.
+        # Any other refusal (bad credentials, no rights) is fatal and raised as it is.
+        delay = 1.0
+        while not self._stopped.is_set():
+            try:
+                self.store.ensure_database()
+                return
+            except Unavailable as exc:
+                log.warning("InfluxDB not ready (%s); retrying in %.0fs", exc, delay)
+                self._stopped.wait(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _summarise(self) -> None:
+        while not self._stopped.wait(self.settings.ingest_summary_interval_s):
+            log.info("%s", self.metrics.summary())
