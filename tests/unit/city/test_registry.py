@@ -1,0 +1,94 @@
+"""The city registry: the demo file is valid and county-sized; bad files say where."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from city.demo import demo_city
+from city.registry import CityFileError, load_city, parse_city
+
+DEMO_FILE = Path(__file__).parents[3] / "config" / "demo-city.yaml"
+
+
+def test_shipped_demo_file_is_the_generators_output() -> None:
+    # The file is generated; a hand edit would drift from the generator.
+    assert load_city(DEMO_FILE) == parse_city(demo_city())
+
+
+def test_demo_city_is_sized_like_the_county() -> None:
+    city = load_city(DEMO_FILE)
+    assert len(city.parking_zones) == 10
+    assert city.space_count == 1000
+    assert len(city.sanitation_districts) == 5
+    assert city.bin_count == 500
+    assert len(city.transfer_stations) == 3
+    assert len(city.trucks) == 10
+    assert {z.tariff for z in city.parking_zones} == {"main-road", "secondary"}
+
+
+def test_lookups() -> None:
+    city = load_city(DEMO_FILE)
+    assert city.space("Z01", "Z01-001") is not None
+    assert city.space("Z02", "Z01-001") is None
+    found = city.bin("D1", "D1-B001")
+    assert found is not None and found.depth_cm > 0
+    assert city.bin("D1", "D2-B001") is None
+
+
+def _broken(mutate: Any) -> str:
+    data = copy.deepcopy(demo_city())
+    mutate(data)
+    with pytest.raises(CityFileError) as caught:
+        parse_city(data, "city.yaml")
+    return str(caught.value)
+
+
+def test_duplicate_space_is_named() -> None:
+    def dup(d: dict[str, Any]) -> None:
+        d["parking_zones"][1]["spaces"][0]["id"] = "Z01-001"
+
+    assert "Z01-001" in _broken(dup)
+
+
+def test_bad_field_is_located() -> None:
+    def bad(d: dict[str, Any]) -> None:
+        d["sanitation_districts"][2]["bins"][7]["depth_cm"] = -3
+
+    message = _broken(bad)
+    assert "sanitation_districts.2.bins.7.depth_cm" in message
+
+
+def test_unknown_key_is_an_error() -> None:
+    def extra(d: dict[str, Any]) -> None:
+        d["parking_zones"][0]["colour"] = "red"
+
+    assert "parking_zones.0.colour" in _broken(extra)
+
+
+def test_unknown_timezone_and_station() -> None:
+    assert "Mars/Olympus" in _broken(lambda d: d.update(timezone="Mars/Olympus"))
+
+    def station(d: dict[str, Any]) -> None:
+        d["trucks"][0]["station"] = "TS9"
+
+    assert "TS9" in _broken(station)
+
+
+def test_topic_unsafe_ids_are_refused() -> None:
+    def slash(d: dict[str, Any]) -> None:
+        d["parking_zones"][0]["id"] = "Z/1"
+
+    assert "parking_zones.0.id" in _broken(slash)
+
+
+def test_unreadable_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(CityFileError, match=r"nope\.yaml"):
+        load_city(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("parking_zones: [\n")
+    with pytest.raises(CityFileError, match=r"bad\.yaml"):
+        load_city(bad)

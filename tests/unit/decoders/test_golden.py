@@ -1,0 +1,48 @@
+"""Golden-file tests: every folder under cases/ is a topic, a payload and what must come out.
+
+Adding a case needs no code: a folder with ``topic.txt``, ``payload.bin`` and
+``expected.json`` (either ``{"readings": [...]}`` or ``{"error": "<reason>"}``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import decoders.formats  # noqa: F401 - registers the formats under test
+from decoders.registry import decoder_for
+from telemetry.readings import Reading
+from telemetry.rejection import Rejected
+
+CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+
+
+def _as_json(reading: Reading) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": type(reading).__name__}
+    for field in dataclasses.fields(reading):
+        value = getattr(reading, field.name)
+        out[field.name] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Path) -> None:
+    topic = (case / "topic.txt").read_text().strip()
+    payload = (case / "payload.bin").read_bytes()
+    expected = json.loads((case / "expected.json").read_text())
+    try:
+        readings = decoder_for(topic).decode(topic, payload)
+    except Rejected as rejected:
+        assert expected.get("error") == str(rejected.reason), rejected.detail
+        return
+    assert "error" not in expected, f"expected rejection {expected['error']}, got {readings}"
+    assert [_as_json(r) for r in readings] == expected["readings"]
+
+
+def test_there_are_cases() -> None:
+    assert len(CASES) >= 20

@@ -1,0 +1,112 @@
+"""The batch writer acknowledges exactly what was stored, and classifies write failures."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from ingest.batch_writer import BatchWriter
+from ingest.metrics import IngestMetrics
+from store.influx import Unavailable, WriteRejected, WriteTooLarge
+
+
+class FakeStore:
+    """Records writes; fails as scripted. Stands for InfluxDB in these unit tests only."""
+
+    def __init__(self, failures: Sequence[Exception] = (), max_lines: int = 10**9) -> None:
+        self.failures = list(failures)
+        self.max_lines = max_lines
+        self.bad_lines: set[str] = set()
+        self.written: list[str] = []
+        self.calls = 0
+
+    def write(self, lines: Sequence[str]) -> None:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        if len(lines) > self.max_lines:
+            raise WriteTooLarge("too large")
+        if self.bad_lines & set(lines):
+            raise WriteRejected(400, "partial write: field type conflict")
+        self.written.extend(lines)
+
+
+def _writer(
+    store: FakeStore, batch_size: int = 100
+) -> tuple[BatchWriter[int], list[int], list[int], IngestMetrics, list[float]]:
+    stored: list[int] = []
+    dropped: list[int] = []
+    sleeps: list[float] = []
+    metrics = IngestMetrics()
+    writer: BatchWriter[int] = BatchWriter(
+        store.write,
+        stored.extend,
+        lambda tokens, _error: dropped.extend(tokens),
+        metrics,
+        batch_size=batch_size,
+        flush_interval_s=0.05,
+        retry_max_s=4.0,
+        sleep=sleeps.append,
+    )
+    return writer, stored, dropped, metrics, sleeps
+
+
+def _run(writer: BatchWriter[int], messages: int) -> None:
+    writer.start()
+    for n in range(messages):
+        writer.submit([f"m v={n}i {n}"], n)
+    assert writer.stop(timeout_s=10)
+
+
+def test_everything_submitted_is_stored_and_acknowledged_once() -> None:
+    store = FakeStore()
+    writer, stored, dropped, metrics, _ = _writer(store, batch_size=7)
+    _run(writer, 100)
+    assert sorted(stored) == list(range(100))
+    assert dropped == []
+    assert len(store.written) == 100
+    assert metrics.value("curbside_ingest_stored_points_total") == 100
+
+
+def test_a_partial_batch_is_flushed_by_time() -> None:
+    store = FakeStore()
+    writer, stored, _, _, _ = _writer(store, batch_size=1000)
+    writer.start()
+    writer.submit(["m v=1i 1"], 1)
+    done = threading.Event()
+    for _ in range(200):  # 2 s at most; the flush interval is 0.05 s
+        if stored:
+            done.set()
+            break
+        threading.Event().wait(0.01)
+    assert done.is_set(), "a lone message was not flushed by the timer"
+    writer.stop(5)
+
+
+def test_unavailable_is_retried_with_capped_backoff_before_acknowledging() -> None:
+    store = FakeStore([Unavailable("down")] * 6 + [Unavailable("busy", retry_after=1.0)])
+    writer, stored, dropped, metrics, sleeps = _writer(store)
+    _run(writer, 3)
+    assert sorted(stored) == [0, 1, 2]
+    assert dropped == []
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 1.0]
+    assert metrics.value("curbside_ingest_write_retries_total", cause="unavailable") == 7
+
+
+def test_too_large_batches_are_split_until_they_fit() -> None:
+    store = FakeStore(max_lines=3)
+    writer, stored, dropped, _, _ = _writer(store, batch_size=20)
+    _run(writer, 20)
+    assert sorted(stored) == list(range(20))
+    assert dropped == []
+    assert sorted(store.written) == sorted(f"m v={n}i {n}" for n in range(20))
+
+
+def test_refused_points_are_isolated_and_only_they_are_dropped() -> None:
+    store = FakeStore()
+    store.bad_lines = {"m v=5i 5", "m v=11i 11"}
+    writer, stored, dropped, metrics, _ = _writer(store, batch_size=16)
+    _run(writer, 16)
+    assert sorted(dropped) == [5, 11]
+    assert sorted(stored) == [n for n in range(16) if n not in (5, 11)]
+    assert metrics.value("curbside_ingest_write_dropped_points_total") == 2
