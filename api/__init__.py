@@ -1,0 +1,1 @@
+"""The HTTP API: live parking occupancy and bin fill levels, served from an in-memory snapshot."""

@@ -1,0 +1,60 @@
+"""``python -m api``: serve the Curbside API with the configured settings and city file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+
+from api.app import create_app
+from city.registry import CityFileError, load_city
+from config.settings import SettingsError, load_settings
+
+EXIT_CONFIG_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m api",
+        description="Serve the Curbside HTTP API (OpenAPI at /docs). Settings come from "
+        "CURBSIDE_* environment variables and the settings file; see config/settings.py.",
+    )
+    parser.add_argument("--host", help="address to listen on (overrides CURBSIDE_API_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (overrides CURBSIDE_API_PORT)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load settings and city, and run the server until stopped."""
+    args = _parser().parse_args(argv)
+    overrides: dict[str, Any] = {}
+    if args.host is not None:
+        overrides["api_host"] = args.host
+    if args.port is not None:
+        overrides["api_port"] = args.port
+    try:
+        settings = load_settings(**overrides)
+        city = load_city(settings.city_file)
+    except (SettingsError, CityFileError) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request at INFO: one line per refresh drowns everything else.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    uvicorn.run(
+        create_app(settings, city),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

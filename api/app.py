@@ -1,0 +1,63 @@
+"""Assembles the FastAPI app: routers, and the lifespan that owns the long-lived clients."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from api.brokerlink import BrokerLink
+from api.deps import Services
+from api.livestate import LiveState, snapshot_loader
+from api.routes import health, parking, sanitation
+from city.registry import City
+from config.settings import Settings
+from store.influx import InfluxClient
+from store.latest import LatestReader
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, city: City) -> FastAPI:
+    """The API for one city; clients are created when the app starts, not here."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        influx = InfluxClient.from_settings(settings)
+        broker = BrokerLink.from_settings(settings)
+        reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
+        stale_after = timedelta(seconds=settings.space_stale_after_s)
+        live = LiveState(snapshot_loader(reader, city, stale_after), settings.api_refresh_s)
+        broker.start()
+        try:
+            # Ready only after a first attempt, so a healthy start serves data at once; a
+            # failed one is retried by the refresher while endpoints answer 503.
+            if await live.refresh():
+                log.info("live state loaded in %.3f s", live.last_duration_s or 0.0)
+            live.start()
+            yield {"services": Services(live=live, broker=broker)}
+        finally:
+            await live.stop()
+            broker.stop()
+            influx.close()
+
+    app = FastAPI(
+        title="Curbside API",
+        summary="Live parking occupancy and waste-bin fill levels for the county.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.city = city
+    app.include_router(health.router)
+    app.include_router(parking.router)
+    app.include_router(sanitation.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,1 @@
+"""Unit tests of the HTTP API, with an injected live state and no services."""

@@ -1,0 +1,79 @@
+"""GET /health: ok only with the broker connected and the latest refresh successful."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.livestate import LiveState
+from tests.unit.api.conftest import FakeBroker
+
+
+def test_healthy(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "broker": {"connected": True},
+        "database": {
+            "reachable": True,
+            "last_refresh": "2026-11-27T08:00:00.000Z",
+            "refresh_error": None,
+        },
+    }
+
+
+def test_broker_down_is_degraded(client: TestClient, broker: FakeBroker) -> None:
+    broker.connected = False
+    response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["broker"] == {"connected": False}
+    assert body["database"]["reachable"] is True
+
+
+def test_failing_refresh_is_degraded_but_keeps_the_last_refresh(
+    client: TestClient, live: LiveState
+) -> None:
+    live.refresh_error = "Unavailable: query failed (503): timeout"
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "degraded",
+        "broker": {"connected": True},
+        "database": {
+            "reachable": False,
+            "last_refresh": "2026-11-27T08:00:00.000Z",
+            "refresh_error": "Unavailable: query failed (503): timeout",
+        },
+    }
+
+
+def test_no_snapshot_yet_is_degraded(client: TestClient, live: LiveState) -> None:
+    live.snapshot = None
+    live.refresh_error = "QueryFailed: database not found: curbside"
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["database"] == {
+        "reachable": False,
+        "last_refresh": None,
+        "refresh_error": "QueryFailed: database not found: curbside",
+    }
+
+
+def test_root_redirects_to_the_docs(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code in (307, 308)
+    assert response.headers["location"] == "/docs"
+    assert client.get("/docs").status_code == 200
+
+
+def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    tags = {path: op["get"]["tags"] for path, op in paths.items()}
+    assert tags == {
+        "/health": ["health"],
+        "/api/v1/parking/occupancy": ["parking"],
+        "/api/v1/parking/spaces": ["parking"],
+        "/api/v1/sanitation/bins": ["sanitation"],
+    }
