@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import socket
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
+from fastapi.testclient import TestClient
 
 from api.app import create_app
 from city.registry import City, parse_city
@@ -19,12 +18,6 @@ from store.influx import InfluxClient
 from store.schema import to_line
 from telemetry.readings import BinLevel, Reading, SpaceStatus
 from tests.support import wait_for
-
-with warnings.catch_warnings():
-    # Starlette 1.x wants httpx2 for its test client and warns when it finds httpx; the
-    # project pins httpx, which the test client still drives correctly.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.integration
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from starlette.exceptions import StarletteDeprecationWarning
+from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_broker, get_live_state
@@ -17,12 +16,6 @@ from config.settings import Settings
 from parking.occupancy import SpaceState
 from sanitation.bins import BinState
 from store.latest import Latest
-
-with warnings.catch_warnings():
-    # Starlette 1.x wants httpx2 for its test client and warns when it finds httpx; the
-    # project pins httpx, which the test client still drives correctly.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 STALE_AFTER = timedelta(hours=1)
