@@ -1,0 +1,70 @@
+"""What the traffic models produce: true happenings and the reports devices make of them.
+
+Each event carries its simulated instant ``t``. Vehicle movements are ground truth only;
+the reports become MQTT messages (and, for fill and emptying, truth records too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from simulators.timestamps import Instant
+
+StatusReason = Literal["initial", "change", "heartbeat"]
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleMovement:
+    """A car really arrived at (``arrived``) or left a space; never published as such."""
+
+    t: Instant
+    zone: str
+    space: str
+    arrived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceReport:
+    """A parking sensor's status message."""
+
+    t: Instant
+    zone: str
+    space: str
+    occupied: bool
+    battery_v: float
+    rssi_dbm: int
+    reason: StatusReason
+
+
+@dataclass(frozen=True, slots=True)
+class FillReport:
+    """A bin sensor's fill message: ``fill_pct`` or ``distance_cm``, whichever the model sends.
+
+    ``true_pct`` is the real fill; ``reported_pct`` is the fill the published value stands
+    for (the measurement with its noise, converted back for distance sensors).
+    """
+
+    t: Instant
+    district: str
+    bin: str
+    true_pct: float
+    reported_pct: float
+    fill_pct: float | None
+    distance_cm: float | None
+    battery_v: float
+    temp_c: float
+    tilted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyingReport:
+    """A truck emptied a bin and says so on the bin's ``emptied`` topic."""
+
+    t: Instant
+    district: str
+    bin: str
+    truck: str
+
+
+Event = VehicleMovement | SpaceReport | FillReport | EmptyingReport

@@ -1,0 +1,63 @@
+"""Which devices a run simulates: the city's spaces and bins, narrowed by the options."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from city.registry import City
+from simulators.bins import BinModel, district_busyness
+from simulators.options import Devices
+from simulators.parking import ParkingSpaceModel
+from simulators.plan import TrafficPlan
+from simulators.rounds import CollectionRounds
+
+
+class SelectionError(ValueError):
+    """A zone or district asked for is not in the city."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    """The device models of one run, in registry order."""
+
+    spaces: tuple[ParkingSpaceModel, ...]
+    bins: tuple[BinModel, ...]
+
+
+def _check_known(asked: Sequence[str] | None, known: list[str], what: str) -> None:
+    unknown = [item for item in asked or () if item not in known]
+    if unknown:
+        raise SelectionError(
+            f"unknown {what} {', '.join(unknown)}; the city has {', '.join(known) or 'none'}"
+        )
+
+
+def build_fleet(
+    city: City,
+    plan: TrafficPlan,
+    devices: Devices = "all",
+    zones: Sequence[str] | None = None,
+    districts: Sequence[str] | None = None,
+) -> Fleet:
+    """Models for the selected devices. Rounds always cover the whole city, so narrowing
+    the selection never changes what happens to the devices that remain."""
+    _check_known(zones, [z.id for z in city.parking_zones], "zone(s)")
+    _check_known(districts, [d.id for d in city.sanitation_districts], "district(s)")
+    spaces: list[ParkingSpaceModel] = []
+    bins: list[BinModel] = []
+    if devices in ("parking", "all"):
+        spaces = [
+            ParkingSpaceModel(zone, space, plan)
+            for zone in city.parking_zones
+            if zones is None or zone.id in zones
+            for space in zone.spaces
+        ]
+    if devices in ("bins", "all"):
+        rounds = CollectionRounds(city, plan)
+        for district in city.sanitation_districts:
+            if districts is not None and district.id not in districts:
+                continue
+            busyness = district_busyness(plan, district.id)
+            bins.extend(BinModel(district, b, plan, rounds, busyness) for b in district.bins)
+    return Fleet(tuple(spaces), tuple(bins))

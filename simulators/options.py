@@ -1,0 +1,200 @@
+"""The simulator's options as one frozen value, and the parsers for their text forms.
+
+The CLI turns its arguments into :class:`SimulationOptions`; end-to-end tests build one
+directly. Everything is validated here so the models can trust what they are given.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+Devices = Literal["parking", "bins", "all"]
+DEVICE_CHOICES: tuple[Devices, ...] = ("parking", "bins", "all")
+FAULT_KINDS = ("duplicate", "reorder", "drop", "malformed")
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
+_UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+
+
+class OptionError(ValueError):
+    """An option's value is not acceptable; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRates:
+    """Per-message probabilities of each fault the fault layer injects (all 0 = no faults)."""
+
+    duplicate: float = 0.0
+    reorder: float = 0.0
+    drop: float = 0.0
+    malformed: float = 0.0
+
+    def __post_init__(self) -> None:
+        for kind in FAULT_KINDS:
+            rate = getattr(self, kind)
+            if not 0.0 <= rate <= 1.0:
+                raise OptionError(f"faults: {kind} must be a probability in 0..1, got {rate}")
+
+    @property
+    def any(self) -> bool:
+        """Whether any fault can happen at all."""
+        return any(getattr(self, kind) > 0 for kind in FAULT_KINDS)
+
+    def as_dict(self) -> dict[str, float]:
+        """The rates by fault kind, for the truth file."""
+        return {kind: float(getattr(self, kind)) for kind in FAULT_KINDS}
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationOptions:
+    """Everything one simulator run needs to know; see ``python -m simulators --help``."""
+
+    city: Path = Path("config/demo-city.yaml")
+    seed: int = 0
+    # Simulated start: ``start`` if given, else ``since`` before the wall clock at start-up.
+    start: datetime | None = None
+    since: timedelta = timedelta(0)
+    # Simulated seconds per wall second while catching up; math.inf is "as fast as possible".
+    speed: float = 1.0
+    duration: timedelta | None = None
+    count: int | None = None
+    devices: Devices = "all"
+    zones: tuple[str, ...] | None = None
+    districts: tuple[str, ...] | None = None
+    heartbeat: timedelta = timedelta(minutes=10)
+    bin_report: timedelta = timedelta(minutes=15)
+    faults: FaultRates = field(default_factory=FaultRates)
+    truth: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    log_every_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.start is not None and self.start.tzinfo is None:
+            raise OptionError("start: give a UTC offset or Z, e.g. 2026-11-27T08:00:00+08:00")
+        if self.start is not None and self.since:
+            raise OptionError("start and since are alternatives: give one of them")
+        if self.since < timedelta(0):
+            raise OptionError("since must not be negative")
+        if not self.speed > 0:
+            raise OptionError(f"speed must be positive, got {self.speed}")
+        if self.duration is not None and self.duration < timedelta(0):
+            raise OptionError("duration must not be negative")
+        if self.count is not None and self.count < 1:
+            raise OptionError(f"count must be at least 1, got {self.count}")
+        if self.devices not in DEVICE_CHOICES:
+            raise OptionError(f"devices must be one of {', '.join(DEVICE_CHOICES)}")
+        for name in ("heartbeat", "bin_report"):
+            if getattr(self, name) < timedelta(seconds=1):
+                raise OptionError(f"{name} must be at least 1s")
+        if not 1 <= self.port <= 65535:
+            raise OptionError(f"port must be in 1..65535, got {self.port}")
+        if (self.username is None) != (self.password is None):
+            raise OptionError("username and password go together")
+        if self.log_every_s < 0:
+            raise OptionError("log_every must not be negative")
+
+    def traffic_summary(self) -> dict[str, Any]:
+        """The options that shape the traffic, as JSON data (no broker details or secrets)."""
+        return {
+            "devices": self.devices,
+            "zones": list(self.zones) if self.zones is not None else None,
+            "districts": list(self.districts) if self.districts is not None else None,
+            "since_s": int(self.since.total_seconds()),
+            "duration_s": _seconds_or_none(self.duration),
+            "count": self.count,
+            "heartbeat_s": int(self.heartbeat.total_seconds()),
+            "bin_report_s": int(self.bin_report.total_seconds()),
+            "faults": self.faults.as_dict(),
+        }
+
+
+def _seconds_or_none(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90m``, ``24h``, ``1h30m``, ``2d``, ``45s`` or plain seconds (``3600``) -> timedelta."""
+    cleaned = text.strip().lower()
+    if not cleaned:
+        raise OptionError("empty duration")
+    try:
+        seconds = float(cleaned)
+    except ValueError:
+        seconds = _parse_unit_duration(cleaned, text)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise OptionError(f"duration {text!r} must be a finite, non-negative length of time")
+    return timedelta(seconds=round(seconds))
+
+
+def _parse_unit_duration(cleaned: str, original: str) -> float:
+    parts = _DURATION_PART.findall(cleaned)
+    if not parts or "".join(n + u for n, u in parts) != cleaned:
+        raise OptionError(f"duration {original!r}: use e.g. 90m, 24h, 1h30m, 2d or 45s")
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
+
+
+def parse_speed(text: str) -> float:
+    """A positive speed factor, or ``max`` (returned as math.inf)."""
+    if text.strip().lower() == "max":
+        return math.inf
+    try:
+        speed = float(text)
+    except ValueError:
+        raise OptionError(f"speed {text!r}: give a positive number or 'max'") from None
+    if not (math.isfinite(speed) and speed > 0):
+        raise OptionError(f"speed {text!r}: give a positive number or 'max'")
+    return speed
+
+
+def parse_start(text: str) -> datetime:
+    """An ISO 8601 instant with a UTC offset (``Z`` accepted)."""
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        instant = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise OptionError(f"start {text!r} is not an ISO 8601 date and time") from None
+    if instant.tzinfo is None:
+        raise OptionError(f"start {text!r}: add a UTC offset or Z, e.g. 2026-11-27T08:00:00+08:00")
+    return instant
+
+
+def parse_faults(text: str) -> FaultRates:
+    """``duplicate=0.05,reorder=0.05,drop=0.01,malformed=0.02`` (any subset; ``none`` = off)."""
+    cleaned = text.strip()
+    if cleaned.lower() in ("", "none"):
+        return FaultRates()
+    rates: dict[str, float] = {}
+    for item in cleaned.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in FAULT_KINDS:
+            raise OptionError(
+                f"faults: {item.strip()!r} is not KIND=PROBABILITY with KIND one of "
+                + ", ".join(FAULT_KINDS)
+            )
+        if key in rates:
+            raise OptionError(f"faults: {key} given twice")
+        try:
+            rates[key] = float(value)
+        except ValueError:
+            raise OptionError(f"faults: {key}={value.strip()!r} is not a number") from None
+    return FaultRates(**rates)
+
+
+def parse_id_list(text: str, what: str) -> tuple[str, ...]:
+    """A comma-separated list of ids such as ``Z01,Z02``."""
+    ids = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not ids:
+        raise OptionError(f"{what}: give at least one id")
+    return ids

@@ -1,0 +1,139 @@
+"""The command line: every option documented, parsed into options, errors exit 2."""
+
+from __future__ import annotations
+
+import math
+import socket
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import simulators.run
+from simulators.__main__ import build_parser, main, options_from_args
+from simulators.options import FaultRates
+from simulators.recording import RecordingPublisher
+
+OPTIONS = [
+    "--since",
+    "--start",
+    "--speed",
+    "--duration",
+    "--count",
+    "--seed",
+    "--city",
+    "--devices",
+    "--zones",
+    "--districts",
+    "--heartbeat",
+    "--bin-report",
+    "--faults",
+    "--truth",
+    "--host",
+    "--port",
+    "--username",
+    "--password",
+    "--client-id",
+    "--log-every",
+]
+
+
+def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in OPTIONS:
+        assert option in text
+
+
+def test_arguments_become_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURBSIDE_MQTT_HOST", "broker.example")
+    monkeypatch.setenv("CURBSIDE_MQTT_PORT", "1999")
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "somewhere/city.yaml")
+    args = build_parser().parse_args(
+        [
+            "--since",
+            "24h",
+            "--speed",
+            "max",
+            "--count",
+            "5000",
+            "--zones",
+            "Z01,Z02",
+            "--faults",
+            "drop=0.01,malformed=0.02",
+            "--bin-report",
+            "5m",
+            "--truth",
+            "/tmp/t.jsonl",
+        ]
+    )
+    options = options_from_args(args)
+    assert options.since == timedelta(hours=24)
+    assert math.isinf(options.speed)
+    assert options.count == 5000
+    assert options.zones == ("Z01", "Z02")
+    assert options.faults == FaultRates(drop=0.01, malformed=0.02)
+    assert options.bin_report == timedelta(minutes=5)
+    assert options.heartbeat == timedelta(minutes=10)
+    assert options.truth == Path("/tmp/t.jsonl")
+    assert (options.host, options.port) == ("broker.example", 1999)
+    assert options.city == Path("somewhere/city.yaml")
+    assert options.duration is None
+    assert options.start is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--speed", "0"],
+        ["--since", "1h", "--start", "2026-11-27T00:00:00Z"],
+        ["--faults", "lose=1"],
+        ["--devices", "cars"],
+        ["--count", "0"],
+        ["--start", "2026-11-27T08:00:00"],
+    ],
+)
+def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_broker_exits_2_naming_it(
+    city_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(simulators.run, "CONNECT_TIMEOUT_S", 0.5)
+    port = _free_port()
+    status = main(["--city", str(city_file), "--host", "127.0.0.1", "--port", str(port)])
+    assert status == 2
+    assert f"127.0.0.1:{port}" in caplog.text
+
+
+def test_a_bad_city_file_exits_2(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "city.yaml"
+    path.write_text("parking_zones: 3\n", encoding="utf-8")
+    assert main(["--city", str(path), "--host", "127.0.0.1", "--port", "1"]) == 2
+    assert str(path) in caplog.text
+
+
+def test_an_unwritable_truth_file_exits_2(
+    city_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(simulators.run, "_connect", lambda options: RecordingPublisher())
+    truth = tmp_path / "no-such-dir" / "truth.jsonl"
+    argv = ["--city", str(city_file), "--start", "2026-11-26T06:00:00+08:00", "--count", "5"]
+    assert main([*argv, "--truth", str(truth), "--speed", "max"]) == 2
+    assert "no-such-dir" in caplog.text
+    assert main([*argv, "--truth", str(tmp_path / "t.jsonl"), "--speed", "max"]) == 0
