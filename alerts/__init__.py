@@ -1,0 +1,1 @@
+"""Alerts: conditions that need a person, opened once, acknowledged, resolved by themselves."""
