@@ -56,6 +56,7 @@ examples:
   python -m simulators --since 2h --speed max --count 5000 --truth /tmp/t.jsonl
   python -m simulators --start 2026-11-27T06:00:00+08:00 --duration 3h --speed max \\
       --seed 7 --faults duplicate=0.05,reorder=0.05,drop=0.01,malformed=0.02
+  python -m simulators --devices parking --faults flicker=0.05 --seq
 
 Durations: 90m, 24h, 1h30m, 2d, 45s, or plain seconds. SIGINT or SIGTERM ends the run
 cleanly (a second one kills it). Exit status: 0 when the run ended, 2 for bad options, a bad
@@ -189,8 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults",
         type=_typed(parse_faults),
         metavar="SPEC",
-        help="per-message fault probabilities, e.g. "
-        "duplicate=0.05,reorder=0.05,drop=0.01,malformed=0.02 (default none)",
+        help="fault probabilities: duplicate, reorder, drop, malformed per message; flicker "
+        "(a car passes over a sensor) per status report of a free space; e.g. "
+        "duplicate=0.05,drop=0.01,flicker=0.05 (default none)",
+    )
+    traffic.add_argument(
+        "--seq",
+        action="store_true",
+        help="number each parking sensor's status messages: a per-device 'seq', 0-65535, "
+        "last in the payload (default off)",
     )
     traffic.add_argument(
         "--truth", type=Path, metavar="PATH", help="write the ground truth here (JSON lines)"
@@ -257,6 +265,7 @@ def options_from_args(args: argparse.Namespace) -> SimulationOptions:
         heartbeat=args.heartbeat,
         bin_report=args.bin_report,
         faults=args.faults if args.faults is not None else FaultRates(),
+        seq=args.seq,
         truth=args.truth,
         host=given("host"),
         port=given("port"),

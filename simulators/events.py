@@ -1,7 +1,8 @@
 """What the traffic models produce: true happenings and the reports devices make of them.
 
-Each event carries its simulated instant ``t``. Vehicle movements are ground truth only;
-the reports become MQTT messages (and, for fill and emptying, truth records too).
+Each event carries its simulated instant ``t``. Vehicle movements and sensor flickers are
+ground truth only; the reports become MQTT messages (and, for fill and emptying, truth
+records too).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Literal
 
 from simulators.timestamps import Instant
 
-StatusReason = Literal["initial", "change", "heartbeat"]
+StatusReason = Literal["initial", "change", "heartbeat", "flicker"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class VehicleMovement:
 
 @dataclass(frozen=True, slots=True)
 class SpaceReport:
-    """A parking sensor's status message."""
+    """A parking sensor's status message; ``seq`` is the sensor's count of its messages."""
 
     t: Instant
     zone: str
@@ -35,6 +36,20 @@ class SpaceReport:
     battery_v: float
     rssi_dbm: int
     reason: StatusReason
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SensorFlicker:
+    """A car passed over a free space's sensor: it said occupied from ``t`` to ``until``.
+
+    Ground truth only; the sensor's two status messages are ordinary space reports.
+    """
+
+    t: Instant
+    zone: str
+    space: str
+    until: Instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,4 +82,4 @@ class EmptyingReport:
     truck: str
 
 
-Event = VehicleMovement | SpaceReport | FillReport | EmptyingReport
+Event = VehicleMovement | SensorFlicker | SpaceReport | FillReport | EmptyingReport

@@ -5,7 +5,8 @@ faults it applied. Per message, independently: ``drop`` (nothing published), els
 ``duplicate`` (published twice), ``malformed`` (a bad message on the same topic next to
 the good one) and ``reorder`` (held back until 1-5 further messages have gone by; its ts
 stays the original). Every decision draws the same four numbers, so changing one rate
-does not reshuffle the others.
+does not reshuffle the others. (The ``flicker`` fault is not applied here: it is real
+traffic from the sensor, made by the parking model, which knows when the space is free.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from simulators.options import FaultRates
 from simulators.payloads import JsonScalar, Message, MessageKind
 from simulators.timestamps import utc_rfc3339
 
-FaultKind = Literal["duplicate", "reorder", "drop", "malformed"]
+FaultKind = Literal["duplicate", "reorder", "drop", "malformed", "flicker"]
 Role = Literal["original", "duplicate", "malformed"]
 JsonDetail = dict[str, JsonScalar]
 
@@ -97,7 +98,7 @@ class FaultInjector:
 
     def feed(self, message: Message) -> list[Output]:
         """What to do with the next good message, in publishing order."""
-        if not self._rates.any:
+        if not self._rates.any_message_fault:
             return [Outgoing(message, "original")]
         u_drop, u_duplicate, u_malformed, u_reorder = (self._decide.random() for _ in range(4))
         ts = utc_rfc3339(message.t)

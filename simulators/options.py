@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 Devices = Literal["parking", "bins", "all"]
 DEVICE_CHOICES: tuple[Devices, ...] = ("parking", "bins", "all")
-FAULT_KINDS = ("duplicate", "reorder", "drop", "malformed")
+# What the fault layer does to single messages; flicker is a sensor fault (simulators/parking.py).
+MESSAGE_FAULTS = ("duplicate", "reorder", "drop", "malformed")
+FAULT_KINDS = (*MESSAGE_FAULTS, "flicker")
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
@@ -27,12 +29,16 @@ class OptionError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FaultRates:
-    """Per-message probabilities of each fault the fault layer injects (all 0 = no faults)."""
+    """Probabilities of each injected fault (all 0 = no faults).
+
+    ``flicker`` is per status message reporting a free space; the others per message.
+    """
 
     duplicate: float = 0.0
     reorder: float = 0.0
     drop: float = 0.0
     malformed: float = 0.0
+    flicker: float = 0.0
 
     def __post_init__(self) -> None:
         for kind in FAULT_KINDS:
@@ -44,6 +50,11 @@ class FaultRates:
     def any(self) -> bool:
         """Whether any fault can happen at all."""
         return any(getattr(self, kind) > 0 for kind in FAULT_KINDS)
+
+    @property
+    def any_message_fault(self) -> bool:
+        """Whether the fault layer has anything to do (flicker happens in the parking model)."""
+        return any(getattr(self, kind) > 0 for kind in MESSAGE_FAULTS)
 
     def as_dict(self) -> dict[str, float]:
         """The rates by fault kind, for the truth file."""
@@ -69,6 +80,8 @@ class SimulationOptions:
     heartbeat: timedelta = timedelta(minutes=10)
     bin_report: timedelta = timedelta(minutes=15)
     faults: FaultRates = field(default_factory=FaultRates)
+    # Number each parking sensor's status messages ("seq"); optional in the contract.
+    seq: bool = False
     truth: Path | None = None
     host: str = "127.0.0.1"
     port: int = 1883
@@ -114,6 +127,7 @@ class SimulationOptions:
             "heartbeat_s": int(self.heartbeat.total_seconds()),
             "bin_report_s": int(self.bin_report.total_seconds()),
             "faults": self.faults.as_dict(),
+            "seq": self.seq,
         }
 
 
@@ -170,7 +184,7 @@ def parse_start(text: str) -> datetime:
 
 
 def parse_faults(text: str) -> FaultRates:
-    """``duplicate=0.05,reorder=0.05,drop=0.01,malformed=0.02`` (any subset; ``none`` = off)."""
+    """``KIND=P,...`` such as ``drop=0.01,flicker=0.05``: any of FAULT_KINDS; ``none`` = off."""
     cleaned = text.strip()
     if cleaned.lower() in ("", "none"):
         return FaultRates()

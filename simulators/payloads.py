@@ -58,8 +58,11 @@ def _message(
     return Message(topic, dump_payload(fields), kind, fields, report)
 
 
-def encode(event: Event, tz: tzinfo) -> Message | None:
-    """The message a report is published as; None for events that are not messages."""
+def encode(event: Event, tz: tzinfo, *, seq: bool = False) -> Message | None:
+    """The message a report is published as; None for events that are not messages.
+
+    With ``seq``, status payloads end with the sensor's message number (optional in v1).
+    """
     match event:
         case SpaceReport():
             status: dict[str, JsonScalar] = {
@@ -68,6 +71,8 @@ def encode(event: Event, tz: tzinfo) -> Message | None:
                 "battery_v": event.battery_v,
                 "rssi_dbm": event.rssi_dbm,
             }
+            if seq:
+                status["seq"] = event.seq
             return _message(status_topic(event.zone, event.space), "status", status, event)
         case FillReport():
             reading: dict[str, JsonScalar] = (

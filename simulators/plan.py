@@ -18,6 +18,10 @@ class TrafficPlan:
     tz: tzinfo
     heartbeat_s: int = 600
     bin_report_s: int = 900
+    # The run's last instant, if it has one: a flicker must be over by then.
+    end: Instant | None = None
+    # Probability of a flicker per status message that reports a free space.
+    flicker: float = 0.0
 
     def rng(self, *names: str) -> random.Random:
         """An independent random stream for one purpose, e.g. ``rng("space", "Z01-001")``.

@@ -149,7 +149,7 @@ class _Run:
     def step(self, event: Event) -> None:
         self.last_t = event.t
         self.recorder.event(event)
-        message = encode(event, self.city.tz)
+        message = encode(event, self.city.tz, seq=self.options.seq)
         if message is not None:
             for output in self.faults.feed(message):
                 self.emit(output)
@@ -212,17 +212,19 @@ def run_simulation(
     city = load_city(options.city)
     wall_start = wall.time()
     start = simulated_start(options, wall_start)
+    end = None if options.duration is None else start + int(options.duration.total_seconds())
     plan = TrafficPlan(
         seed=options.seed,
         start=start,
         tz=city.tz,
         heartbeat_s=int(options.heartbeat.total_seconds()),
         bin_report_s=int(options.bin_report.total_seconds()),
+        end=end,
+        flicker=options.faults.flicker,
     )
     fleet = build_fleet(city, plan, options.devices, options.zones, options.districts)
     own_publisher = publisher is None
     sink = publisher or _connect(options)
-    end = None if options.duration is None else start + int(options.duration.total_seconds())
     try:
         with _open_truth(options) as truth_file:
             recorder = TruthRecorder(truth_file)

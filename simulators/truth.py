@@ -2,17 +2,27 @@
 
 Records go to a JSON-lines sink as the run goes (``run`` first, ``final`` last); the
 recorder also keeps the end state itself, so a run without a truth file can still report it.
-All times are RFC 3339 UTC with ``Z``.
+All times are RFC 3339 UTC with ``Z``. :func:`true_stays` reads the cars' stays back.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TextIO
 
-from simulators.events import EmptyingReport, Event, FillReport, SpaceReport, VehicleMovement
-from simulators.faults import FaultRecord, Outgoing
+from simulators.events import (
+    EmptyingReport,
+    Event,
+    FillReport,
+    SensorFlicker,
+    SpaceReport,
+    VehicleMovement,
+)
+from simulators.faults import FaultRecord, JsonDetail, Outgoing
+from simulators.payloads import status_topic
 from simulators.timestamps import Instant, utc_rfc3339
 
 
@@ -53,13 +63,17 @@ class TruthRecorder:
         self._write({"type": "initial", "ts": utc_rfc3339(start), "spaces": spaces, "bins": bins})
 
     def event(self, event: Event) -> None:
-        """Record a true happening (movements, fill reports, emptyings)."""
+        """Record a true happening (movements, flickers, fill reports, emptyings)."""
         match event:
             case VehicleMovement():
                 self._occupied.setdefault(event.zone, {})[event.space] = event.arrived
                 kind = "arrival" if event.arrived else "departure"
                 where = {"zone": event.zone, "space": event.space}
                 self._write({"type": kind, **where, "ts": utc_rfc3339(event.t)})
+            case SensorFlicker():
+                # A fault of the sensor, not of the space: occupancy stays as it is.
+                detail: JsonDetail = {"ts": utc_rfc3339(event.t), "until": utc_rfc3339(event.until)}
+                self.fault(FaultRecord("flicker", status_topic(event.zone, event.space), detail))
             case FillReport():
                 self._write(
                     {
@@ -129,3 +143,56 @@ class TruthRecorder:
             }
         )
         self.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class TrueStay:
+    """One car's stay at a space, as the truth records tell it."""
+
+    zone: str
+    space: str
+    start: datetime
+    """The arrival, or the run's start for a car already parked then (``before_start``)."""
+    end: datetime | None
+    """The departure; None if the car had not left when the records end."""
+    before_start: bool = False
+
+
+def _instant(ts: str) -> datetime:
+    return datetime.fromisoformat(ts)  # Python 3.11 reads the trailing Z as UTC
+
+
+def true_stays(records: Iterable[Mapping[str, Any]]) -> list[TrueStay]:
+    """The stays in parsed truth records (``initial``, ``arrival``, ``departure``), by start.
+
+    Flickers (``fault`` records) are no stays. Raises ValueError if the records contradict
+    themselves, e.g. a departure from a free space or no ``initial`` record before movements.
+    """
+    parked: dict[tuple[str, str], tuple[datetime, bool]] = {}
+    stays: list[TrueStay] = []
+    started = False
+    for record in records:
+        kind = record["type"]
+        if kind == "initial":
+            started = True
+            start = _instant(record["ts"])
+            for zone, spaces in record["spaces"].items():
+                parked.update({(zone, s): (start, True) for s, there in spaces.items() if there})
+            continue
+        if kind not in ("arrival", "departure"):
+            continue
+        key = (record["zone"], record["space"])
+        if not started:
+            raise ValueError(f"{kind} at {'/'.join(key)} before the initial record")
+        when = _instant(record["ts"])
+        if kind == "arrival":
+            if key in parked:
+                raise ValueError(f"arrival at {'/'.join(key)} at {record['ts']}: occupied")
+            parked[key] = (when, False)
+            continue
+        if key not in parked:
+            raise ValueError(f"departure from {'/'.join(key)} at {record['ts']}: free")
+        since, before = parked.pop(key)
+        stays.append(TrueStay(*key, since, when, before))
+    stays.extend(TrueStay(*key, since, None, before) for key, (since, before) in parked.items())
+    return sorted(stays, key=lambda stay: (stay.start, stay.zone, stay.space))

@@ -28,6 +28,7 @@ OPTIONS = [
     "--heartbeat",
     "--bin-report",
     "--faults",
+    "--seq",
     "--truth",
     "--host",
     "--port",
@@ -82,6 +83,15 @@ def test_arguments_become_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert options.city == Path("somewhere/city.yaml")
     assert options.duration is None
     assert options.start is None
+    assert options.seq is False
+
+
+def test_flicker_and_seq_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "somewhere/city.yaml")
+    args = build_parser().parse_args(["--faults", "flicker=0.05,drop=0.01", "--seq"])
+    options = options_from_args(args)
+    assert options.faults == FaultRates(flicker=0.05, drop=0.01)
+    assert options.seq is True
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,13 @@ def test_no_faults_is_a_pass_through() -> None:
     assert all(isinstance(o, Outgoing) for step in steps for o in step)
 
 
+def test_flicker_is_not_the_fault_layers_business() -> None:
+    # Flickers are real sensor traffic from the parking model; the layer passes messages on.
+    messages = _messages(50)
+    steps = _run(FaultRates(flicker=1.0), messages)
+    assert steps == _run(FaultRates(), messages)
+
+
 def test_duplicate_everything_doubles_the_count() -> None:
     messages = _messages(60)
     steps = _run(FaultRates(duplicate=1.0), messages)

@@ -79,6 +79,17 @@ def test_fault_spec() -> None:
     assert parse_faults("drop=0.5").any
 
 
+def test_flicker_is_a_fault_but_not_the_fault_layers() -> None:
+    rates = parse_faults("flicker=0.05,drop=0")
+    assert rates == FaultRates(flicker=0.05)
+    assert rates.any
+    assert not rates.any_message_fault
+    assert parse_faults("flicker=0.05,duplicate=0.1").any_message_fault
+    assert rates.as_dict()["flicker"] == 0.05
+    with pytest.raises(OptionError):
+        parse_faults("flicker=2")
+
+
 @pytest.mark.parametrize(
     "spec", ["drop", "drop=x", "lose=0.1", "drop=1.5", "drop=-0.1", "drop=0.1,drop=0.2"]
 )
@@ -118,3 +129,5 @@ def test_traffic_summary_leaves_out_secrets() -> None:
     assert "hunter2" not in repr(options)
     assert summary["faults"]["drop"] == 0.1
     assert summary["heartbeat_s"] == 600
+    assert summary["seq"] is False
+    assert SimulationOptions(seq=True).traffic_summary()["seq"] is True

@@ -6,6 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from simulators.events import EmptyingReport, FillReport, SpaceReport, VehicleMovement
+from simulators.options import FaultRates
 from simulators.payloads import encode
 from simulators.timestamps import instant_of, local_rfc3339, utc_rfc3339
 
@@ -51,6 +52,23 @@ def test_the_contracts_examples_byte_for_byte() -> None:
     assert encode(VehicleMovement(EIGHT_AM, "Z01", "Z01-002", True), SHANGHAI) is None
 
 
+def test_seq_comes_last_and_only_when_asked_for() -> None:
+    report = SpaceReport(EIGHT_AM, "Z01", "Z01-002", True, 3.61, -91, "change", seq=65_535)
+    numbered = encode(report, SHANGHAI, seq=True)
+    assert numbered is not None
+    assert numbered.payload == (
+        b'{"occupied": true, "ts": "2026-11-27T08:00:00+08:00", "battery_v": 3.61, '
+        b'"rssi_dbm": -91, "seq": 65535}'
+    )
+    plain = encode(report, SHANGHAI)
+    assert plain is not None
+    assert b"seq" not in plain.payload
+    fill = FillReport(EIGHT_AM, "D1", "D1-B001", 73.2, 73.5, 73.5, None, 3.5, 21.0, False)
+    numbered_fill = encode(fill, SHANGHAI, seq=True)
+    assert numbered_fill is not None
+    assert b"seq" not in numbered_fill.payload  # only parking sensors count
+
+
 def test_every_message_of_a_run_keeps_the_contract(simulate: Simulate) -> None:
     out = simulate()
     topic_shape = re.compile(
@@ -72,6 +90,15 @@ def test_every_message_of_a_run_keeps_the_contract(simulate: Simulate) -> None:
         assert rest == ["ts", "battery_v", "temp_c", "tilted"]
     for _, payload in out.payloads("/emptied"):
         assert list(payload) == ["ts", "truck"]
+
+
+def test_flickers_and_numbers_keep_the_contract(simulate: Simulate) -> None:
+    out = simulate(devices="parking", seq=True, faults=FaultRates(flicker=1.0))
+    for message in out.messages:
+        assert problem(message.topic, message.payload) is None, message.payload
+    for _, payload in out.payloads("/status"):
+        assert list(payload) == ["occupied", "ts", "battery_v", "rssi_dbm", "seq"]
+        assert 0 <= payload["seq"] < 65_536
 
 
 def test_batteries_drain_slowly(simulate: Simulate) -> None:
