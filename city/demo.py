@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import sys
+from datetime import date
 from typing import Any
 
 import yaml
@@ -36,6 +37,87 @@ DISTRICTS = [
     ("D4", "城北 North Town", "19:30"),
     ("D5", "老城 Old Town", "18:30"),
 ]
+# Modelled on published county-town on-street tariffs (主干道 / 次干道 classes): main roads are
+# dear by day with steeper tiers for long stays and a flat night price; side roads are cheap,
+# free at night and on non-workdays. Amounts are fen.
+MAIN_ROAD_TARIFF: dict[str, Any] = {
+    "name": "主干道 main road",
+    "grace": {"minutes": 15, "charged_when_exceeded": False},
+    "bands": [
+        {
+            "name": "day",
+            "start": "07:30",
+            "end": "20:00",
+            "price": {
+                "kind": "tiered",
+                "partial": "round-up",
+                "tiers": [
+                    {"up_to_minutes": 30, "unit_minutes": 30, "unit_fen": 100},
+                    {"up_to_minutes": 180, "unit_minutes": 30, "unit_fen": 200},
+                    {"unit_minutes": 30, "unit_fen": 300},
+                ],
+            },
+            "non_workday_price": {
+                "kind": "tiered",
+                "partial": "round-up",
+                "tiers": [
+                    {"up_to_minutes": 30, "unit_minutes": 30, "unit_fen": 100},
+                    {"unit_minutes": 30, "unit_fen": 150},
+                ],
+            },
+        },
+        {"name": "night", "start": "20:00", "end": "07:30", "price": {"kind": "flat", "fen": 600}},
+    ],
+    "cap": {"fen": 6000, "window": "24h-from-entry"},
+}
+SECONDARY_TARIFF: dict[str, Any] = {
+    "name": "次干道 secondary road",
+    "grace": {"minutes": 30, "charged_when_exceeded": True},
+    "bands": [
+        {
+            "name": "day",
+            "start": "07:00",
+            "end": "21:00",
+            "price": {
+                "kind": "tiered",
+                "partial": "threshold",
+                "free_under_minutes": 15,
+                "tiers": [{"unit_minutes": 60, "unit_fen": 200}],
+            },
+            "non_workday_price": {"kind": "free"},
+        },
+    ],
+    "cap": {"fen": 2000, "window": "calendar-day"},
+}
+
+# 国务院办公厅 notices. 2026 as published (Nov 2025). The 2027 notice was not known when this
+# was written: 2027 lists only the statutory holidays (全国年节及纪念日放假办法), without the
+# bridge days or adjusted workdays. Check every December against the official notice.
+HOLIDAYS = [
+    *("2026-01-01", "2026-01-02", "2026-01-03"),  # 元旦
+    *(f"2026-02-{d}" for d in range(15, 24)),  # 春节
+    *("2026-04-04", "2026-04-05", "2026-04-06"),  # 清明节
+    *(f"2026-05-0{d}" for d in range(1, 6)),  # 劳动节
+    *("2026-06-19", "2026-06-20", "2026-06-21"),  # 端午节
+    *("2026-09-25", "2026-09-26", "2026-09-27"),  # 中秋节
+    *(f"2026-10-0{d}" for d in range(1, 8)),  # 国庆节
+    "2027-01-01",  # 元旦
+    *("2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08"),  # 春节: 除夕 to 初三
+    "2027-04-05",  # 清明节
+    *("2027-05-01", "2027-05-02"),  # 劳动节
+    "2027-06-09",  # 端午节
+    "2027-09-15",  # 中秋节
+    *("2027-10-01", "2027-10-02", "2027-10-03"),  # 国庆节
+]
+ADJUSTED_WORKDAYS = [
+    "2026-01-04",
+    "2026-02-14",
+    "2026-02-28",
+    "2026-05-09",
+    "2026-09-20",
+    "2026-10-10",
+]
+
 SPACES_PER_ZONE = 100
 BINS_PER_DISTRICT = 100
 
@@ -58,7 +140,11 @@ def _zones(rng: random.Random) -> list[dict[str, Any]]:
             along = -700.0 + n * 7.0  # one space every 7 m along the kerb
             east, north = (along, offset) if horizontal else (offset, along)
             spaces.append({"id": f"{zone_id}-{n + 1:03d}", **_point(rng, east, north)})
-        zones.append({"id": zone_id, "name": name, "tariff": tariff, "spaces": spaces})
+        zone: dict[str, Any] = {"id": zone_id, "name": name, "tariff": tariff}
+        if tariff == "main-road":
+            # Main roads limit stays so that spaces turn over: an overstay alert after 2 h.
+            zone["max_stay_minutes"] = 120
+        zones.append({**zone, "spaces": spaces})
     return zones
 
 
@@ -97,6 +183,12 @@ def demo_city(seed: int = 20261127) -> dict[str, Any]:
     return {
         "name": "Curbside demo county",
         "timezone": "Asia/Shanghai",
+        "tariffs": {"main-road": MAIN_ROAD_TARIFF, "secondary": SECONDARY_TARIFF},
+        "workday_calendar": {
+            "weekend_days": ["saturday", "sunday"],
+            "holidays": [date.fromisoformat(d) for d in HOLIDAYS],
+            "adjusted_workdays": [date.fromisoformat(d) for d in ADJUSTED_WORKDAYS],
+        },
         "parking_zones": _zones(rng),
         "sanitation_districts": _districts(rng),
         "transfer_stations": stations,

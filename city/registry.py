@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from parking.tariff import Tariff
+from parking.workdays import WorkdayCalendar
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -39,6 +42,9 @@ class Zone(_Strict):
     name: str
     tariff: Id
     spaces: list[Space] = Field(min_length=1)
+    max_stay_minutes: int | None = Field(
+        None, gt=0, le=10_080, description="longer stays raise an overstay alert"
+    )
 
 
 class Bin(_Strict):
@@ -81,6 +87,8 @@ class City(_Strict):
 
     name: str = "Curbside demo county"
     timezone: str = "Asia/Shanghai"
+    tariffs: dict[Id, Tariff] = Field(default_factory=dict)
+    workday_calendar: WorkdayCalendar = Field(default_factory=WorkdayCalendar)
     parking_zones: list[Zone] = Field(default_factory=list)
     sanitation_districts: list[District] = Field(default_factory=list)
     transfer_stations: list[TransferStation] = Field(default_factory=list)
@@ -101,6 +109,12 @@ class City(_Strict):
         _unique("bin", [b.id for d in self.sanitation_districts for b in d.bins])
         _unique("transfer station", [t.id for t in self.transfer_stations])
         _unique("truck", [t.id for t in self.trucks])
+        # A registry without a ``tariffs:`` key predates fees (and tests build small ones);
+        # once the key is there, every zone must name a tariff it defines.
+        if "tariffs" in self.model_fields_set:
+            for zone in self.parking_zones:
+                if zone.tariff not in self.tariffs:
+                    raise ValueError(f"parking zone {zone.id}: unknown tariff {zone.tariff!r}")
         stations = {t.id for t in self.transfer_stations}
         for truck in self.trucks:
             if truck.station not in stations:
@@ -127,6 +141,16 @@ class City(_Strict):
     def zone(self, zone_id: str) -> Zone | None:
         """The parking zone with this id, or None."""
         return next((z for z in self.parking_zones if z.id == zone_id), None)
+
+    def tariff_for_zone(self, zone_id: str) -> Tariff:
+        """The tariff of a parking zone; KeyError naming what is missing otherwise."""
+        zone = self.zone(zone_id)
+        if zone is None:
+            raise KeyError(f"no parking zone {zone_id!r}")
+        tariff = self.tariffs.get(zone.tariff)
+        if tariff is None:
+            raise KeyError(f"parking zone {zone_id}: the registry has no tariff {zone.tariff!r}")
+        return tariff
 
     def district(self, district_id: str) -> District | None:
         """The sanitation district with this id, or None."""

@@ -92,3 +92,39 @@ def test_unreadable_file_is_named(tmp_path: Path) -> None:
     bad.write_text("parking_zones: [\n")
     with pytest.raises(CityFileError, match=r"bad\.yaml"):
         load_city(bad)
+
+
+def test_every_zone_names_a_tariff_the_registry_defines() -> None:
+    city = load_city(DEMO_FILE)
+    assert set(city.tariffs) == {"main-road", "secondary"}
+    assert city.tariff_for_zone("Z01") is city.tariffs["main-road"]
+
+    def typo(d: dict[str, Any]) -> None:
+        d["parking_zones"][2]["tariff"] = "main-raod"
+
+    message = _broken(typo)
+    assert "parking zone Z03" in message and "'main-raod'" in message
+
+
+def test_a_registry_without_tariffs_loads_but_has_no_fees() -> None:
+    data = copy.deepcopy(demo_city())
+    del data["tariffs"]
+    city = parse_city(data)
+    with pytest.raises(KeyError, match="no tariff 'main-road'"):
+        city.tariff_for_zone("Z01")
+    assert "parking zone Z01: unknown tariff" in _broken(lambda d: d.update(tariffs={}))
+
+
+def test_bad_tariffs_and_calendar_are_located() -> None:
+    def overlap(d: dict[str, Any]) -> None:
+        d["tariffs"]["main-road"]["bands"][1]["start"] = "19:00"
+
+    assert "tariffs.main-road" in _broken(overlap)
+
+    def weekday(d: dict[str, Any]) -> None:
+        d["workday_calendar"]["adjusted_workdays"].append("2026-10-09")
+
+    assert "workday_calendar" in _broken(weekday)
+    assert "tariffs.secondary.colour" in _broken(
+        lambda d: d["tariffs"]["secondary"].update(colour=1)
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.NAME``; each records its figures in docs/performance.md."""
