@@ -30,6 +30,7 @@ def to_line(reading: Reading) -> str:
                 occupied=int(reading.occupied),
                 battery_v=reading.battery_v,
                 rssi_dbm=reading.rssi_dbm,
+                seq=reading.seq,
             )
             tags = {"zone": reading.zone, "space": reading.space}
             return encode_line(PARKING, tags, fields, reading.ts)

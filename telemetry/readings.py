@@ -20,6 +20,8 @@ class SpaceStatus:
     ts: datetime | None = None
     battery_v: float | None = None
     rssi_dbm: float | None = None
+    # The sensor's message counter (optional): tells a lost message from a repeated one.
+    seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

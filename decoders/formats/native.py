@@ -18,6 +18,9 @@ from telemetry.rejection import Reason, Rejected
 # (an extra level, a typo) must reach the decoder to be rejected and counted, not vanish.
 TOPIC_FILTERS = ("parking/#", "sanitation/#")
 
+# The largest message counter accepted: 32 bits (16-bit counters are the usual kind).
+MAX_SEQ = 2**32 - 1
+
 
 def _space_status(zone: str, space: str, payload: bytes) -> Reading:
     obj = fields.parse_object(payload)
@@ -28,7 +31,20 @@ def _space_status(zone: str, space: str, payload: bytes) -> Reading:
         ts=fields.optional_timestamp(obj),
         battery_v=fields.optional_number(obj, "battery_v", 0.0, 10.0),
         rssi_dbm=fields.optional_number(obj, "rssi_dbm", -200.0, 0.0),
+        seq=_optional_seq(obj),
     )
+
+
+def _optional_seq(obj: fields.JsonObject) -> int | None:
+    # A counter, so an integer: 7.0 or "7" is a device bug worth refusing, not rounding.
+    if "seq" not in obj:
+        return None
+    value = obj["seq"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Rejected(Reason.BAD_SCHEMA, f"seq must be an integer, got {repr(value)[:60]}")
+    if not 0 <= value <= MAX_SEQ:
+        raise Rejected(Reason.OUT_OF_RANGE, f"seq={value} is outside 0..{MAX_SEQ}")
+    return value
 
 
 def _bin_level(district: str, bin_id: str, payload: bytes) -> Reading:

@@ -1,0 +1,174 @@
+"""GET /api/v1/parking/sessions and /revenue: stays with their fees, and a day's takings.
+
+These read InfluxDB per request (in a worker thread), unlike the live endpoints. Sessions
+follow docs/sessions.md; fees come from the zone's tariff (parking.fees).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from api.deps import (
+    CityDep,
+    HistoryDep,
+    LocalDate,
+    NowDep,
+    Rfc3339,
+    check_window,
+    database_unavailable,
+    local_day,
+    require_zone,
+)
+from api.schemas import (
+    ID_PATTERN,
+    ErrorOut,
+    FeeItemOut,
+    FeeOut,
+    RevenueOut,
+    RevenueTotalOut,
+    SessionOut,
+    ZoneRevenueOut,
+)
+from city.registry import City, Zone
+from parking.fees import Fee, compute_fee, yuan
+from parking.sessions import Session
+from store.influx import InfluxError
+
+router = APIRouter(
+    prefix="/api/v1/parking",
+    tags=["parking"],
+    responses={
+        status.HTTP_404_NOT_FOUND: {"model": ErrorOut, "description": "unknown zone or space"},
+        status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorOut},
+    },
+)
+
+
+def session_fee(city: City, session: Session, now: datetime) -> Fee | None:
+    """The fee of a stay from its start to its end, or to now while ongoing.
+
+    A ``sensor_silent`` session ends at its last confirmation, so only confirmed time is
+    billed. None when the registry defines no tariff for the zone.
+    """
+    try:
+        tariff = city.tariff_for_zone(session.zone)
+    except KeyError:
+        return None
+    return compute_fee(tariff, session.start, session.until(now), city.workday_calendar, city.tz)
+
+
+def _fee_out(fee: Fee | None) -> FeeOut | None:
+    if fee is None:
+        return None
+    return FeeOut(
+        fen=fee.total_fen,
+        display=yuan(fee.total_fen),
+        items=[
+            FeeItemOut(
+                band=item.band,
+                start=item.start,
+                end=item.end,
+                units=item.units,
+                unit_fen=item.unit_fen,
+                subtotal_fen=item.subtotal_fen,
+                description=item.description,
+            )
+            for item in fee.items
+        ],
+        cap_deduction_fen=fee.cap_deduction_fen,
+        grace_applied=fee.grace_applied,
+    )
+
+
+def _session_out(city: City, session: Session, now: datetime) -> SessionOut:
+    return SessionOut(
+        space=session.space,
+        zone=session.zone,
+        start=session.start,
+        end=session.end,
+        last_confirmed=session.last_confirmed,
+        duration_s=session.duration_s(now),
+        fee=_fee_out(session_fee(city, session, now)),
+        flags=sorted(session.flags),
+    )
+
+
+@router.get("/sessions", summary="Parking sessions of a zone or a space")
+async def sessions(
+    *,
+    city: CityDep,
+    history: HistoryDep,
+    now: NowDep,
+    zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone")],
+    start: Annotated[Rfc3339, Query(description="RFC 3339 with offset")],
+    end: Annotated[Rfc3339, Query(description="RFC 3339 with offset; exclusive")],
+    space: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this space")] = None,
+) -> list[SessionOut]:
+    """The sessions overlapping ``[start, end)``, by start time, with their fees so far."""
+    check_window(start, end)
+    z = require_zone(city, zone)
+    if space is not None and city.space(z.id, space) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown space {space!r} in zone {z.id!r}")
+    spaces = [space] if space is not None else [s.id for s in z.spaces]
+    try:
+        found = await asyncio.to_thread(history.sessions, z.id, spaces, start, end, now=now)
+    except InfluxError as exc:
+        raise database_unavailable(exc) from exc
+    return [_session_out(city, s, now) for s in found]
+
+
+def _zone_revenue(
+    city: City, zone: Zone, ended: Sequence[Session], now: datetime
+) -> ZoneRevenueOut:
+    fees = [session_fee(city, s, now) for s in ended]
+    fen = sum(f.total_fen for f in fees if f is not None)
+    return ZoneRevenueOut(
+        zone=zone.id,
+        name=zone.name,
+        sessions=len(ended),
+        flagged_sessions=sum(1 for s in ended if s.flags),
+        revenue_fen=fen,
+        revenue_display=yuan(fen),
+    )
+
+
+@router.get("/revenue", summary="Fees of the sessions that ended on a local day")
+async def revenue(
+    *,
+    city: CityDep,
+    history: HistoryDep,
+    now: NowDep,
+    date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
+    zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this zone")] = None,
+) -> RevenueOut:
+    """Per zone (registry order) and in total: sessions that ended that day and their fees."""
+    zones = [require_zone(city, zone)] if zone is not None else city.parking_zones
+    start, end = local_day(city, date)
+
+    def load() -> list[list[Session]]:
+        return [
+            history.ended_sessions(z.id, [s.id for s in z.spaces], start, end, now=now)
+            for z in zones
+        ]
+
+    try:
+        ended = await asyncio.to_thread(load)
+    except InfluxError as exc:
+        raise database_unavailable(exc) from exc
+    per_zone = [_zone_revenue(city, z, found, now) for z, found in zip(zones, ended, strict=True)]
+    total_fen = sum(z.revenue_fen for z in per_zone)
+    return RevenueOut(
+        date=date,
+        zones=per_zone,
+        total=RevenueTotalOut(
+            sessions=sum(z.sessions for z in per_zone),
+            flagged_sessions=sum(z.flagged_sessions for z in per_zone),
+            revenue_fen=total_fen,
+            revenue_display=yuan(total_fen),
+        ),
+    )
