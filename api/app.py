@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -10,12 +11,17 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
+from alerts.desk import PublishingAlertStore
+from alerts.mqtt_publisher import AlertPublisher
 from api.brokerlink import BrokerLink
 from api.deps import Services
 from api.livestate import LiveState, snapshot_loader
-from api.routes import health, parking, sanitation
+from api.routes import alerts as alerts_routes
+from api.routes import health, parking, parking_history, parking_sessions, sanitation
 from city.registry import City
 from config.settings import Settings
+from parking.sessions import SessionRules
+from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.latest import LatestReader
 
@@ -32,6 +38,12 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
         stale_after = timedelta(seconds=settings.space_stale_after_s)
         live = LiveState(snapshot_loader(reader, city, stale_after), settings.api_refresh_s)
+        rules = SessionRules(
+            debounce=timedelta(seconds=settings.parking_debounce_s), silent_after=stale_after
+        )
+        history = HistoryReader(influx, rules, stale_after)
+        alert_publisher = AlertPublisher(settings, client_id=f"curbside-api-alerts-{os.getpid()}")
+        alerts = PublishingAlertStore(influx, alert_publisher.publish)
         broker.start()
         try:
             # Ready only after a first attempt, so a healthy start serves data at once; a
@@ -39,10 +51,11 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             if await live.refresh():
                 log.info("live state loaded in %.3f s", live.last_duration_s or 0.0)
             live.start()
-            yield {"services": Services(live=live, broker=broker)}
+            yield {"services": Services(live=live, broker=broker, history=history, alerts=alerts)}
         finally:
             await live.stop()
             broker.stop()
+            alert_publisher.close()
             influx.close()
 
     app = FastAPI(
@@ -54,7 +67,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.city = city
     app.include_router(health.router)
     app.include_router(parking.router)
+    app.include_router(parking_history.router)
+    app.include_router(parking_sessions.router)
     app.include_router(sanitation.router)
+    app.include_router(alerts_routes.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -2,14 +2,70 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator
 
+from alerts.model import Alert, AlertKind, AlertStatus, Domain
 from api.brokerlink import BrokerStatus
 from api.livestate import LiveState, Snapshot
-from city.registry import City
+from city.registry import City, Zone
+from parking.occupancy_history import OccupancyBucket
+from parking.sessions import Session
+from store.history import MAX_WINDOW
+from store.influx import InfluxError
+
+
+class AlertDesk(Protocol):
+    """Where alerts are read and acknowledged (store.alerts.AlertStore) and changes published."""
+
+    def find(
+        self,
+        *,
+        statuses: Sequence[AlertStatus] = (),
+        kind: AlertKind | None = None,
+        domain: Domain | None = None,
+        group: str | None = None,
+        limit: int = 1000,
+    ) -> list[Alert]: ...
+
+    def get(self, alert_id: str) -> Alert | None: ...
+
+    def save(self, alerts: Sequence[Alert]) -> None: ...
+
+    def publish(self, alert: Alert) -> None: ...
+
+
+class ParkingHistory(Protocol):
+    """Parking history read from the database per request (store.history.HistoryReader)."""
+
+    def sessions(
+        self, zone: str, spaces: Sequence[str], start: datetime, end: datetime, *, now: datetime
+    ) -> list[Session]:
+        """The sessions overlapping ``[start, end)``."""
+
+    def ended_sessions(
+        self, zone: str, spaces: Sequence[str], start: datetime, end: datetime, *, now: datetime
+    ) -> list[Session]:
+        """The sessions that ended in ``[start, end)``."""
+
+    def occupancy(
+        self,
+        zone: str,
+        spaces: Sequence[str],
+        start: datetime,
+        end: datetime,
+        *,
+        every: timedelta,
+        now: datetime,
+    ) -> list[OccupancyBucket]:
+        """Mean occupied spaces per bucket."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +74,8 @@ class Services:
 
     live: LiveState
     broker: BrokerStatus
+    history: ParkingHistory
+    alerts: AlertDesk
 
 
 def get_services(request: Request) -> Services:
@@ -46,9 +104,93 @@ def get_city(request: Request) -> City:
     return city
 
 
+def get_history(request: Request) -> ParkingHistory:
+    """The parking-history reader (queries InfluxDB; call it through asyncio.to_thread)."""
+    return get_services(request).history
+
+
+def get_alerts(request: Request) -> AlertDesk:
+    """The alert store and publisher."""
+    return get_services(request).alerts
+
+
+def get_now() -> datetime:
+    """The current time, UTC: what "now" means for a request."""
+    return datetime.now(UTC)
+
+
 LiveStateDep = Annotated[LiveState, Depends(get_live_state)]
 BrokerDep = Annotated[BrokerStatus, Depends(get_broker)]
 CityDep = Annotated[City, Depends(get_city)]
+HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
+NowDep = Annotated[datetime, Depends(get_now)]
+AlertsDep = Annotated[AlertDesk, Depends(get_alerts)]
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _rfc3339(value: Any) -> datetime:
+    # Only text with an offset: a local time is ambiguous, and a bare number is not RFC 3339.
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("expected RFC 3339 with a UTC offset, e.g. 2026-11-27T08:00:00+08:00")
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a valid time: {exc}") from exc
+
+
+def _local_date(value: Any) -> date:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid date: {exc}") from exc
+
+
+# Query parameter types; a bad value is a 422 whose `loc` names the parameter.
+Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339)]
+LocalDate = Annotated[date, BeforeValidator(_local_date)]
+
+
+def query_error(name: str, message: str, value: object) -> RequestValidationError:
+    """A 422 about one query parameter, shaped like FastAPI's own validation errors."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", name), "msg": message, "input": value}]
+    )
+
+
+def check_window(start: datetime, end: datetime) -> None:
+    """A 422 naming ``end`` unless ``start < end`` and the window is within the cap."""
+    if end <= start:
+        raise query_error("end", "end must be after start", end.isoformat())
+    if end - start > MAX_WINDOW:
+        raise query_error(
+            "end", f"the window may be at most {MAX_WINDOW.days} days long", end.isoformat()
+        )
+
+
+def local_day(city: City, day: date) -> tuple[datetime, datetime]:
+    """The city's local day as ``[start, end)`` in UTC (23 or 25 hours long on DST days)."""
+    start = datetime.combine(day, time(0), tzinfo=city.tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=city.tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def require_zone(city: City, zone_id: str) -> Zone:
+    """The registry zone with this id, or HTTP 404."""
+    zone = city.zone(zone_id)
+    if zone is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown zone {zone_id!r}")
+    return zone
+
+
+def database_unavailable(exc: InfluxError) -> HTTPException:
+    """HTTP 503 for a query the database did not answer."""
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE, f"database query failed: {type(exc).__name__}: {exc}"
+    )
 
 
 def current_snapshot(live: LiveState) -> Snapshot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
@@ -58,6 +58,111 @@ class SpaceOut(_Response):
     )
 
 
+class OccupancyBucketOut(_Response):
+    """Mean occupancy of a zone over one bucket of time."""
+
+    start: UtcTime
+    end: UtcTime = Field(description="the bucket's end; the last bucket may be shorter")
+    occupied_mean: float = Field(description="time-weighted mean number of occupied spaces")
+    occupancy_rate: float | None = Field(description="occupied_mean / capacity")
+
+
+class OccupancyHistoryOut(_Response):
+    """A zone's mean occupancy per bucket, oldest first."""
+
+    zone: str
+    capacity: int = Field(description="spaces in the registry")
+    every: str = Field(description="the bucket length asked for, e.g. 15m")
+    buckets: list[OccupancyBucketOut]
+
+
+class BusyHourOut(_Response):
+    """One local hour of a day, with its rank by mean occupancy (1 is the busiest)."""
+
+    rank: int
+    hour: int = Field(description="local hour of the day, 0-23")
+    start: UtcTime
+    end: UtcTime
+    occupied_mean: float
+    occupancy_rate: float | None
+
+
+class BusiestHoursOut(_Response):
+    """The hours of a local day ranked by mean occupancy, busiest first."""
+
+    zone: str
+    date: date
+    capacity: int
+    hours: list[BusyHourOut]
+
+
+class FeeItemOut(_Response):
+    """One line of a fee's breakdown."""
+
+    band: str
+    start: UtcTime
+    end: UtcTime
+    units: int
+    unit_fen: int
+    subtotal_fen: int
+    description: str
+
+
+class FeeOut(_Response):
+    """A stay's fee in integer fen, with its breakdown."""
+
+    fen: int
+    display: str = Field(description='the amount for people, e.g. "¥12.50"')
+    items: list[FeeItemOut]
+    cap_deduction_fen: int = Field(description="taken off the items' sum by the tariff's cap")
+    grace_applied: bool = Field(description="the stay was within the free grace period")
+
+
+class SessionOut(_Response):
+    """One vehicle's stay in one space."""
+
+    space: str
+    zone: str
+    start: UtcTime
+    end: UtcTime | None = Field(description="null while ongoing")
+    last_confirmed: UtcTime = Field(description="the last report that saw the vehicle")
+    duration_s: int = Field(description="whole seconds from start to end, or to now")
+    fee: FeeOut | None = Field(
+        description="for start to end (or now); null when the zone has no tariff"
+    )
+    flags: list[str] = Field(
+        description="ongoing, sensor_silent, messages_lost, start_unknown (docs/sessions.md)"
+    )
+
+
+class ZoneRevenueOut(_Response):
+    """The fees of the sessions of one zone that ended on a local day."""
+
+    zone: str
+    name: str
+    sessions: int
+    flagged_sessions: int = Field(description="sessions with any flag: worth a look")
+    revenue_fen: int
+    revenue_display: str
+
+
+class RevenueTotalOut(_Response):
+    """The same sums over every zone listed."""
+
+    sessions: int
+    flagged_sessions: int
+    revenue_fen: int
+    revenue_display: str
+
+
+class RevenueOut(_Response):
+    """Revenue of a local day, per zone (registry order) and in total."""
+
+    date: date
+    zones: list[ZoneRevenueOut]
+    total: RevenueTotalOut
+
+
 class BinOut(_Response):
     """The latest known state of one waste bin; null for anything never reported."""
 
@@ -96,3 +201,30 @@ class ErrorOut(_Response):
     """An error with a human-readable reason."""
 
     detail: str
+
+
+class AlertOut(_Response):
+    """An alert, as also published under alerts/... on MQTT."""
+
+    id: str = Field(description="stable id, used to acknowledge")
+    kind: str = Field(description="overstay, full, fire, ... (docs/api.md)")
+    status: str = Field(description="open, acknowledged or resolved")
+    domain: str = Field(description="parking or sanitation")
+    zone: str | None
+    space: str | None
+    district: str | None
+    bin: str | None
+    detail: str
+    opened_at: UtcTime
+    updated_at: UtcTime
+    resolved_at: UtcTime | None
+    acknowledged_by: str | None
+    acknowledged_at: UtcTime | None
+
+
+class AckIn(BaseModel):
+    """Who acknowledges an alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field(min_length=1, max_length=64, description="the dispatcher's name or id")

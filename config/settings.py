@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     api_port: Port = Field(8000, ge=1, le=65535)
     api_refresh_s: float = Field(2.0, gt=0, le=300)
     space_stale_after_s: int = Field(3600, gt=0)
+    parking_debounce_s: int = Field(60, gt=0, le=3600)
 
     # Ingest
     ingest_batch_size: int = Field(5000, ge=1, le=100_000)
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     ingest_retry_max_s: float = Field(30.0, gt=0, le=3600)
     ts_future_tolerance_s: int = Field(300, ge=0)
     ts_max_age_s: int = Field(7 * 86_400, gt=0)
+
+    # Alerts evaluator (python -m alerts)
+    alerts_interval_s: float = Field(30.0, gt=0, le=3600)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

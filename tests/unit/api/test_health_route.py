@@ -70,10 +70,20 @@ def test_root_redirects_to_the_docs(client: TestClient) -> None:
 
 def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    tags = {path: op["get"]["tags"] for path, op in paths.items()}
+    tags = {
+        f"{method.upper()} {path}": spec["tags"]
+        for path, ops in paths.items()
+        for method, spec in ops.items()
+    }
     assert tags == {
-        "/health": ["health"],
-        "/api/v1/parking/occupancy": ["parking"],
-        "/api/v1/parking/spaces": ["parking"],
-        "/api/v1/sanitation/bins": ["sanitation"],
+        "GET /health": ["health"],
+        "GET /api/v1/parking/occupancy": ["parking"],
+        "GET /api/v1/parking/spaces": ["parking"],
+        "GET /api/v1/parking/occupancy/history": ["parking"],
+        "GET /api/v1/parking/occupancy/busiest-hours": ["parking"],
+        "GET /api/v1/parking/sessions": ["parking"],
+        "GET /api/v1/parking/revenue": ["parking"],
+        "GET /api/v1/sanitation/bins": ["sanitation"],
+        "GET /api/v1/alerts": ["alerts"],
+        "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
     }

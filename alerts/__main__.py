@@ -1,0 +1,76 @@
+"""``python -m alerts``: the alert evaluator. Run exactly one per deployment (see
+alerts/evaluator.py for why)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from alerts.evaluator import Evaluator
+from alerts.mqtt_publisher import AlertPublisher
+from alerts.sources import OverstaySource
+from city.registry import CityFileError, load_city
+from config.settings import SettingsError, load_settings
+from parking.sessions import SessionRules
+from store.alerts import AlertStore
+from store.history import HistoryReader
+from store.influx import InfluxClient, InfluxError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate the alert rules every ``CURBSIDE_ALERTS_INTERVAL_S`` until SIGINT/SIGTERM."""
+    argparse.ArgumentParser(
+        prog="python -m alerts",
+        description=(
+            "Evaluate the alert rules (overstay, ...) against InfluxDB, store alert changes "
+            "and publish them under alerts/{kind}/{domain}/{zone-or-district}/{device} at "
+            "QoS 1. Run exactly one per deployment. Settings: CURBSIDE_* (see README)."
+        ),
+    ).parse_args(argv)
+    try:
+        settings = load_settings()
+        city = load_city(settings.city_file)
+    except (SettingsError, CityFileError) as exc:
+        print(f"alerts: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    influx = InfluxClient.from_settings(settings)
+    rules = SessionRules(
+        debounce=timedelta(seconds=settings.parking_debounce_s),
+        silent_after=timedelta(seconds=settings.space_stale_after_s),
+    )
+    history = HistoryReader(influx, rules, timedelta(seconds=settings.space_stale_after_s))
+    publisher = AlertPublisher(settings)
+    evaluator = Evaluator(
+        AlertStore(influx), [OverstaySource(history, city, rules)], publisher.publish
+    )
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    log = logging.getLogger("alerts")
+    log.info("evaluating alerts every %.0f s", settings.alerts_interval_s)
+    while not stop.is_set():
+        try:
+            evaluator.evaluate(datetime.now(UTC))
+        except InfluxError as exc:
+            log.warning("alert evaluation skipped: InfluxDB: %s", exc)
+        stop.wait(settings.alerts_interval_s)
+    publisher.close()
+    influx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

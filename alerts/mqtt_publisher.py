@@ -1,0 +1,51 @@
+"""Publishes alert changes under ``alerts/...`` at QoS 1 for dispatch apps and trucks."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from alerts.document import alert_document, alert_topic
+from alerts.model import Alert
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class AlertPublisher:
+    """A paho client that reconnects by itself; paho queues publishes while it is away."""
+
+    def __init__(self, settings: Settings, client_id: str | None = None) -> None:
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"curbside-alerts-{uuid.uuid4().hex[:8]}",
+            protocol=mqtt.MQTTv311,
+        )
+        if settings.mqtt_username is not None and settings.mqtt_password is not None:
+            self._client.username_pw_set(
+                settings.mqtt_username, settings.mqtt_password.get_secret_value()
+            )
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        # Bounded: alerts are few; a broker away for long must not grow memory without end.
+        self._client.max_queued_messages_set(10_000)
+        self._client.connect_async(
+            settings.mqtt_host, settings.mqtt_port, settings.mqtt_keepalive_s
+        )
+        self._client.loop_start()
+
+    def publish(self, alert: Alert) -> None:
+        """Publish the alert's current state (QoS 1)."""
+        payload = json.dumps(alert_document(alert), ensure_ascii=False)
+        info = self._client.publish(alert_topic(alert), payload, qos=1)
+        # NO_CONN: queued by paho until the connection is back.
+        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+            log.warning("alert %s not published: %s", alert.id, mqtt.error_string(info.rc))
+
+    def close(self) -> None:
+        """Let queued publishes go out, then disconnect."""
+        self._client.loop_stop()
+        self._client.disconnect()

@@ -1,0 +1,111 @@
+"""The alerts API on the real InfluxDB and Mosquitto: list, filter, acknowledge, publish."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from fastapi.testclient import TestClient
+
+from alerts.lifecycle import reconcile
+from alerts.model import AlertKind, Condition, Domain, Subject
+from api.app import create_app
+from city.registry import parse_city
+from config.settings import Settings
+from store.alerts import AlertStore
+from store.influx import InfluxClient
+from tests.support import mqtt_client, wait_for
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+CITY = parse_city(
+    {
+        "parking_zones": [
+            {"id": "Z01", "name": "Z", "tariff": "t", "spaces": [{"id": "S1", "lat": 0, "lon": 0}]}
+        ],
+        "sanitation_districts": [
+            {
+                "id": "D1",
+                "name": "D",
+                "clearance_deadline": "19:00",
+                "bins": [{"id": "B1", "capacity_l": 240, "depth_cm": 90, "lat": 0, "lon": 0}],
+            }
+        ],
+    }
+)
+ALL = frozenset(AlertKind)
+
+
+def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -> None:
+    store = AlertStore(influx)
+    [overstay] = reconcile(
+        [], [Condition(AlertKind.OVERSTAY, Subject(Domain.PARKING, "Z01", "S1"), "3 h")], ALL, T0
+    )
+    [full] = reconcile(
+        [],
+        [Condition(AlertKind.FULL, Subject(Domain.SANITATION, "D1", "B1"), "85 %")],
+        ALL,
+        T0 - timedelta(minutes=30),
+    )
+    store.save([overstay, full])
+    [old] = reconcile(
+        [], [Condition(AlertKind.FIRE, full.subject, "70 °C")], ALL, T0 - timedelta(hours=3)
+    )
+    [old_resolved] = reconcile([old], [], ALL, T0 - timedelta(hours=2))
+    store.save([old, old_resolved])
+
+    received: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            received.append(json.loads(msg.payload))
+
+    listener = mqtt_client(settings)
+    listener.on_message = on_message
+    listener.subscribe("alerts/overstay/parking/Z01/#", qos=1)
+    try:
+        with TestClient(create_app(settings, CITY)) as api:
+            every = api.get("/api/v1/alerts").json()
+            assert [a["id"] for a in every] == [overstay.id, full.id, old.id]  # newest first
+            assert every[0]["zone"] == "Z01" and every[0]["space"] == "S1"
+            assert every[1]["district"] == "D1" and every[1]["bin"] == "B1"
+            active = api.get("/api/v1/alerts", params={"status": "active"}).json()
+            assert [a["id"] for a in active] == [overstay.id, full.id]
+            assert [
+                a["id"] for a in api.get("/api/v1/alerts", params={"district": "D1"}).json()
+            ] == [
+                full.id,
+                old.id,
+            ]
+            assert [
+                a["kind"] for a in api.get("/api/v1/alerts", params={"kind": "fire"}).json()
+            ] == ["fire"]
+            assert api.get("/api/v1/alerts", params={"zone": "Z9"}).status_code == 404
+            assert api.get("/api/v1/alerts", params={"status": "sleeping"}).status_code == 422
+            both = api.get("/api/v1/alerts", params={"zone": "Z01", "district": "D1"})
+            assert both.status_code == 422
+
+            acked = api.post(f"/api/v1/alerts/{overstay.id}/ack", json={"by": "王师傅"})
+            assert acked.status_code == 200, acked.text
+            body = acked.json()
+            assert (body["status"], body["acknowledged_by"]) == ("acknowledged", "王师傅")
+            stored = store.get(overstay.id)
+            assert stored is not None and stored.acknowledged_by == "王师傅"
+            again = api.post(f"/api/v1/alerts/{overstay.id}/ack", json={"by": "someone else"})
+            assert again.json()["acknowledged_by"] == "王师傅"
+
+            assert api.post(f"/api/v1/alerts/{old.id}/ack", json={"by": "x"}).status_code == 409
+            missing = "overstay~parking~Z01~S1~1"
+            assert api.post(f"/api/v1/alerts/{missing}/ack", json={"by": "x"}).status_code == 404
+            assert api.post(f"/api/v1/alerts/{overstay.id}/ack", json={}).status_code == 422
+            wait_for(lambda: len(received) == 1, 10, "the acknowledgement on MQTT")
+            assert received[0]["status"] == "acknowledged"
+    finally:
+        listener.disconnect()
+        listener.loop_stop()

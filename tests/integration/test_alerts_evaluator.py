@@ -1,0 +1,110 @@
+"""The alert evaluator against the real InfluxDB and Mosquitto: an overstay opens once, is
+published under alerts/, and resolves when the car leaves."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from alerts.evaluator import Evaluator
+from alerts.model import AlertKind, AlertStatus
+from alerts.mqtt_publisher import AlertPublisher
+from alerts.sources import OverstaySource
+from city.registry import parse_city
+from config.settings import Settings
+from parking.sessions import SessionRules
+from store.alerts import AlertStore
+from store.history import HistoryReader
+from store.influx import InfluxClient
+from store.schema import to_line
+from telemetry.readings import SpaceStatus
+from tests.support import mqtt_client, wait_for
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+CITY = parse_city(
+    {
+        "parking_zones": [
+            {
+                "id": "Z01",
+                "name": "Main",
+                "tariff": "t",
+                "max_stay_minutes": 120,
+                "spaces": [{"id": f"Z01-00{n}", "lat": 0, "lon": 0} for n in (1, 2)],
+            },
+            {
+                "id": "Z02",
+                "name": "No limit",
+                "tariff": "t",
+                "spaces": [{"id": "Z02-001", "lat": 0, "lon": 0}],
+            },
+        ]
+    }
+)
+RULES = SessionRules(debounce=timedelta(seconds=60), silent_after=timedelta(hours=1))
+
+
+def _heartbeats(
+    zone: str, space: str, occupied: bool, since: datetime, until: datetime
+) -> list[str]:
+    lines, ts = [], since
+    while ts <= until:
+        lines.append(to_line(SpaceStatus(zone, space, occupied, ts)))
+        ts += timedelta(minutes=10)
+    return lines
+
+
+def test_overstay_opens_once_is_published_and_resolves(
+    settings: Settings, influx: InfluxClient, unique: str
+) -> None:
+    # Z01-001 parked 3 h (over the 2 h limit); Z01-002 parked 1 h; Z02-001 parked 5 h, no limit.
+    influx.write(
+        _heartbeats("Z01", "Z01-001", True, NOW - timedelta(hours=3), NOW)
+        + _heartbeats("Z01", "Z01-002", True, NOW - timedelta(hours=1), NOW)
+        + _heartbeats("Z02", "Z02-001", True, NOW - timedelta(hours=5), NOW)
+    )
+    received: list[tuple[str, dict[str, Any]]] = []
+    lock = threading.Lock()
+
+    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            received.append((msg.topic, json.loads(msg.payload)))
+
+    listener = mqtt_client(settings)
+    listener.on_message = on_message
+    listener.subscribe("alerts/#", qos=1)
+    publisher = AlertPublisher(settings, client_id=f"alerts-{unique}")
+    store = AlertStore(influx)
+    history = HistoryReader(influx, RULES, RULES.silent_after)
+    evaluator = Evaluator(store, [OverstaySource(history, CITY, RULES)], publisher.publish)
+    try:
+        [opened] = evaluator.evaluate(NOW)
+        assert (opened.kind, opened.subject.device, opened.status) == (
+            AlertKind.OVERSTAY,
+            "Z01-001",
+            AlertStatus.OPEN,
+        )
+        assert evaluator.evaluate(NOW + timedelta(minutes=1)) == []  # opens once
+        assert [a.id for a in store.active()] == [opened.id]
+
+        # The car leaves; the next evaluation resolves the alert.
+        influx.write([to_line(SpaceStatus("Z01", "Z01-001", False, NOW + timedelta(minutes=2)))])
+        [resolved] = evaluator.evaluate(NOW + timedelta(minutes=5))
+        assert (resolved.id, resolved.status) == (opened.id, AlertStatus.RESOLVED)
+        assert store.active() == []
+
+        wait_for(lambda: len(received) == 2, 10, "both alert changes on MQTT")
+        topics = {topic for topic, _ in received}
+        assert topics == {"alerts/overstay/parking/Z01/Z01-001"}
+        assert [doc["status"] for _, doc in received] == ["open", "resolved"]
+        assert all(doc["id"] == opened.id for _, doc in received)
+    finally:
+        publisher.close()
+        listener.disconnect()
+        listener.loop_stop()
