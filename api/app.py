@@ -17,7 +17,14 @@ from api.brokerlink import BrokerLink
 from api.deps import Services
 from api.livestate import LiveState, snapshot_loader
 from api.routes import alerts as alerts_routes
-from api.routes import health, parking, parking_history, parking_sessions, sanitation
+from api.routes import (
+    health,
+    parking,
+    parking_fees,
+    parking_history,
+    parking_sessions,
+    sanitation,
+)
 from city.registry import City
 from config.settings import Settings
 from parking.sessions import SessionRules
@@ -69,6 +76,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.include_router(parking.router)
     app.include_router(parking_history.router)
     app.include_router(parking_sessions.router)
+    app.include_router(parking_fees.router)
     app.include_router(sanitation.router)
     app.include_router(alerts_routes.router)
 

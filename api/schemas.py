@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from parking.fees import Fee, yuan
 
 # The registry's id rule (city.registry.Id): anything else cannot name a zone, space,
 # district or bin, so it is refused before any look-up.
@@ -116,6 +118,30 @@ class FeeOut(_Response):
     items: list[FeeItemOut]
     cap_deduction_fen: int = Field(description="taken off the items' sum by the tariff's cap")
     grace_applied: bool = Field(description="the stay was within the free grace period")
+
+    @classmethod
+    def from_fee(cls, fee: Fee | None) -> FeeOut | None:
+        """The engine's fee as served; None stays None (a zone without a tariff)."""
+        if fee is None:
+            return None
+        return cls(
+            fen=fee.total_fen,
+            display=yuan(fee.total_fen),
+            items=[
+                FeeItemOut(
+                    band=item.band,
+                    start=item.start,
+                    end=item.end,
+                    units=item.units,
+                    unit_fen=item.unit_fen,
+                    subtotal_fen=item.subtotal_fen,
+                    description=item.description,
+                )
+                for item in fee.items
+            ],
+            cap_deduction_fen=fee.cap_deduction_fen,
+            grace_applied=fee.grace_applied,
+        )
 
 
 class SessionOut(_Response):
@@ -228,3 +254,30 @@ class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     by: str = Field(min_length=1, max_length=64, description="the dispatcher's name or id")
+
+
+class QuoteOut(_Response):
+    """What a stay in a zone costs, itemised so that a citizen can check a bill."""
+
+    zone: str
+    tariff: str
+    start: UtcTime
+    end: UtcTime
+    duration_s: int
+    fee: FeeOut
+
+
+class TariffOut(_Response):
+    """A tariff as configured, and the zones that use it."""
+
+    id: str
+    name: str | None
+    zones: list[str]
+    definition: dict[str, Any] = Field(description="the tariff as written in the registry")
+
+
+class TariffsOut(_Response):
+    """The tariffs in force and the workday calendar they are applied with."""
+
+    tariffs: list[TariffOut]
+    workday_calendar: dict[str, Any]

@@ -27,7 +27,6 @@ from api.deps import (
 from api.schemas import (
     ID_PATTERN,
     ErrorOut,
-    FeeItemOut,
     FeeOut,
     RevenueOut,
     RevenueTotalOut,
@@ -62,29 +61,6 @@ def session_fee(city: City, session: Session, now: datetime) -> Fee | None:
     return compute_fee(tariff, session.start, session.until(now), city.workday_calendar, city.tz)
 
 
-def _fee_out(fee: Fee | None) -> FeeOut | None:
-    if fee is None:
-        return None
-    return FeeOut(
-        fen=fee.total_fen,
-        display=yuan(fee.total_fen),
-        items=[
-            FeeItemOut(
-                band=item.band,
-                start=item.start,
-                end=item.end,
-                units=item.units,
-                unit_fen=item.unit_fen,
-                subtotal_fen=item.subtotal_fen,
-                description=item.description,
-            )
-            for item in fee.items
-        ],
-        cap_deduction_fen=fee.cap_deduction_fen,
-        grace_applied=fee.grace_applied,
-    )
-
-
 def _session_out(city: City, session: Session, now: datetime) -> SessionOut:
     return SessionOut(
         space=session.space,
@@ -93,7 +69,7 @@ def _session_out(city: City, session: Session, now: datetime) -> SessionOut:
         end=session.end,
         last_confirmed=session.last_confirmed,
         duration_s=session.duration_s(now),
-        fee=_fee_out(session_fee(city, session, now)),
+        fee=FeeOut.from_fee(session_fee(city, session, now)),
         flags=sorted(session.flags),
     )
 

@@ -83,6 +83,8 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/parking/occupancy/busiest-hours": ["parking"],
         "GET /api/v1/parking/sessions": ["parking"],
         "GET /api/v1/parking/revenue": ["parking"],
+        "GET /api/v1/parking/fees/quote": ["parking"],
+        "GET /api/v1/parking/tariffs": ["parking"],
         "GET /api/v1/sanitation/bins": ["sanitation"],
         "GET /api/v1/alerts": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
