@@ -116,7 +116,7 @@ def report(vectorised: Timing, scalar: Timing, fen: int, command: str) -> str:
     ratio = vectorised.per_second / scalar.per_second
     return "\n".join(
         [
-            f"### {when}",
+            f"### Fee engines, {when}",
             "",
             *machine_lines(command),
             "",
