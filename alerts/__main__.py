@@ -11,15 +11,17 @@ import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
-from alerts.evaluator import Evaluator
+from alerts.evaluator import ConditionSource, Evaluator
 from alerts.mqtt_publisher import AlertPublisher
-from alerts.sources import OverstaySource
+from alerts.sources import DeviceStateSource, OverstaySource
+from alerts.thresholds import AlertThresholds
 from city.registry import CityFileError, load_city
 from config.settings import SettingsError, load_settings
 from parking.sessions import SessionRules
 from store.alerts import AlertStore
 from store.history import HistoryReader
 from store.influx import InfluxClient, InfluxError
+from store.latest import LatestReader
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(
         prog="python -m alerts",
         description=(
-            "Evaluate the alert rules (overstay, ...) against InfluxDB, store alert changes "
+            "Evaluate the alert rules (overstay, full, fire, tilted, low battery, silent "
+            "sensors) against InfluxDB, store alert changes "
             "and publish them under alerts/{kind}/{domain}/{zone-or-district}/{device} at "
             "QoS 1. Run exactly one per deployment. Settings: CURBSIDE_* (see README)."
         ),
@@ -49,9 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     history = HistoryReader(influx, rules, timedelta(seconds=settings.space_stale_after_s))
     publisher = AlertPublisher(settings)
-    evaluator = Evaluator(
-        AlertStore(influx), [OverstaySource(history, city, rules)], publisher.publish
-    )
+    latest = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
+    sources: list[ConditionSource] = [
+        OverstaySource(history, city, rules),
+        DeviceStateSource(latest, city, AlertThresholds()),
+    ]
+    evaluator = Evaluator(AlertStore(influx), sources, publisher.publish)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from alerts.bin_rules import (
+    fire_conditions,
+    full_conditions,
+    low_battery_conditions,
+    sensor_silent_conditions,
+    tilted_conditions,
+)
 from alerts.model import AlertKind, Condition
 from alerts.overstay import overstay_conditions
+from alerts.thresholds import AlertThresholds
 from city.registry import City
 from parking.sessions import Session, SessionRules
 from store.history import HistoryReader
+from store.latest import LatestReader
 
 
 class OverstaySource:
@@ -38,3 +47,37 @@ class OverstaySource:
                 spaces = [s.id for s in zone.spaces]
                 sessions.extend(self._history.sessions(zone.id, spaces, since, now, now=now))
         return overstay_conditions(sessions, limits, now)
+
+
+class DeviceStateSource:
+    """Alerts read off each device's latest report: full, fire, tilted, low battery, silent."""
+
+    kinds = frozenset(
+        {
+            AlertKind.FULL,
+            AlertKind.FIRE,
+            AlertKind.TILTED,
+            AlertKind.LOW_BATTERY,
+            AlertKind.SENSOR_SILENT,
+        }
+    )
+
+    def __init__(self, latest: LatestReader, city: City, thresholds: AlertThresholds) -> None:
+        self._latest = latest
+        self._city = city
+        self._thresholds = thresholds
+
+    def conditions(self, now: datetime) -> list[Condition]:
+        """The conditions that hold for the registry's devices at ``now``."""
+        latest = self._latest.read()
+        # Devices the registry does not list get no alerts: there is nobody to send.
+        bins = [b for b in latest.bins if self._city.bin(b.district, b.bin) is not None]
+        spaces = [s for s in latest.spaces if self._city.space(s.zone, s.space) is not None]
+        t = self._thresholds
+        return [
+            *full_conditions(bins, t, now),
+            *fire_conditions(bins, t, now),
+            *tilted_conditions(bins, t, now),
+            *low_battery_conditions(bins, spaces, t, now),
+            *sensor_silent_conditions(bins, spaces, t, now),
+        ]

@@ -14,15 +14,17 @@ import pytest
 from alerts.evaluator import Evaluator
 from alerts.model import AlertKind, AlertStatus
 from alerts.mqtt_publisher import AlertPublisher
-from alerts.sources import OverstaySource
+from alerts.sources import DeviceStateSource, OverstaySource
+from alerts.thresholds import AlertThresholds
 from city.registry import parse_city
 from config.settings import Settings
 from parking.sessions import SessionRules
 from store.alerts import AlertStore
 from store.history import HistoryReader
 from store.influx import InfluxClient
+from store.latest import LatestReader
 from store.schema import to_line
-from telemetry.readings import SpaceStatus
+from telemetry.readings import BinLevel, SpaceStatus
 from tests.support import mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
@@ -108,3 +110,65 @@ def test_overstay_opens_once_is_published_and_resolves(
         publisher.close()
         listener.disconnect()
         listener.loop_stop()
+
+
+BIN_CITY = parse_city(
+    {
+        "parking_zones": [
+            {"id": "Z01", "name": "Z", "tariff": "t", "spaces": [{"id": "S1", "lat": 0, "lon": 0}]}
+        ],
+        "sanitation_districts": [
+            {
+                "id": "D1",
+                "name": "D",
+                "clearance_deadline": "19:00",
+                "bins": [
+                    {"id": f"B{n}", "capacity_l": 240, "depth_cm": 90, "lat": 0, "lon": 0}
+                    for n in range(1, 6)
+                ],
+            }
+        ],
+    }
+)
+
+
+def test_device_states_raise_and_resolve_their_alerts(influx: InfluxClient) -> None:
+    minutes = [NOW - timedelta(minutes=m) for m in (30, 20, 10)]
+    influx.write(
+        [
+            to_line(BinLevel("D1", "B1", fill_pct=86.0, ts=minutes[2])),  # full
+            to_line(BinLevel("D1", "B2", fill_pct=40.0, temp_c=72.0, ts=minutes[2])),  # fire
+            to_line(BinLevel("D1", "B3", fill_pct=10.0, tilted=True, ts=minutes[2])),  # tilted
+            to_line(BinLevel("D1", "B4", fill_pct=20.0, battery_v=3.1, ts=minutes[2])),  # battery
+            to_line(BinLevel("D1", "B5", fill_pct=20.0, ts=NOW - timedelta(hours=5))),  # silent
+            to_line(SpaceStatus("Z01", "S1", True, minutes[2])),  # fine
+        ]
+    )
+    store = AlertStore(influx)
+    latest = LatestReader(influx, timedelta(days=7))
+    source = DeviceStateSource(latest, BIN_CITY, AlertThresholds())
+    evaluator = Evaluator(store, [source], lambda alert: None)
+    opened = evaluator.evaluate(NOW)
+    assert sorted((a.kind.value, a.subject.device) for a in opened) == [
+        ("fire", "B2"),
+        ("full", "B1"),
+        ("low_battery", "B4"),
+        ("sensor_silent", "B5"),
+        ("tilted", "B3"),
+    ]
+    # A collection empties B1; B2 cools; B3 is set upright; the rest stay.
+    later = NOW + timedelta(minutes=5)
+    influx.write(
+        [
+            to_line(BinLevel("D1", "B1", fill_pct=2.0, ts=later)),
+            to_line(BinLevel("D1", "B2", fill_pct=40.0, temp_c=25.0, ts=later)),
+            to_line(BinLevel("D1", "B3", fill_pct=10.0, tilted=False, ts=later)),
+        ]
+    )
+    resolved = evaluator.evaluate(later + timedelta(minutes=1))
+    assert sorted((a.kind.value, a.subject.device, a.status.value) for a in resolved) == [
+        ("fire", "B2", "resolved"),
+        ("full", "B1", "resolved"),
+        ("tilted", "B3", "resolved"),
+    ]
+    assert sorted(a.kind.value for a in store.active()) == ["low_battery", "sensor_silent"]
