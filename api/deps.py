@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator
 
-from alerts.model import Alert, AlertKind, AlertStatus, Domain
+from alerts.desk import PublishingAlertStore
 from api.brokerlink import BrokerStatus
 from api.livestate import LiveState, Snapshot
 from city.registry import City, Zone
@@ -20,26 +20,6 @@ from parking.occupancy_history import OccupancyBucket
 from parking.sessions import Session
 from store.history import MAX_WINDOW
 from store.influx import InfluxError
-
-
-class AlertDesk(Protocol):
-    """Where alerts are read and acknowledged (store.alerts.AlertStore) and changes published."""
-
-    def find(
-        self,
-        *,
-        statuses: Sequence[AlertStatus] = (),
-        kind: AlertKind | None = None,
-        domain: Domain | None = None,
-        group: str | None = None,
-        limit: int = 1000,
-    ) -> list[Alert]: ...
-
-    def get(self, alert_id: str) -> Alert | None: ...
-
-    def save(self, alerts: Sequence[Alert]) -> None: ...
-
-    def publish(self, alert: Alert) -> None: ...
 
 
 class ParkingHistory(Protocol):
@@ -75,7 +55,7 @@ class Services:
     live: LiveState
     broker: BrokerStatus
     history: ParkingHistory
-    alerts: AlertDesk
+    alerts: PublishingAlertStore
 
 
 def get_services(request: Request) -> Services:
@@ -109,7 +89,7 @@ def get_history(request: Request) -> ParkingHistory:
     return get_services(request).history
 
 
-def get_alerts(request: Request) -> AlertDesk:
+def get_alerts(request: Request) -> PublishingAlertStore:
     """The alert store and publisher."""
     return get_services(request).alerts
 
@@ -124,7 +104,7 @@ BrokerDep = Annotated[BrokerStatus, Depends(get_broker)]
 CityDep = Annotated[City, Depends(get_city)]
 HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
 NowDep = Annotated[datetime, Depends(get_now)]
-AlertsDep = Annotated[AlertDesk, Depends(get_alerts)]
+AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
