@@ -13,9 +13,19 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from config.settings import Settings, load_settings
 from store.influx import InfluxClient
+
+# No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
+# examples are derived from the test itself, so a run can be repeated exactly.
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.register_profile(
+    "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 TEST_DEFAULTS = {
     "CURBSIDE_MQTT_PORT": "18830",
