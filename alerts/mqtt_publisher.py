@@ -1,15 +1,18 @@
-"""Publishes alert changes under ``alerts/...`` at QoS 1 for dispatch apps and trucks."""
+"""Publishes alert changes under ``alerts/...`` at QoS 1 for dispatch apps and trucks, and
+optionally hears every change published there (the API relays them as server-sent events)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from alerts.document import alert_document, alert_topic
+from alerts.document import TOPIC_PREFIX, alert_document, alert_topic
 from alerts.model import Alert
 from config.settings import Settings
 
@@ -19,7 +22,12 @@ log = logging.getLogger(__name__)
 class AlertPublisher:
     """A paho client that reconnects by itself; paho queues publishes while it is away."""
 
-    def __init__(self, settings: Settings, client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client_id: str | None = None,
+        on_alert: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or f"curbside-alerts-{uuid.uuid4().hex[:8]}",
@@ -32,6 +40,10 @@ class AlertPublisher:
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         # Bounded: alerts are few; a broker away for long must not grow memory without end.
         self._client.max_queued_messages_set(10_000)
+        self._on_alert = on_alert
+        if on_alert is not None:
+            self._client.on_connect = self._subscribe
+            self._client.on_message = self._heard
         self._client.connect_async(
             settings.mqtt_host, settings.mqtt_port, settings.mqtt_keepalive_s
         )
@@ -44,6 +56,18 @@ class AlertPublisher:
         # NO_CONN: queued by paho until the connection is back.
         if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             log.warning("alert %s not published: %s", alert.id, mqtt.error_string(info.rc))
+
+    def _subscribe(self, client: mqtt.Client, *args: Any) -> None:
+        client.subscribe(f"{TOPIC_PREFIX}/#", qos=1)
+
+    def _heard(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            document = json.loads(message.payload)
+        except ValueError:
+            log.warning("ignoring a non-JSON message on %s", message.topic)
+            return
+        if isinstance(document, dict) and self._on_alert is not None:
+            self._on_alert(document)
 
     def close(self) -> None:
         """Let queued publishes go out, then disconnect."""

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from alerts.desk import PublishingAlertStore
 from alerts.mqtt_publisher import AlertPublisher
+from api.alertfeed import AlertFeed
 from api.brokerlink import BrokerLink
 from api.deps import Services
 from api.livestate import LiveState, snapshot_loader
@@ -49,7 +50,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             debounce=timedelta(seconds=settings.parking_debounce_s), silent_after=stale_after
         )
         history = HistoryReader(influx, rules, stale_after)
-        alert_publisher = AlertPublisher(settings, client_id=f"curbside-api-alerts-{os.getpid()}")
+        feed = AlertFeed()
+        alert_publisher = AlertPublisher(
+            settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
+        )
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
         broker.start()
         try:
@@ -58,7 +62,11 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             if await live.refresh():
                 log.info("live state loaded in %.3f s", live.last_duration_s or 0.0)
             live.start()
-            yield {"services": Services(live=live, broker=broker, history=history, alerts=alerts)}
+            yield {
+                "services": Services(
+                    live=live, broker=broker, history=history, alerts=alerts, feed=feed
+                )
+            }
         finally:
             await live.stop()
             broker.stop()

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator
 
 from alerts.desk import PublishingAlertStore
+from api.alertfeed import AlertFeed
 from api.brokerlink import BrokerStatus
 from api.livestate import LiveState, Snapshot
 from city.registry import City, Zone
@@ -56,6 +57,7 @@ class Services:
     broker: BrokerStatus
     history: ParkingHistory
     alerts: PublishingAlertStore
+    feed: AlertFeed
 
 
 def get_services(request: Request) -> Services:
@@ -94,6 +96,11 @@ def get_alerts(request: Request) -> PublishingAlertStore:
     return get_services(request).alerts
 
 
+def get_feed(request: Request) -> AlertFeed:
+    """The relay of alert changes for server-sent events."""
+    return get_services(request).feed
+
+
 def get_now() -> datetime:
     """The current time, UTC: what "now" means for a request."""
     return datetime.now(UTC)
@@ -105,6 +112,7 @@ CityDep = Annotated[City, Depends(get_city)]
 HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
 NowDep = Annotated[datetime, Depends(get_now)]
 AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
+FeedDep = Annotated[AlertFeed, Depends(get_feed)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

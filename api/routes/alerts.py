@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi.responses import StreamingResponse
 
 from alerts.document import alert_document
 from alerts.lifecycle import AlertResolved, acknowledge
 from alerts.model import Alert, AlertKind, AlertStatus, Domain
-from api.deps import AlertsDep, CityDep, NowDep, database_unavailable, query_error
+from api.deps import AlertsDep, CityDep, FeedDep, NowDep, database_unavailable, query_error
 from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
 from store.influx import InfluxError
 
@@ -72,6 +75,54 @@ async def list_alerts(
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
     return [_out(a) for a in found]
+
+
+KEEPALIVE_S = 15.0
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "alert changes"}},
+    summary="New and changed alerts as server-sent events",
+)
+async def stream_alerts(
+    city: CityDep,
+    feed: FeedDep,
+    kind: Annotated[AlertKind | None, Query(description="only this kind")] = None,
+    zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="a parking zone")] = None,
+    district: Annotated[
+        str | None, Query(pattern=ID_PATTERN, description="a sanitation district")
+    ] = None,
+) -> StreamingResponse:
+    """Each change (opened, acknowledged, resolved) as an ``alert`` event with the same JSON
+    as the list; a comment line every 15 s keeps proxies from closing an idle stream."""
+    if zone is not None and city.zone(zone) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown zone {zone!r}")
+    if district is not None and city.district(district) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
+    wanted = {
+        key: value
+        for key, value in {"kind": kind, "zone": zone, "district": district}.items()
+        if value is not None
+    }
+
+    async def events() -> AsyncIterator[str]:
+        async with feed.listen() as queue:
+            yield ": connected\n\n"
+            while True:
+                try:
+                    document = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                if all(document.get(key) == value for key, value in wanted.items()):
+                    data = json.dumps(document, ensure_ascii=False)
+                    yield f"id: {document.get('id', '')}\nevent: alert\ndata: {data}\n\n"
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.post(

@@ -87,5 +87,6 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/parking/tariffs": ["parking"],
         "GET /api/v1/sanitation/bins": ["sanitation"],
         "GET /api/v1/alerts": ["alerts"],
+        "GET /api/v1/alerts/stream": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
     }

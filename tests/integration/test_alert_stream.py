@@ -1,0 +1,86 @@
+"""Server-sent events: alert changes published on MQTT reach an open stream of the real API
+process, filtered as asked."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from alerts.lifecycle import reconcile
+from alerts.model import AlertKind, Condition, Domain, Subject
+from alerts.mqtt_publisher import AlertPublisher
+from config.settings import Settings
+from store.influx import InfluxClient
+from tests.e2e.town import api_server, small_city
+from tests.support import wait_for
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+
+
+def _events(lines: list[str]) -> list[dict[str, Any]]:
+    return [json.loads(line[len("data: ") :]) for line in lines if line.startswith("data: ")]
+
+
+def _overstay(zone: str) -> Condition:
+    return Condition(AlertKind.OVERSTAY, Subject(Domain.PARKING, zone, f"{zone}-001"), "x")
+
+
+def test_stream_relays_matching_alert_changes(
+    settings: Settings, influx: InfluxClient, unique: str, tmp_path: Path
+) -> None:
+    city_file = tmp_path / "city.yaml"
+    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    other, wanted = (
+        reconcile([], [_overstay(zone)], frozenset(AlertKind), T0)[0] for zone in ("Z02", "Z01")
+    )
+    lines: list[str] = []
+    connected = threading.Event()
+    stop = threading.Event()
+
+    def read(base: str) -> None:
+        with httpx.stream(
+            "GET", f"{base}/api/v1/alerts/stream", params={"zone": "Z01"}, timeout=30
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            for line in response.iter_lines():
+                lines.append(line)
+                connected.set()
+                if stop.is_set() or _events(lines):
+                    return
+
+    publisher = AlertPublisher(settings, client_id=f"stream-test-{unique}")
+    try:
+        with api_server(settings, city_file, tmp_path / "api.log") as base:
+            assert (
+                httpx.get(f"{base}/api/v1/alerts/stream", params={"zone": "Z9"}).status_code == 404
+            )
+            reader = threading.Thread(target=read, args=(base,), daemon=True)
+            reader.start()
+            wait_for(connected.is_set, 10, "the stream to open")
+
+            # The API's subscription may still be settling: publish until the event arrives.
+            def delivered() -> bool:
+                publisher.publish(other)
+                publisher.publish(wanted)
+                return bool(_events(lines))
+
+            wait_for(delivered, 15, "the alert on the stream", interval_s=0.5)
+            stop.set()
+            reader.join(10)
+    finally:
+        publisher.close()
+    events = _events(lines)
+    assert events, lines
+    assert {e["id"] for e in events} == {wanted.id}  # Z02's alert was filtered out
+    assert events[0]["zone"] == "Z01" and events[0]["status"] == "open"
+    assert any(line == "event: alert" for line in lines)
