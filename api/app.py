@@ -25,6 +25,7 @@ from api.routes import (
     parking_history,
     parking_sessions,
     sanitation,
+    sanitation_reports,
 )
 from city.registry import City
 from config.settings import Settings
@@ -32,6 +33,7 @@ from parking.sessions import SessionRules
 from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,12 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             live.start()
             yield {
                 "services": Services(
-                    live=live, broker=broker, history=history, alerts=alerts, feed=feed
+                    live=live,
+                    broker=broker,
+                    history=history,
+                    alerts=alerts,
+                    feed=feed,
+                    sanitation=SanitationHistoryReader(influx),
                 )
             }
         finally:
@@ -86,6 +93,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.include_router(parking_sessions.router)
     app.include_router(parking_fees.router)
     app.include_router(sanitation.router)
+    app.include_router(sanitation_reports.router)
     app.include_router(alerts_routes.router)
 
     @app.get("/", include_in_schema=False)

@@ -21,6 +21,7 @@ from parking.occupancy_history import OccupancyBucket
 from parking.sessions import Session
 from store.history import MAX_WINDOW
 from store.influx import InfluxError
+from store.sanitation_history import BinReadings
 
 
 class ParkingHistory(Protocol):
@@ -49,6 +50,15 @@ class ParkingHistory(Protocol):
         """Mean occupied spaces per bucket."""
 
 
+class SanitationHistory(Protocol):
+    """Bin history read from the database per request (store.sanitation_history)."""
+
+    def readings(
+        self, district: str, start: datetime, end: datetime, *, bin_id: str | None = None
+    ) -> BinReadings:
+        """A district's (or one bin's) fill readings and emptied reports around the window."""
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """The long-lived objects the lifespan starts, shared by every request."""
@@ -58,6 +68,7 @@ class Services:
     history: ParkingHistory
     alerts: PublishingAlertStore
     feed: AlertFeed
+    sanitation: SanitationHistory
 
 
 def get_services(request: Request) -> Services:
@@ -91,6 +102,11 @@ def get_history(request: Request) -> ParkingHistory:
     return get_services(request).history
 
 
+def get_sanitation_history(request: Request) -> SanitationHistory:
+    """The bin-history reader (queries InfluxDB; call it through asyncio.to_thread)."""
+    return get_services(request).sanitation
+
+
 def get_alerts(request: Request) -> PublishingAlertStore:
     """The alert store and publisher."""
     return get_services(request).alerts
@@ -113,6 +129,7 @@ HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
 NowDep = Annotated[datetime, Depends(get_now)]
 AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
 FeedDep = Annotated[AlertFeed, Depends(get_feed)]
+SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

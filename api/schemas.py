@@ -281,3 +281,74 @@ class TariffsOut(_Response):
 
     tariffs: list[TariffOut]
     workday_calendar: dict[str, Any]
+
+
+class CollectionOut(_Response):
+    """One emptying of one bin, derived from its fill readings and emptied reports."""
+
+    district: str
+    bin: str
+    ts: UtcTime = Field(description="the report's time if there is one, else the low reading's")
+    source: Literal["fill", "report", "both"] = Field(description="how it was seen")
+    truck: str | None = Field(description="the truck that reported it, if any")
+    before_pct: float | None = Field(description="the level before the drop; null without one")
+    after_pct: float | None = Field(description="the level after the drop; null without one")
+
+
+class DistrictClearanceOut(_Response):
+    """How a district's bins were cleared on a local day, by its deadline (docs/clearance.md)."""
+
+    district: str
+    deadline: str = Field(description="local time, HH:MM")
+    needed: int = Field(description="bins that held rubbish at midnight or up to the deadline")
+    cleared: int = Field(description="of those, cleared that day, late or not")
+    not_cleared: list[str] = Field(description="bin ids")
+    late: list[str] = Field(description="bin ids cleared after the deadline (among the cleared)")
+    clearance_rate: float | None = Field(description="cleared / needed; null when none needed")
+
+
+class ClearanceTotalOut(_Response):
+    """The same counts over every district listed."""
+
+    needed: int
+    cleared: int
+    not_cleared: list[str]
+    late: list[str]
+    clearance_rate: float | None
+
+
+class ClearanceOut(_Response):
+    """Daily clearance (日产日清) of a local day, per district (registry order) and in total."""
+
+    date: date
+    complete: bool = Field(description="false while the local day is not over: so far")
+    districts: list[DistrictClearanceOut]
+    city: ClearanceTotalOut
+
+
+class WorkItemOut(_Response):
+    """A bin a truck should be sent to, and why."""
+
+    district: str
+    bin: str
+    reason: Literal["fire", "full", "overflow_soon", "not_cleared_yet"]
+    detail: str
+    fill_pct: float | None = Field(description="the latest reading today, if any")
+    lat: float
+    lon: float
+
+
+class RouteOut(_Response):
+    """A suggested round from a transfer station over the worklist bins nearest to it."""
+
+    station: str
+    stops: list[str] = Field(description="bin ids in visiting order")
+    distance_m: float = Field(description="straight-line legs, station to station")
+
+
+class WorklistOut(_Response):
+    """The bins to send trucks to now, most urgent first, and a round per station."""
+
+    as_of: UtcTime
+    items: list[WorkItemOut]
+    routes: list[RouteOut]

@@ -1,0 +1,323 @@
+"""GET /api/v1/sanitation/collections, /clearance and /worklist: bin history, judged.
+
+These read InfluxDB per request (in a worker thread), unlike the live endpoints. Collections
+and clearance follow docs/clearance.md; the worklist adds the active sanitation alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from alerts.model import Alert, AlertKind, AlertStatus, Domain
+from api.deps import (
+    AlertsDep,
+    CityDep,
+    LocalDate,
+    NowDep,
+    SanitationHistory,
+    SanitationHistoryDep,
+    database_unavailable,
+    local_day,
+    query_error,
+)
+from api.schemas import (
+    ID_PATTERN,
+    ClearanceOut,
+    ClearanceTotalOut,
+    CollectionOut,
+    DistrictClearanceOut,
+    ErrorOut,
+    RouteOut,
+    WorkItemOut,
+    WorklistOut,
+)
+from city.registry import City, District
+from sanitation.clearance import BinClearance, ClearanceRules, bin_clearance, summarise
+from sanitation.collections import Collection, detect_collections
+from sanitation.worklist import (
+    FIRE,
+    FULL,
+    NOT_CLEARED_YET,
+    OVERFLOW_SOON,
+    Point,
+    Reason,
+    Station,
+    Task,
+    plan_routes,
+    worklist,
+)
+from store.influx import InfluxError
+from store.sanitation_history import BinReadings
+
+router = APIRouter(
+    prefix="/api/v1/sanitation",
+    tags=["sanitation"],
+    responses={
+        status.HTTP_404_NOT_FOUND: {"model": ErrorOut, "description": "unknown district or bin"},
+        status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorOut},
+    },
+)
+
+RULES = ClearanceRules()
+_ALERT_REASONS: dict[AlertKind, Reason] = {
+    AlertKind.FIRE: FIRE,
+    AlertKind.FULL: FULL,
+    AlertKind.OVERFLOW_SOON: OVERFLOW_SOON,
+}
+
+DistrictQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="only this district")]
+
+
+def _districts(city: City, district_id: str | None) -> list[District]:
+    if district_id is None:
+        return list(city.sanitation_districts)
+    district = city.district(district_id)
+    if district is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district_id!r}")
+    return [district]
+
+
+async def _read(
+    history: SanitationHistory,
+    districts: Sequence[District],
+    start: datetime,
+    end: datetime,
+    bin_id: str | None = None,
+) -> list[BinReadings]:
+    def load() -> list[BinReadings]:
+        return [history.readings(d.id, start, end, bin_id=bin_id) for d in districts]
+
+    try:
+        return await asyncio.to_thread(load)
+    except InfluxError as exc:
+        raise database_unavailable(exc) from exc
+
+
+def _until(read: BinReadings, now: datetime) -> BinReadings:
+    # "So far" means as of now: a device clock running ahead must not clear a bin early.
+    return BinReadings(
+        levels={b: [lv for lv in found if lv.ts <= now] for b, found in read.levels.items()},
+        reports={b: [r for r in found if r.ts <= now] for b, found in read.reports.items()},
+    )
+
+
+def _collections(read: BinReadings, bin_id: str) -> list[Collection]:
+    return detect_collections(
+        read.levels.get(bin_id, ()), read.reports.get(bin_id, ()), RULES.collection
+    )
+
+
+def _verdict(
+    district: District, read: BinReadings, bin_id: str, day: date, tz: ZoneInfo
+) -> BinClearance:
+    # Collections over the whole read, the evening before included: it may have emptied what
+    # the bin held at midnight.
+    return bin_clearance(
+        read.levels.get(bin_id, ()),
+        _collections(read, bin_id),
+        day,
+        district.clearance_deadline,
+        tz,
+        rules=RULES,
+    )
+
+
+def _hhmm(at: time | datetime, tz: ZoneInfo) -> str:
+    local = at.astimezone(tz) if isinstance(at, datetime) else at
+    return local.strftime("%H:%M")
+
+
+def _rate(cleared: int, needed: int) -> float | None:
+    return round(cleared / needed, 4) if needed else None
+
+
+@router.get("/collections", summary="Emptyings of the bins on a local day")
+async def collections(
+    *,
+    city: CityDep,
+    history: SanitationHistoryDep,
+    date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
+    district: DistrictQuery = None,
+    bin: Annotated[
+        str | None, Query(pattern=ID_PATTERN, description="only this bin; needs district")
+    ] = None,
+) -> list[CollectionOut]:
+    """The collections of that day, by time (then registry order), derived from the readings."""
+    if bin is not None and district is None:
+        raise query_error("bin", "bin needs district", bin)
+    districts = _districts(city, district)
+    if bin is not None and city.bin(districts[0].id, bin) is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {districts[0].id!r}"
+        )
+    start, end = local_day(city, date)
+    read = await _read(history, districts, start, end, bin)
+    found = [
+        CollectionOut(
+            district=d.id,
+            bin=b.id,
+            ts=c.ts,
+            source=c.source,
+            truck=c.truck,
+            before_pct=c.before_pct,
+            after_pct=c.after_pct,
+        )
+        for d, r in zip(districts, read, strict=True)
+        for b in d.bins
+        if bin is None or b.id == bin
+        for c in _collections(r, b.id)
+        if start <= c.ts < end
+    ]
+    # sorted() is stable: at one time, registry order.
+    return sorted(found, key=lambda c: c.ts)
+
+
+@router.get("/clearance", summary="Daily clearance (日产日清) of a local day")
+async def clearance(
+    *,
+    city: CityDep,
+    history: SanitationHistoryDep,
+    now: NowDep,
+    date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
+    district: DistrictQuery = None,
+) -> ClearanceOut:
+    """Per district (registry order) and in total; ``complete`` is false until the day is over."""
+    districts = _districts(city, district)
+    start, end = local_day(city, date)
+    read = await _read(history, districts, start, end)
+    per_district: list[DistrictClearanceOut] = []
+    for d, r in zip(districts, (_until(r, now) for r in read), strict=True):
+        report = summarise({b.id: _verdict(d, r, b.id, date, city.tz) for b in d.bins})
+        per_district.append(
+            DistrictClearanceOut(
+                district=d.id,
+                deadline=_hhmm(d.clearance_deadline, city.tz),
+                needed=report.needed,
+                cleared=report.cleared,
+                not_cleared=report.not_cleared,
+                late=report.late,
+                clearance_rate=_rate(report.cleared, report.needed),
+            )
+        )
+    needed = sum(d.needed for d in per_district)
+    cleared = sum(d.cleared for d in per_district)
+    return ClearanceOut(
+        date=date,
+        complete=now >= end,
+        districts=per_district,
+        city=ClearanceTotalOut(
+            needed=needed,
+            cleared=cleared,
+            not_cleared=[b for d in per_district for b in d.not_cleared],
+            late=[b for d in per_district for b in d.late],
+            clearance_rate=_rate(cleared, needed),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    # What the worklist is made from: the day's readings and the active alerts.
+    readings: list[BinReadings]
+    alerts: list[Alert]
+
+
+def _alert_tasks(city: City, districts: Sequence[District], alerts: Sequence[Alert]) -> list[Task]:
+    wanted = {d.id for d in districts}
+    tasks = []
+    for alert in alerts:
+        group, device = alert.subject.group, alert.subject.device
+        reason = _ALERT_REASONS.get(alert.kind)
+        found = city.bin(group, device)
+        # Alerts about bins gone from the registry have nowhere to send a truck.
+        if reason is not None and group in wanted and found is not None:
+            where = Point(found.lat, found.lon)
+            tasks.append(Task(group, device, reason, alert.detail, alert.opened_at, where))
+    return tasks
+
+
+def _clearance_tasks(
+    city: City, districts: Sequence[District], read: Sequence[BinReadings], now: datetime
+) -> list[Task]:
+    day = now.astimezone(city.tz).date()
+    tasks = []
+    for d, r in zip(districts, read, strict=True):
+        deadline = datetime.combine(day, d.clearance_deadline.replace(tzinfo=None), tzinfo=city.tz)
+        passed = " (passed)" if now > deadline else ""
+        for b in d.bins:
+            verdict = _verdict(d, r, b.id, day, city.tz)
+            if verdict.needed and not verdict.cleared and verdict.last_rise is not None:
+                detail = (
+                    f"rubbish since {_hhmm(verdict.last_rise, city.tz)}, "
+                    f"deadline {_hhmm(d.clearance_deadline, city.tz)}{passed}"
+                )
+                where = Point(b.lat, b.lon)
+                tasks.append(Task(d.id, b.id, NOT_CLEARED_YET, detail, deadline, where))
+    return tasks
+
+
+def _latest_fill(read: BinReadings, bin_id: str) -> float | None:
+    levels = read.levels.get(bin_id, ())
+    return max(levels, key=lambda lv: lv.ts).fill_pct if levels else None
+
+
+@router.get("/worklist", summary="Bins to send trucks to now, most urgent first")
+async def worklist_now(
+    *,
+    city: CityDep,
+    history: SanitationHistoryDep,
+    desk: AlertsDep,
+    now: NowDep,
+    district: DistrictQuery = None,
+) -> WorklistOut:
+    """Fire, full and overflow_soon alerts, then bins not cleared yet today; a round per station."""
+    districts = _districts(city, district)
+    start, end = local_day(city, now.astimezone(city.tz).date())
+
+    def load() -> _Found:
+        alerts = desk.find(
+            statuses=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+            domain=Domain.SANITATION,
+            group=district,
+        )
+        read = [_until(history.readings(d.id, start, end), now) for d in districts]
+        return _Found(read, alerts)
+
+    try:
+        found = await asyncio.to_thread(load)
+    except InfluxError as exc:
+        raise database_unavailable(exc) from exc
+    tasks = worklist(
+        [
+            *_alert_tasks(city, districts, found.alerts),
+            *_clearance_tasks(city, districts, found.readings, now),
+        ]
+    )
+    read_by_district = {d.id: r for d, r in zip(districts, found.readings, strict=True)}
+    stations = [Station(s.id, Point(s.lat, s.lon)) for s in city.transfer_stations]
+    return WorklistOut(
+        as_of=now,
+        items=[
+            WorkItemOut(
+                district=t.district,
+                bin=t.bin,
+                reason=t.reason,
+                detail=t.detail,
+                fill_pct=_latest_fill(read_by_district[t.district], t.bin),
+                lat=t.where.lat,
+                lon=t.where.lon,
+            )
+            for t in tasks
+        ],
+        routes=[
+            RouteOut(station=r.station, stops=r.stops, distance_m=round(r.distance_m, 1))
+            for r in plan_routes(stations, tasks)
+        ],
+    )
