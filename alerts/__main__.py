@@ -13,7 +13,7 @@ from types import FrameType
 
 from alerts.evaluator import ConditionSource, Evaluator
 from alerts.mqtt_publisher import AlertPublisher
-from alerts.sources import DeviceStateSource, OverstaySource
+from alerts.sources import DeviceStateSource, OverstaySource, SanitationSource
 from alerts.thresholds import AlertThresholds
 from city.registry import CityFileError, load_city
 from config.settings import SettingsError, load_settings
@@ -22,6 +22,7 @@ from store.alerts import AlertStore
 from store.history import HistoryReader
 from store.influx import InfluxClient, InfluxError
 from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m alerts",
         description=(
             "Evaluate the alert rules (overstay, full, fire, tilted, low battery, silent "
-            "sensors) against InfluxDB, store alert changes "
+            "sensors, overflow soon, not cleared) against InfluxDB, store alert changes "
             "and publish them under alerts/{kind}/{domain}/{zone-or-district}/{device} at "
             "QoS 1. Run exactly one per deployment. Settings: CURBSIDE_* (see README)."
         ),
@@ -53,9 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     history = HistoryReader(influx, rules, timedelta(seconds=settings.space_stale_after_s))
     publisher = AlertPublisher(settings)
     latest = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
+    thresholds = AlertThresholds()
     sources: list[ConditionSource] = [
         OverstaySource(history, city, rules),
-        DeviceStateSource(latest, city, AlertThresholds()),
+        DeviceStateSource(latest, city, thresholds),
+        SanitationSource(SanitationHistoryReader(influx), city, thresholds),
     ]
     evaluator = Evaluator(AlertStore(influx), sources, publisher.publish)
     stop = threading.Event()

@@ -3,7 +3,7 @@ pure rule."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from alerts.bin_rules import (
     fire_conditions,
@@ -12,13 +12,18 @@ from alerts.bin_rules import (
     sensor_silent_conditions,
     tilted_conditions,
 )
-from alerts.model import AlertKind, Condition
+from alerts.model import AlertKind, Condition, Domain, Subject
 from alerts.overstay import overstay_conditions
 from alerts.thresholds import AlertThresholds
-from city.registry import City
+from city.registry import City, District
 from parking.sessions import Session, SessionRules
+from sanitation.bins import BinState
+from sanitation.clearance import BinClearance, ClearanceRules, bin_clearance, day_bounds
+from sanitation.collections import CollectionRules, Level, detect_collections
+from sanitation.forecast import overflow_soon_conditions
 from store.history import HistoryReader
 from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
 
 
 class OverstaySource:
@@ -81,3 +86,67 @@ class DeviceStateSource:
             *low_battery_conditions(bins, spaces, t, now),
             *sensor_silent_conditions(bins, spaces, t, now),
         ]
+
+
+class SanitationSource:
+    """Alerts from each bin's history today: ``overflow_soon`` and ``not_cleared``.
+
+    ``not_cleared`` holds from the district's deadline until a collection clears the bin; at
+    local midnight the bin starts a new day (and a new count) and the alert resolves.
+    """
+
+    kinds = frozenset({AlertKind.OVERFLOW_SOON, AlertKind.NOT_CLEARED})
+
+    def __init__(
+        self, history: SanitationHistoryReader, city: City, thresholds: AlertThresholds
+    ) -> None:
+        self._history = history
+        self._city = city
+        self._thresholds = thresholds
+
+    def conditions(self, now: datetime) -> list[Condition]:
+        """Overflow forecasts and missed clearances at ``now`` in every district."""
+        tz = self._city.tz
+        today = now.astimezone(tz).date()
+        found: list[Condition] = []
+        for district in self._city.sanitation_districts:
+            bounds = day_bounds(today, district.clearance_deadline, tz)
+            read = self._history.readings(district.id, bounds.start, now)
+            since_collection: dict[str, list[Level]] = {}
+            states: list[BinState] = []
+            for b in district.bins:
+                levels = [v for v in read.levels.get(b.id, []) if v.ts <= now]
+                reports = [r for r in read.reports.get(b.id, []) if r.ts <= now]
+                collections = detect_collections(levels, reports, COLLECTION_RULES)
+                last = collections[-1].ts if collections else None
+                since_collection[b.id] = [v for v in levels if last is None or v.ts > last]
+                if levels:
+                    states.append(
+                        BinState(district.id, b.id, levels[-1].fill_pct, levels[-1].ts,
+                                 None, None, None)
+                    )  # fmt: skip
+                if now >= bounds.deadline:
+                    verdict = bin_clearance(
+                        levels, collections, today, district.clearance_deadline, tz,
+                        rules=CLEARANCE_RULES,
+                    )  # fmt: skip
+                    if verdict.needed and not verdict.cleared:
+                        found.append(_not_cleared(district, b.id, verdict, tz))
+            found.extend(
+                overflow_soon_conditions(states, since_collection, self._thresholds, now, tz=tz)
+            )
+        return found
+
+
+COLLECTION_RULES = CollectionRules()
+CLEARANCE_RULES = ClearanceRules()
+
+
+def _not_cleared(district: District, bin_id: str, verdict: BinClearance, tz: tzinfo) -> Condition:
+    since = verdict.last_rise.astimezone(tz).strftime("%H:%M") if verdict.last_rise else "?"
+    deadline = district.clearance_deadline.strftime("%H:%M")
+    return Condition(
+        AlertKind.NOT_CLEARED,
+        Subject(Domain.SANITATION, district.id, bin_id),
+        f"rubbish since {since}, not cleared by the {deadline} deadline",
+    )

@@ -14,7 +14,7 @@ import pytest
 from alerts.evaluator import Evaluator
 from alerts.model import AlertKind, AlertStatus
 from alerts.mqtt_publisher import AlertPublisher
-from alerts.sources import DeviceStateSource, OverstaySource
+from alerts.sources import DeviceStateSource, OverstaySource, SanitationSource
 from alerts.thresholds import AlertThresholds
 from city.registry import parse_city
 from config.settings import Settings
@@ -23,8 +23,9 @@ from store.alerts import AlertStore
 from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
 from store.schema import to_line
-from telemetry.readings import BinLevel, SpaceStatus
+from telemetry.readings import BinEmptied, BinLevel, SpaceStatus
 from tests.support import mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
@@ -172,3 +173,52 @@ def test_device_states_raise_and_resolve_their_alerts(influx: InfluxClient) -> N
         ("tilted", "B3", "resolved"),
     ]
     assert sorted(a.kind.value for a in store.active()) == ["low_battery", "sensor_silent"]
+
+
+def test_overflow_soon_and_not_cleared_from_a_days_history(influx: InfluxClient) -> None:
+    tz = BIN_CITY.tz
+    day = (datetime.now(tz) - timedelta(days=1)).date()
+
+    def at(hh: int, mm: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(UTC)
+
+    def level(bin_id: str, ts: datetime, pct: float) -> str:
+        return to_line(BinLevel("D1", bin_id, fill_pct=pct, ts=ts))
+
+    influx.write(
+        [
+            # B1: rubbish from 08:00, never emptied: not cleared by the 19:00 deadline.
+            level("B1", at(7), 3.0),
+            level("B1", at(8), 50.0),
+            level("B1", at(18), 60.0),
+            # B2: emptied at 17:00 after its last rise: cleared on time.
+            level("B2", at(7), 3.0),
+            level("B2", at(8), 40.0),
+            level("B2", at(17), 2.0),
+            to_line(BinEmptied("D1", "B2", at(17), truck="T01")),
+            # B3: emptied at 17:00, then 30, 50, 70 % hourly from 17:30: 100 % at 21:00, within
+            # 2 h of 20:00; and rubbish since 17:30, not cleared by 19:00.
+            level("B3", at(16, 30), 60.0),
+            level("B3", at(17), 1.0),
+            level("B3", at(17, 30), 30.0),
+            level("B3", at(18, 30), 50.0),
+            level("B3", at(19, 30), 70.0),
+        ]
+    )
+    store = AlertStore(influx)
+    source = SanitationSource(SanitationHistoryReader(influx), BIN_CITY, AlertThresholds())
+    evaluator = Evaluator(store, [source], lambda alert: None)
+    opened = evaluator.evaluate(at(20))
+    assert sorted((a.kind.value, a.subject.device) for a in opened) == [
+        ("not_cleared", "B1"),
+        ("not_cleared", "B3"),
+        ("overflow_soon", "B3"),
+    ]
+    overflow = next(a for a in opened if a.kind is AlertKind.OVERFLOW_SOON)
+    assert "full at 21:00 local" in overflow.detail
+    # A truck empties B1 at 20:10: its not_cleared alert resolves.
+    influx.write([level("B1", at(20, 10), 2.0), to_line(BinEmptied("D1", "B1", at(20, 10)))])
+    changed = evaluator.evaluate(at(20, 20))
+    assert [(a.kind.value, a.subject.device, a.status.value) for a in changed] == [
+        ("not_cleared", "B1", "resolved")
+    ]
