@@ -18,7 +18,9 @@ from alerts.thresholds import AlertThresholds
 from city.registry import CityFileError, load_city
 from config.settings import SettingsError, load_settings
 from parking.sessions import SessionRules
+from sanitation.collections import CollectionRules
 from store.alerts import AlertStore
+from store.collections import record_settled_collections
 from store.history import HistoryReader
 from store.influx import InfluxClient, InfluxError
 from store.latest import LatestReader
@@ -33,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
             "Evaluate the alert rules (overstay, full, fire, tilted, low battery, silent "
             "sensors, overflow soon, not cleared) against InfluxDB, store alert changes "
             "and publish them under alerts/{kind}/{domain}/{zone-or-district}/{device} at "
-            "QoS 1. Run exactly one per deployment. Settings: CURBSIDE_* (see README)."
+            "QoS 1; also records settled bin collections. Run exactly one per deployment. "
+            "Settings: CURBSIDE_* (see README)."
         ),
     ).parse_args(argv)
     try:
@@ -70,9 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     log = logging.getLogger("alerts")
     log.info("evaluating alerts every %.0f s", settings.alerts_interval_s)
+    sanitation = SanitationHistoryReader(influx)
     while not stop.is_set():
+        now = datetime.now(UTC)
         try:
-            evaluator.evaluate(datetime.now(UTC))
+            evaluator.evaluate(now)
+            # The same process keeps the collection history: it already reads the bins.
+            record_settled_collections(sanitation, influx, city, now, CollectionRules())
         except InfluxError as exc:
             log.warning("alert evaluation skipped: InfluxDB: %s", exc)
         stop.wait(settings.alerts_interval_s)
