@@ -14,11 +14,9 @@ from types import FrameType
 from alerts.evaluator import ConditionSource, Evaluator
 from alerts.mqtt_publisher import AlertPublisher
 from alerts.sources import DeviceStateSource, OverstaySource, SanitationSource
-from alerts.thresholds import AlertThresholds
 from city.registry import CityFileError, load_city
+from config.rules import alert_thresholds, clearance_rules, collection_rules, session_rules
 from config.settings import SettingsError, load_settings
-from parking.sessions import SessionRules
-from sanitation.collections import CollectionRules
 from store.alerts import AlertStore
 from store.collections import record_settled_collections
 from store.history import HistoryReader
@@ -50,18 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     influx = InfluxClient.from_settings(settings)
-    rules = SessionRules(
-        debounce=timedelta(seconds=settings.parking_debounce_s),
-        silent_after=timedelta(seconds=settings.space_stale_after_s),
-    )
+    rules = session_rules(settings)
     history = HistoryReader(influx, rules, timedelta(seconds=settings.space_stale_after_s))
     publisher = AlertPublisher(settings)
     latest = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
-    thresholds = AlertThresholds()
+    thresholds = alert_thresholds(settings)
     sources: list[ConditionSource] = [
         OverstaySource(history, city, rules),
         DeviceStateSource(latest, city, thresholds),
-        SanitationSource(SanitationHistoryReader(influx), city, thresholds),
+        SanitationSource(
+            SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
+        ),
     ]
     evaluator = Evaluator(AlertStore(influx), sources, publisher.publish)
     stop = threading.Event()
@@ -79,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             evaluator.evaluate(now)
             # The same process keeps the collection history: it already reads the bins.
-            record_settled_collections(sanitation, influx, city, now, CollectionRules())
+            record_settled_collections(sanitation, influx, city, now, collection_rules(settings))
         except InfluxError as exc:
             log.warning("alert evaluation skipped: InfluxDB: %s", exc)
         stop.wait(settings.alerts_interval_s)

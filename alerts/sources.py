@@ -19,7 +19,7 @@ from city.registry import City, District
 from parking.sessions import Session, SessionRules
 from sanitation.bins import BinState
 from sanitation.clearance import BinClearance, ClearanceRules, bin_clearance, day_bounds
-from sanitation.collections import CollectionRules, Level, detect_collections
+from sanitation.collections import Level, detect_collections
 from sanitation.forecast import overflow_soon_conditions
 from store.history import HistoryReader
 from store.latest import LatestReader
@@ -98,11 +98,16 @@ class SanitationSource:
     kinds = frozenset({AlertKind.OVERFLOW_SOON, AlertKind.NOT_CLEARED})
 
     def __init__(
-        self, history: SanitationHistoryReader, city: City, thresholds: AlertThresholds
+        self,
+        history: SanitationHistoryReader,
+        city: City,
+        thresholds: AlertThresholds,
+        rules: ClearanceRules,
     ) -> None:
         self._history = history
         self._city = city
         self._thresholds = thresholds
+        self._rules = rules
 
     def conditions(self, now: datetime) -> list[Condition]:
         """Overflow forecasts and missed clearances at ``now`` in every district."""
@@ -117,7 +122,7 @@ class SanitationSource:
             for b in district.bins:
                 levels = [v for v in read.levels.get(b.id, []) if v.ts <= now]
                 reports = [r for r in read.reports.get(b.id, []) if r.ts <= now]
-                collections = detect_collections(levels, reports, COLLECTION_RULES)
+                collections = detect_collections(levels, reports, self._rules.collection)
                 last = collections[-1].ts if collections else None
                 since_collection[b.id] = [v for v in levels if last is None or v.ts > last]
                 if levels:
@@ -128,7 +133,7 @@ class SanitationSource:
                 if now >= bounds.deadline:
                     verdict = bin_clearance(
                         levels, collections, today, district.clearance_deadline, tz,
-                        rules=CLEARANCE_RULES,
+                        rules=self._rules,
                     )  # fmt: skip
                     if verdict.needed and not verdict.cleared:
                         found.append(_not_cleared(district, b.id, verdict, tz))
@@ -136,10 +141,6 @@ class SanitationSource:
                 overflow_soon_conditions(states, since_collection, self._thresholds, now, tz=tz)
             )
         return found
-
-
-COLLECTION_RULES = CollectionRules()
-CLEARANCE_RULES = ClearanceRules()
 
 
 def _not_cleared(district: District, bin_id: str, verdict: BinClearance, tz: tzinfo) -> Condition:

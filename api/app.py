@@ -28,8 +28,8 @@ from api.routes import (
     sanitation_reports,
 )
 from city.registry import City
+from config.rules import clearance_rules, session_rules
 from config.settings import Settings
-from parking.sessions import SessionRules
 from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.latest import LatestReader
@@ -48,9 +48,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
         stale_after = timedelta(seconds=settings.space_stale_after_s)
         live = LiveState(snapshot_loader(reader, city, stale_after), settings.api_refresh_s)
-        rules = SessionRules(
-            debounce=timedelta(seconds=settings.parking_debounce_s), silent_after=stale_after
-        )
+        rules = session_rules(settings)
         history = HistoryReader(influx, rules, stale_after)
         feed = AlertFeed()
         alert_publisher = AlertPublisher(
@@ -87,6 +85,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.city = city
+    app.state.clearance_rules = clearance_rules(settings)
     app.include_router(health.router)
     app.include_router(parking.router)
     app.include_router(parking_history.router)

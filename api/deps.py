@@ -19,6 +19,7 @@ from api.livestate import LiveState, Snapshot
 from city.registry import City, Zone
 from parking.occupancy_history import OccupancyBucket
 from parking.sessions import Session
+from sanitation.clearance import ClearanceRules
 from store.history import MAX_WINDOW
 from store.influx import InfluxError
 from store.sanitation_history import BinReadings
@@ -117,6 +118,14 @@ def get_feed(request: Request) -> AlertFeed:
     return get_services(request).feed
 
 
+def get_clearance_rules(request: Request) -> ClearanceRules:
+    """The clearance and collection rules the settings configure."""
+    rules = request.app.state.clearance_rules
+    if not isinstance(rules, ClearanceRules):
+        raise RuntimeError("no clearance rules in the app state")
+    return rules
+
+
 def get_now() -> datetime:
     """The current time, UTC: what "now" means for a request."""
     return datetime.now(UTC)
@@ -129,6 +138,7 @@ HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
 NowDep = Annotated[datetime, Depends(get_now)]
 AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
 FeedDep = Annotated[AlertFeed, Depends(get_feed)]
+ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")

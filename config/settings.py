@@ -71,8 +71,17 @@ class Settings(BaseSettings):
     ts_future_tolerance_s: int = Field(300, ge=0)
     ts_max_age_s: int = Field(7 * 86_400, gt=0)
 
-    # Alerts evaluator (python -m alerts)
+    # Alerts evaluator (python -m alerts) and the rules behind alerts and reports
     alerts_interval_s: float = Field(30.0, gt=0, le=3600)
+    alert_full_pct: float = Field(80.0, gt=0, le=100)
+    alert_fire_temp_c: float = Field(60.0, gt=0, le=200)
+    alert_low_battery_v: float = Field(3.3, gt=0, le=10)
+    alert_bin_silent_after_s: int = Field(7200, gt=0)
+    alert_space_silent_after_s: int = Field(7200, gt=0)
+    alert_overflow_horizon_s: int = Field(7200, gt=0)
+    collection_min_drop_pct: float = Field(30.0, gt=0, le=100)
+    collection_empty_at_most_pct: float = Field(15.0, ge=0, le=100)
+    clearance_rubbish_above_pct: float = Field(10.0, ge=0, le=100)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -19,6 +19,7 @@ from alerts.model import Alert, AlertKind, AlertStatus, Domain
 from api.deps import (
     AlertsDep,
     CityDep,
+    ClearanceRulesDep,
     LocalDate,
     NowDep,
     SanitationHistory,
@@ -65,7 +66,6 @@ router = APIRouter(
     },
 )
 
-RULES = ClearanceRules()
 _ALERT_REASONS: dict[AlertKind, Reason] = {
     AlertKind.FIRE: FIRE,
     AlertKind.FULL: FULL,
@@ -108,24 +108,30 @@ def _until(read: BinReadings, now: datetime) -> BinReadings:
     )
 
 
-def _collections(read: BinReadings, bin_id: str) -> list[Collection]:
+def _collections(read: BinReadings, bin_id: str, rules: ClearanceRules) -> list[Collection]:
     return detect_collections(
-        read.levels.get(bin_id, ()), read.reports.get(bin_id, ()), RULES.collection
+        read.levels.get(bin_id, ()), read.reports.get(bin_id, ()), rules.collection
     )
 
 
 def _verdict(
-    district: District, read: BinReadings, bin_id: str, day: date, tz: ZoneInfo
+    district: District,
+    read: BinReadings,
+    bin_id: str,
+    day: date,
+    tz: ZoneInfo,
+    *,
+    rules: ClearanceRules,
 ) -> BinClearance:
     # Collections over the whole read, the evening before included: it may have emptied what
     # the bin held at midnight.
     return bin_clearance(
         read.levels.get(bin_id, ()),
-        _collections(read, bin_id),
+        _collections(read, bin_id, rules),
         day,
         district.clearance_deadline,
         tz,
-        rules=RULES,
+        rules=rules,
     )
 
 
@@ -143,6 +149,7 @@ async def collections(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    rules: ClearanceRulesDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: DistrictQuery = None,
     bin: Annotated[
@@ -172,7 +179,7 @@ async def collections(
         for d, r in zip(districts, read, strict=True)
         for b in d.bins
         if bin is None or b.id == bin
-        for c in _collections(r, b.id)
+        for c in _collections(r, b.id, rules)
         if start <= c.ts < end
     ]
     # sorted() is stable: at one time, registry order.
@@ -184,6 +191,7 @@ async def clearance(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    rules: ClearanceRulesDep,
     now: NowDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: DistrictQuery = None,
@@ -194,7 +202,7 @@ async def clearance(
     read = await _read(history, districts, start, end)
     per_district: list[DistrictClearanceOut] = []
     for d, r in zip(districts, (_until(r, now) for r in read), strict=True):
-        report = summarise({b.id: _verdict(d, r, b.id, date, city.tz) for b in d.bins})
+        report = summarise({b.id: _verdict(d, r, b.id, date, city.tz, rules=rules) for b in d.bins})
         per_district.append(
             DistrictClearanceOut(
                 district=d.id,
@@ -244,7 +252,11 @@ def _alert_tasks(city: City, districts: Sequence[District], alerts: Sequence[Ale
 
 
 def _clearance_tasks(
-    city: City, districts: Sequence[District], read: Sequence[BinReadings], now: datetime
+    city: City,
+    districts: Sequence[District],
+    read: Sequence[BinReadings],
+    now: datetime,
+    rules: ClearanceRules,
 ) -> list[Task]:
     day = now.astimezone(city.tz).date()
     tasks = []
@@ -252,7 +264,7 @@ def _clearance_tasks(
         deadline = datetime.combine(day, d.clearance_deadline.replace(tzinfo=None), tzinfo=city.tz)
         passed = " (passed)" if now > deadline else ""
         for b in d.bins:
-            verdict = _verdict(d, r, b.id, day, city.tz)
+            verdict = _verdict(d, r, b.id, day, city.tz, rules=rules)
             if verdict.needed and not verdict.cleared and verdict.last_rise is not None:
                 detail = (
                     f"rubbish since {_hhmm(verdict.last_rise, city.tz)}, "
@@ -273,6 +285,7 @@ async def worklist_now(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    rules: ClearanceRulesDep,
     desk: AlertsDep,
     now: NowDep,
     district: DistrictQuery = None,
@@ -297,7 +310,7 @@ async def worklist_now(
     tasks = worklist(
         [
             *_alert_tasks(city, districts, found.alerts),
-            *_clearance_tasks(city, districts, found.readings, now),
+            *_clearance_tasks(city, districts, found.readings, now, rules),
         ]
     )
     read_by_district = {d.id: r for d, r in zip(districts, found.readings, strict=True)}

@@ -19,6 +19,7 @@ from alerts.thresholds import AlertThresholds
 from city.registry import parse_city
 from config.settings import Settings
 from parking.sessions import SessionRules
+from sanitation.clearance import ClearanceRules
 from store.alerts import AlertStore
 from store.history import HistoryReader
 from store.influx import InfluxClient
@@ -206,7 +207,9 @@ def test_overflow_soon_and_not_cleared_from_a_days_history(influx: InfluxClient)
         ]
     )
     store = AlertStore(influx)
-    source = SanitationSource(SanitationHistoryReader(influx), BIN_CITY, AlertThresholds())
+    source = SanitationSource(
+        SanitationHistoryReader(influx), BIN_CITY, AlertThresholds(), ClearanceRules()
+    )
     evaluator = Evaluator(store, [source], lambda alert: None)
     opened = evaluator.evaluate(at(20))
     assert sorted((a.kind.value, a.subject.device) for a in opened) == [
