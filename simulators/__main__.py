@@ -24,11 +24,13 @@ from simulators.fleet import SelectionError
 from simulators.options import (
     DEVICE_CHOICES,
     FaultRates,
+    IncidentSpec,
     OptionError,
     SimulationOptions,
     parse_duration,
     parse_faults,
     parse_id_list,
+    parse_incidents,
     parse_speed,
     parse_start,
 )
@@ -57,6 +59,7 @@ examples:
   python -m simulators --start 2026-11-27T06:00:00+08:00 --duration 3h --speed max \\
       --seed 7 --faults duplicate=0.05,reorder=0.05,drop=0.01,malformed=0.02
   python -m simulators --devices parking --faults flicker=0.05 --seq
+  python -m simulators --devices bins --incidents skip=0.1,overfill=2,fire=1,silent=1
 
 Durations: 90m, 24h, 1h30m, 2d, 45s, or plain seconds. SIGINT or SIGTERM ends the run
 cleanly (a second one kills it). Exit status: 0 when the run ended, 2 for bad options, a bad
@@ -201,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
         "last in the payload (default off)",
     )
     traffic.add_argument(
+        "--incidents",
+        type=_typed(parse_incidents),
+        metavar="SPEC",
+        help="sanitation incidents: skip (probability per truck visit), overfill, fire, silent "
+        "(numbers of bins, chosen by seed); e.g. skip=0.1,overfill=2,fire=1,silent=1 "
+        "(default none)",
+    )
+    traffic.add_argument(
         "--truth", type=Path, metavar="PATH", help="write the ground truth here (JSON lines)"
     )
 
@@ -266,6 +277,7 @@ def options_from_args(args: argparse.Namespace) -> SimulationOptions:
         bin_report=args.bin_report,
         faults=args.faults if args.faults is not None else FaultRates(),
         seq=args.seq,
+        incidents=args.incidents if args.incidents is not None else IncidentSpec(),
         truth=args.truth,
         host=given("host"),
         port=given("port"),

@@ -6,6 +6,8 @@ busyness, times a factor for the day, times the time-of-day profile
 (:mod:`simulators.rounds`) leaves 0-3 % behind. The sensor reports every ``bin_report_s``
 (jittered, at a phase of its own) and a few seconds after being emptied, with +-1 % noise.
 About a third of the bins have ultrasonic sensors that report the lid-to-rubbish distance.
+Incidents (:mod:`simulators.incidents`) may skip visits, speed filling up, set the bin on
+fire or silence its sensor.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from collections.abc import Iterator
 from datetime import date
 
 from city.registry import Bin, District
-from simulators.events import EmptyingReport, Event, FillReport
+from simulators.events import EmptyingReport, Event, FillReport, SkippedVisit
+from simulators.incidents import (
+    FIRE_TEMP_C,
+    NO_INCIDENTS,
+    OVERFILL_FACTOR,
+    OVERFILL_MIN_PCT_PER_HOUR,
+    BinIncidents,
+)
 from simulators.plan import TrafficPlan
 from simulators.profiles import air_temperature, waste_generation
 from simulators.rounds import CollectionRounds, Visit
@@ -66,6 +75,8 @@ class BinModel:
         plan: TrafficPlan,
         rounds: CollectionRounds,
         busyness: float,
+        *,
+        incidents: BinIncidents = NO_INCIDENTS,
     ) -> None:
         self.district = district.id
         self.bin = bin_.id
@@ -76,6 +87,10 @@ class BinModel:
         fill_rng = plan.rng("fill", district.id, bin_.id)
         self._pct_per_s = BASE_FILL_PCT_PER_HOUR * busyness * fill_rng.lognormvariate(0, 0.35)
         self._pct_per_s /= 3600
+        self.incidents = incidents
+        self._overfill_pct_per_s = max(
+            self._pct_per_s * OVERFILL_FACTOR, OVERFILL_MIN_PCT_PER_HOUR / 3600
+        )
         self._sensor = plan.rng("bin-sensor", district.id, bin_.id)
         self._battery = Battery.draw(self._sensor, plan.start)
         self._phase = self._sensor.randint(1, plan.bin_report_s)
@@ -86,9 +101,10 @@ class BinModel:
     def rate(self, t: Instant) -> float:
         """Fill rate at ``t``, in percent per second."""
         day = local_date(t, self._plan.tz)
-        return (
-            self._pct_per_s * self._day_factor(day) * waste_generation(local_hour(t, self._plan.tz))
-        )
+        base = self._pct_per_s
+        if self.incidents.overfill and t >= self._plan.start:
+            base = self._overfill_pct_per_s  # the incident starts with the run
+        return base * self._day_factor(day) * waste_generation(local_hour(t, self._plan.tz))
 
     def filled(self, pct: float, since: Instant, until: Instant) -> float:
         """The fill at ``until`` of the bin that was ``pct`` full at ``since`` (max 100)."""
@@ -111,6 +127,13 @@ class BinModel:
     def _residual(self, visit: Visit) -> float:
         rng = self._plan.rng("residual", self.district, self.bin, str(visit.t))
         return rng.uniform(*RESIDUAL_PCT)
+
+    def _skipped(self, visit: Visit) -> bool:
+        skip = self.incidents.skip
+        return (
+            skip > 0
+            and self._plan.rng("skip", self.district, self.bin, str(visit.t)).random() < skip
+        )
 
     def _initial_fill(self) -> float:
         start = self._plan.start
@@ -137,6 +160,10 @@ class BinModel:
         else:
             fill_pct = reported = round(measured, 1)
         temp = air_temperature(local_hour(t, self._plan.tz), self._mean_temp_c)
+        temp_c = round(temp + self._sensor.gauss(0.0, 0.3), 1)
+        if self.incidents.burning(t):
+            fire = self._plan.rng("fire-temp", self.district, self.bin, str(t))
+            temp_c = round(fire.uniform(*FIRE_TEMP_C), 1)
         return FillReport(
             t=t,
             district=self.district,
@@ -146,7 +173,7 @@ class BinModel:
             fill_pct=fill_pct,
             distance_cm=distance_cm,
             battery_v=self._battery.voltage(t),
-            temp_c=round(temp + self._sensor.gauss(0.0, 0.3), 1),
+            temp_c=temp_c,
             tilted=tilted,
         )
 
@@ -162,6 +189,10 @@ class BinModel:
             if visit is not None and visit.t <= last:
                 visit = next(visits, None)  # cannot happen with sane rounds; keep order anyway
                 continue
+            if visit is not None and visit.t <= report_at and self._skipped(visit):
+                yield SkippedVisit(visit.t, self.district, self.bin, visit.truck)
+                visit = next(visits, None)
+                continue
             if visit is not None and visit.t <= report_at:
                 yield EmptyingReport(visit.t, self.district, self.bin, visit.truck)
                 pct, known, tilted = self._residual(visit), visit.t, False
@@ -171,7 +202,9 @@ class BinModel:
                 t = report_at
             pct, known = self.filled(pct, known, t), t
             tilted = tilted or self._sensor.random() < TILT_CHANCE
-            yield self._report(t, pct, tilted)
+            report = self._report(t, pct, tilted)
+            if not self.incidents.silent(t):
+                yield report
             last = t
             while report_at <= t:
                 report_at += self._interval()

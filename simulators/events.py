@@ -82,4 +82,14 @@ class EmptyingReport:
     truck: str
 
 
-Event = VehicleMovement | SensorFlicker | SpaceReport | FillReport | EmptyingReport
+@dataclass(frozen=True, slots=True)
+class SkippedVisit:
+    """A truck passed a bin without emptying it (a ``skip`` incident); ground truth only."""
+
+    t: Instant
+    district: str
+    bin: str
+    truck: str
+
+
+Event = VehicleMovement | SensorFlicker | SpaceReport | FillReport | EmptyingReport | SkippedVisit

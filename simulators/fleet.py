@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from city.registry import City
 from simulators.bins import BinModel, district_busyness
-from simulators.options import Devices
+from simulators.incidents import NO_INCIDENTS, BinIncidents, plan_incidents
+from simulators.options import Devices, IncidentSpec
 from simulators.parking import ParkingSpaceModel
 from simulators.plan import TrafficPlan
 from simulators.rounds import CollectionRounds
@@ -24,6 +25,14 @@ class Fleet:
     spaces: tuple[ParkingSpaceModel, ...]
     bins: tuple[BinModel, ...]
 
+    def incidents(self) -> list[BinModel]:
+        """The bins that overfill, burn or go silent, in registry order."""
+        return [
+            b
+            for b in self.bins
+            if b.incidents.overfill or b.incidents.fire or b.incidents.silent_since is not None
+        ]
+
 
 def _check_known(asked: Sequence[str] | None, known: list[str], what: str) -> None:
     unknown = [item for item in asked or () if item not in known]
@@ -39,6 +48,8 @@ def build_fleet(
     devices: Devices = "all",
     zones: Sequence[str] | None = None,
     districts: Sequence[str] | None = None,
+    *,
+    incidents: IncidentSpec | None = None,
 ) -> Fleet:
     """Models for the selected devices. Rounds always cover the whole city, so narrowing
     the selection never changes what happens to the devices that remain."""
@@ -55,9 +66,22 @@ def build_fleet(
         ]
     if devices in ("bins", "all"):
         rounds = CollectionRounds(city, plan)
-        for district in city.sanitation_districts:
-            if districts is not None and district.id not in districts:
-                continue
+        chosen = [d for d in city.sanitation_districts if districts is None or d.id in districts]
+        keys = [(d.id, b.id) for d in chosen for b in d.bins]
+        planned: dict[tuple[str, str], BinIncidents] = {}
+        if incidents is not None and incidents.any:
+            planned = plan_incidents(incidents, plan, keys)
+        for district in chosen:
             busyness = district_busyness(plan, district.id)
-            bins.extend(BinModel(district, b, plan, rounds, busyness) for b in district.bins)
+            bins.extend(
+                BinModel(
+                    district,
+                    b,
+                    plan,
+                    rounds,
+                    busyness,
+                    incidents=planned.get((district.id, b.id), NO_INCIDENTS),
+                )
+                for b in district.bins
+            )
     return Fleet(tuple(spaces), tuple(bins))

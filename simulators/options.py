@@ -18,6 +18,9 @@ DEVICE_CHOICES: tuple[Devices, ...] = ("parking", "bins", "all")
 # What the fault layer does to single messages; flicker is a sensor fault (simulators/parking.py).
 MESSAGE_FAULTS = ("duplicate", "reorder", "drop", "malformed")
 FAULT_KINDS = (*MESSAGE_FAULTS, "flicker")
+# Sanitation incidents (simulators/incidents.py): skip is a probability, the others bin counts.
+INCIDENT_COUNTS = ("overfill", "fire", "silent")
+INCIDENT_KINDS = ("skip", *INCIDENT_COUNTS)
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([dhms])")
 _UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
@@ -62,6 +65,33 @@ class FaultRates:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentSpec:
+    """Sanitation incidents: ``skip`` per truck visit, the others numbers of bins (0 = none)."""
+
+    skip: float = 0.0
+    overfill: int = 0
+    fire: int = 0
+    silent: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.skip <= 1.0:
+            raise OptionError(f"incidents: skip must be a probability in 0..1, got {self.skip}")
+        for kind in INCIDENT_COUNTS:
+            count = getattr(self, kind)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise OptionError(f"incidents: {kind} must be a whole number >= 0, got {count!r}")
+
+    @property
+    def any(self) -> bool:
+        """Whether any incident can happen at all."""
+        return any(getattr(self, kind) > 0 for kind in INCIDENT_KINDS)
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The spec by incident kind, for the truth file."""
+        return {"skip": float(self.skip), **{k: getattr(self, k) for k in INCIDENT_COUNTS}}
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationOptions:
     """Everything one simulator run needs to know; see ``python -m simulators --help``."""
 
@@ -82,6 +112,7 @@ class SimulationOptions:
     faults: FaultRates = field(default_factory=FaultRates)
     # Number each parking sensor's status messages ("seq"); optional in the contract.
     seq: bool = False
+    incidents: IncidentSpec = field(default_factory=IncidentSpec)
     truth: Path | None = None
     host: str = "127.0.0.1"
     port: int = 1883
@@ -128,7 +159,7 @@ class SimulationOptions:
             "bin_report_s": int(self.bin_report.total_seconds()),
             "faults": self.faults.as_dict(),
             "seq": self.seq,
-        }
+        } | ({"incidents": self.incidents.as_dict()} if self.incidents.any else {})
 
 
 def _seconds_or_none(value: timedelta | None) -> int | None:
@@ -204,6 +235,34 @@ def parse_faults(text: str) -> FaultRates:
         except ValueError:
             raise OptionError(f"faults: {key}={value.strip()!r} is not a number") from None
     return FaultRates(**rates)
+
+
+def parse_incidents(text: str) -> IncidentSpec:
+    """``skip=0.1,overfill=2,fire=1,silent=1`` (any subset); ``none`` = off."""
+    cleaned = text.strip()
+    if cleaned.lower() in ("", "none"):
+        return IncidentSpec()
+    given: dict[str, Any] = {}
+    for item in cleaned.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in INCIDENT_KINDS:
+            raise OptionError(
+                f"incidents: {item.strip()!r} is not KIND=VALUE with KIND one of "
+                + ", ".join(INCIDENT_KINDS)
+            )
+        if key in given:
+            raise OptionError(f"incidents: {key} given twice")
+        given[key] = _incident_value(key, value.strip())
+    return IncidentSpec(**given)
+
+
+def _incident_value(key: str, value: str) -> float | int:
+    try:
+        return float(value) if key == "skip" else int(value)
+    except ValueError:
+        what = "a probability" if key == "skip" else "a whole number of bins"
+        raise OptionError(f"incidents: {key}={value!r} is not {what}") from None
 
 
 def parse_id_list(text: str, what: str) -> tuple[str, ...]:

@@ -87,6 +87,18 @@ def _initial_state(fleet: Fleet) -> tuple[dict[str, dict[str, bool]], dict[str, 
     return spaces, bins
 
 
+def _record_incidents(recorder: TruthRecorder, fleet: Fleet) -> None:
+    """The planned incidents (skips are recorded as they happen)."""
+    for b in fleet.incidents():
+        planned = b.incidents
+        if planned.overfill:
+            recorder.incident("overfill", b.district, b.bin)
+        if planned.fire is not None:
+            recorder.incident("fire", b.district, b.bin, start=planned.fire[0], end=planned.fire[1])
+        if planned.silent_since is not None:
+            recorder.incident("silent", b.district, b.bin, since=planned.silent_since)
+
+
 class _Run:
     """The loop of one run; holds its moving parts so each step stays small."""
 
@@ -222,7 +234,9 @@ def run_simulation(
         end=end,
         flicker=options.faults.flicker,
     )
-    fleet = build_fleet(city, plan, options.devices, options.zones, options.districts)
+    fleet = build_fleet(
+        city, plan, options.devices, options.zones, options.districts, incidents=options.incidents
+    )
     own_publisher = publisher is None
     sink = publisher or _connect(options)
     try:
@@ -230,6 +244,7 @@ def run_simulation(
             recorder = TruthRecorder(truth_file)
             recorder.run(_run_header(options, start))
             recorder.initial(start, *_initial_state(fleet))
+            _record_incidents(recorder, fleet)
             run = _Run(
                 options=options,
                 city=city,

@@ -2,7 +2,8 @@
 
 Records go to a JSON-lines sink as the run goes (``run`` first, ``final`` last); the
 recorder also keeps the end state itself, so a run without a truth file can still report it.
-All times are RFC 3339 UTC with ``Z``. :func:`true_stays` reads the cars' stays back.
+All times are RFC 3339 UTC with ``Z``. :func:`true_stays` reads the cars' stays back,
+:func:`incidents` the sanitation incidents.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from simulators.events import (
     Event,
     FillReport,
     SensorFlicker,
+    SkippedVisit,
     SpaceReport,
     VehicleMovement,
 )
@@ -95,8 +97,17 @@ class TruthRecorder:
                         "truck": event.truck,
                     }
                 )
+            case SkippedVisit():
+                self.incident("skip", event.district, event.bin, ts=event.t, truck=event.truck)
             case SpaceReport():
                 pass  # reports restate the truth; movements carry it
+
+    def incident(self, kind: str, district: str, bin_id: str, **times: Instant | str) -> None:
+        """An ``incident`` record; ints in ``times`` are instants, written as RFC 3339."""
+        fields = {k: utc_rfc3339(v) if isinstance(v, int) else v for k, v in times.items()}
+        self._write(
+            {"type": "incident", "kind": kind, "district": district, "bin": bin_id, **fields}
+        )
 
     def fault(self, record: FaultRecord) -> None:
         """Record an applied fault."""
@@ -196,3 +207,8 @@ def true_stays(records: Iterable[Mapping[str, Any]]) -> list[TrueStay]:
         stays.append(TrueStay(*key, since, when, before))
     stays.extend(TrueStay(*key, since, None, before) for key, (since, before) in parked.items())
     return sorted(stays, key=lambda stay: (stay.start, stay.zone, stay.space))
+
+
+def incidents(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The ``incident`` records among parsed truth records, in the file's order (copies)."""
+    return [dict(record) for record in records if record.get("type") == "incident"]

@@ -11,7 +11,7 @@ import pytest
 
 import simulators.run
 from simulators.__main__ import build_parser, main, options_from_args
-from simulators.options import FaultRates
+from simulators.options import FaultRates, IncidentSpec
 from simulators.recording import RecordingPublisher
 
 OPTIONS = [
@@ -29,6 +29,7 @@ OPTIONS = [
     "--bin-report",
     "--faults",
     "--seq",
+    "--incidents",
     "--truth",
     "--host",
     "--port",
@@ -92,6 +93,21 @@ def test_flicker_and_seq_options(monkeypatch: pytest.MonkeyPatch) -> None:
     options = options_from_args(args)
     assert options.faults == FaultRates(flicker=0.05, drop=0.01)
     assert options.seq is True
+
+
+def test_incidents_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "somewhere/city.yaml")
+    parser = build_parser()
+    assert options_from_args(parser.parse_args([])).incidents == IncidentSpec()
+    args = parser.parse_args(["--incidents", "skip=0.1,overfill=2,fire=1,silent=1"])
+    assert options_from_args(args).incidents == IncidentSpec(0.1, 2, 1, 1)
+
+
+def test_bad_incidents_exit_2_saying_why(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--incidents", "fire=lots"])
+    assert exit_info.value.code == 2
+    assert "incidents: fire='lots' is not a whole number of bins" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
