@@ -9,16 +9,15 @@ the fields, so the point always holds the alert's latest state.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject, parse_alert_id
 from store.influx import InfluxClient, Series
 from store.influxql import literal
-from store.lineprotocol import FieldValue, encode_line, epoch_ms
+from store.lineprotocol import FieldValue, encode_line, epoch_ms, from_epoch_ms
 
 ALERT = "alert"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def alert_line(alert: Alert) -> str:
@@ -101,7 +100,7 @@ def _rows(series: Series) -> list[dict[str, Any]]:
 
 
 def _time(ms: Any) -> datetime | None:
-    return None if ms is None else _EPOCH + timedelta(milliseconds=int(ms))
+    return None if ms is None else from_epoch_ms(int(ms))
 
 
 def _alert(row: dict[str, Any]) -> Alert:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from parking.occupancy_history import OccupancyBucket, OccupancyIntegrator
 from parking.sessions import Observation, Session, SessionRules, derive_sessions, needs_earlier_data
 from store.influx import InfluxClient, Series
 from store.influxql import literal
-from store.lineprotocol import epoch_ms
+from store.lineprotocol import epoch_ms, from_epoch_ms
 from store.schema import PARKING
 
 MAX_WINDOW = timedelta(days=31)
@@ -32,7 +32,6 @@ _CHUNK = timedelta(days=1)
 _FIRST_STEP = timedelta(hours=6)
 _STEP_GROWTH = 4
 _STATEMENTS_PER_REQUEST = 500
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 Statement = Callable[[int, int], str]
@@ -215,7 +214,7 @@ class HistoryReader:
     @staticmethod
     def _span_now(span: _Span, now: datetime) -> datetime:
         # Sessions are judged as of the last moment read: `now` once the reads reach it.
-        return now if span.hi_ms >= epoch_ms(now) else _from_ms(span.hi_ms)
+        return now if span.hi_ms >= epoch_ms(now) else from_epoch_ms(span.hi_ms)
 
     def _read_zone(
         self, zone: str, space: str | None, lo_ms: int, hi_ms: int
@@ -239,10 +238,6 @@ class HistoryReader:
                 for name, observations in _by_space(series).items():
                     out.setdefault(name, []).extend(observations)
         return out
-
-
-def _from_ms(ms: int) -> datetime:
-    return _EPOCH + ms * _MS
 
 
 def _chunks(lo_ms: int, hi_ms: int) -> Iterator[tuple[int, int]]:
@@ -285,7 +280,7 @@ def _observations(series: Series) -> Iterator[Observation]:
             continue
         seq: Any = row[seq_at] if seq_at is not None else None
         yield Observation(
-            ts=_from_ms(int(row[0])),
+            ts=from_epoch_ms(int(row[0])),
             occupied=bool(occupied),
             seq=None if seq is None else int(seq),
         )

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from parking.occupancy import SpaceState, opposite_status_seen
 from sanitation.bins import BinState
 from store.influx import InfluxClient, QueryFailed, Series
 from store.influxql import literal
-from store.lineprotocol import epoch_ms
+from store.lineprotocol import epoch_ms, from_epoch_ms
 from store.schema import BIN_LEVEL, PARKING
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Statements per request when many spaces need their `since` (the first read after start):
 # keeps each request's body and the server's work per request bounded.
@@ -239,13 +237,8 @@ def _single_point(series: list[Series]) -> _Point | None:
         for row in one.values:
             # Selector rows are [time, value]; a null value means the field was never set.
             if len(row) >= 2 and row[1] is not None:
-                return _Point(_from_epoch_ms(int(row[0])), row[1])
+                return _Point(from_epoch_ms(int(row[0])), row[1])
     return None
-
-
-def _from_epoch_ms(ms: int) -> datetime:
-    # Integer arithmetic: float seconds would round some milliseconds wrongly.
-    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def _float(value: Any) -> float:

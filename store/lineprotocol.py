@@ -34,6 +34,11 @@ def epoch_ms(ts: datetime) -> int:
     return (ts - _EPOCH) // _MILLISECOND
 
 
+def from_epoch_ms(ms: int) -> datetime:
+    """The aware UTC datetime of an epoch-millisecond time, as InfluxDB returns with epoch=ms."""
+    return _EPOCH + int(ms) * _MILLISECOND
+
+
 def encode_line(
     measurement: str, tags: Mapping[str, str], fields: Mapping[str, FieldValue], ts: datetime
 ) -> str:

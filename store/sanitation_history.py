@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sanitation.collections import Emptied, Level
 from store.history import check_window
 from store.influx import InfluxClient, Series
 from store.influxql import literal
-from store.lineprotocol import epoch_ms
+from store.lineprotocol import epoch_ms, from_epoch_ms
 from store.schema import BIN_EMPTIED, BIN_LEVEL
 
 # Bins report every few minutes; six hours reach the evening's last reading even after a
@@ -25,7 +24,6 @@ from store.schema import BIN_EMPTIED, BIN_LEVEL
 MARGIN_BEFORE = timedelta(hours=6)
 # Past the glitch and merge windows (1 h, 30 min) of docs/clearance.md, with room to spare.
 MARGIN_AFTER = timedelta(hours=2)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +78,14 @@ def _by_bin(series: list[Series]) -> Iterator[tuple[str, Series]]:
             yield bin_id, one
 
 
-def _from_ms(ms: Any) -> datetime:
-    return _EPOCH + timedelta(milliseconds=int(ms))
-
-
 def _levels(series: Series) -> Iterator[Level]:
     for row in series.rows():
         fill = row.get("fill_pct")
         if fill is not None:  # a message with a distance the decoder could not turn into %
-            yield Level(_from_ms(row["time"]), float(fill))
+            yield Level(from_epoch_ms(row["time"]), float(fill))
 
 
 def _reports(series: Series) -> Iterator[Emptied]:
     for row in series.rows():
         truck = row.get("truck")
-        yield Emptied(_from_ms(row["time"]), None if truck in (None, "") else str(truck))
+        yield Emptied(from_epoch_ms(row["time"]), None if truck in (None, "") else str(truck))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.lineprotocol import encode_line, epoch_ms
+from store.lineprotocol import encode_line, epoch_ms, from_epoch_ms
 from store.schema import to_line
 from telemetry.readings import BinEmptied, BinLevel, SpaceStatus
 
@@ -24,6 +24,7 @@ def test_epoch_ms_of_a_known_instant() -> None:
 def test_epoch_ms_inverts_fromtimestamp(ms: int) -> None:
     ts = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
     assert epoch_ms(ts) == ms
+    assert from_epoch_ms(ms) == ts
 
 
 def test_naive_timestamps_are_refused() -> None:
