@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from parking.tariff import Tariff
 from parking.workdays import WorkdayCalendar
+from telemetry.devices import MODEL_DOMAIN, DeviceDirectory, SensorBinding, SensorModel
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
@@ -27,12 +28,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DevEui = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{16}$", description="16 hex digits")]
+
+
+class Sensor(_Strict):
+    """The LoRaWAN sensor serving a space or bin; swapping a sensor is editing these two lines."""
+
+    dev_eui: DevEui
+    model: SensorModel
+
+
 class Space(_Strict):
     """One on-street parking space with its sensor."""
 
     id: Id
     lat: Latitude
     lon: Longitude
+    sensor: Sensor | None = Field(None, description="LoRaWAN sensor, if it reports through one")
 
 
 class Zone(_Strict):
@@ -52,9 +64,22 @@ class Bin(_Strict):
 
     id: Id
     capacity_l: int = Field(gt=0, le=100_000)
-    depth_cm: float = Field(gt=0, le=1_000, description="lid-to-bottom distance when empty")
+    depth_cm: float = Field(gt=0, le=1_000, description="sensor-to-bottom distance when empty")
+    full_distance_cm: float = Field(
+        0.0, ge=0, lt=1_000, description="sensor-to-rubbish distance when the bin counts as full"
+    )
     lat: Latitude
     lon: Longitude
+    sensor: Sensor | None = Field(None, description="LoRaWAN sensor, if it reports through one")
+
+    @model_validator(mode="after")
+    def _check_geometry(self) -> Self:
+        if self.full_distance_cm >= self.depth_cm:
+            raise ValueError(
+                f"bin {self.id}: full_distance_cm ({self.full_distance_cm:g}) must be less "
+                f"than depth_cm ({self.depth_cm:g})"
+            )
+        return self
 
 
 class District(_Strict):
@@ -96,6 +121,7 @@ class City(_Strict):
 
     _spaces: dict[tuple[str, str], Space] = PrivateAttr(default_factory=dict)
     _bins: dict[tuple[str, str], Bin] = PrivateAttr(default_factory=dict)
+    _sensors: dict[str, SensorBinding] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
@@ -109,6 +135,13 @@ class City(_Strict):
         _unique("bin", [b.id for d in self.sanitation_districts for b in d.bins])
         _unique("transfer station", [t.id for t in self.transfer_stations])
         _unique("truck", [t.id for t in self.trucks])
+        _unique("sensor dev_eui", [b.dev_eui for b in _bindings(self)])
+        for binding in _bindings(self):
+            if MODEL_DOMAIN[binding.model] != binding.domain:
+                raise ValueError(
+                    f"{binding.group}/{binding.device}: a {binding.model} is a "
+                    f"{MODEL_DOMAIN[binding.model]} sensor, not a {binding.domain} one"
+                )
         # A registry without a ``tariffs:`` key predates fees (and tests build small ones);
         # once the key is there, every zone must name a tariff it defines.
         if "tariffs" in self.model_fields_set:
@@ -124,6 +157,7 @@ class City(_Strict):
     def model_post_init(self, context: object, /) -> None:
         self._spaces = {(z.id, s.id): s for z in self.parking_zones for s in z.spaces}
         self._bins = {(d.id, b.id): b for d in self.sanitation_districts for b in d.bins}
+        self._sensors = {b.dev_eui: b for b in _bindings(self)}
 
     @property
     def tz(self) -> ZoneInfo:
@@ -137,6 +171,11 @@ class City(_Strict):
     def bin(self, district: str, bin_id: str) -> Bin | None:
         """The bin ``bin_id`` of district ``district``, or None if the registry has no such bin."""
         return self._bins.get((district, bin_id))
+
+    @property
+    def sensors(self) -> DeviceDirectory:
+        """Every LoRaWAN sensor in the registry by DevEUI (upper-case hex)."""
+        return self._sensors
 
     def zone(self, zone_id: str) -> Zone | None:
         """The parking zone with this id, or None."""
@@ -169,6 +208,22 @@ class City(_Strict):
 
 class CityFileError(Exception):
     """The city file could not be read or is not a valid registry; the message says where."""
+
+
+def _bindings(city: City) -> list[SensorBinding]:
+    spaces = [
+        SensorBinding(s.sensor.dev_eui.upper(), s.sensor.model, "parking", z.id, s.id)
+        for z in city.parking_zones
+        for s in z.spaces
+        if s.sensor is not None
+    ]
+    bins = [
+        SensorBinding(b.sensor.dev_eui.upper(), b.sensor.model, "sanitation", d.id, b.id)
+        for d in city.sanitation_districts
+        for b in d.bins
+        if b.sensor is not None
+    ]
+    return spaces + bins
 
 
 def _unique(what: str, ids: list[str]) -> None:

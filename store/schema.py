@@ -8,11 +8,12 @@ measurement, tags and device timestamp, so a redelivered message overwrites itse
 from __future__ import annotations
 
 from store.lineprotocol import FieldValue, encode_line
-from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
+from telemetry.readings import BinEmptied, BinLevel, Reading, SensorBattery, SpaceStatus
 
 PARKING = "parking_status"
 BIN_LEVEL = "bin_level"
 BIN_EMPTIED = "bin_emptied"
+SENSOR_BATTERY = "sensor_battery"
 
 
 def _present(**values: FieldValue | None) -> dict[str, FieldValue]:
@@ -31,6 +32,11 @@ def to_line(reading: Reading) -> str:
                 battery_v=reading.battery_v,
                 rssi_dbm=reading.rssi_dbm,
                 seq=reading.seq,
+                battery_pct=reading.battery_pct,
+                snr_db=reading.snr_db,
+                temp_c=reading.temp_c,
+                previous_state_min=reading.previous_state_min,
+                hw_health=reading.hw_health,
             )
             tags = {"zone": reading.zone, "space": reading.space}
             return encode_line(PARKING, tags, fields, reading.ts)
@@ -41,6 +47,11 @@ def to_line(reading: Reading) -> str:
                 battery_v=reading.battery_v,
                 temp_c=reading.temp_c,
                 tilted=reading.tilted,
+                battery_pct=reading.battery_pct,
+                rssi_dbm=reading.rssi_dbm,
+                snr_db=reading.snr_db,
+                distance_alarm=reading.distance_alarm,
+                temp_alarm=reading.temp_alarm,
             )
             tags = {"district": reading.district, "bin": reading.bin}
             return encode_line(BIN_LEVEL, tags, fields, reading.ts)
@@ -48,3 +59,9 @@ def to_line(reading: Reading) -> str:
             fields = _present(emptied=1, truck=reading.truck)
             tags = {"district": reading.district, "bin": reading.bin}
             return encode_line(BIN_EMPTIED, tags, fields, reading.ts)
+        case SensorBattery():
+            fields = _present(
+                battery_pct=reading.battery_pct, external_power=reading.external_power
+            )
+            tags = {"domain": reading.domain, "group": reading.group, "device": reading.device}
+            return encode_line(SENSOR_BATTERY, tags, fields, reading.ts)

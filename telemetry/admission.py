@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from city.registry import City
 from sanitation.fill import fill_from_distance
-from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
+from telemetry.readings import BinEmptied, BinLevel, Reading, SensorBattery, SpaceStatus
 from telemetry.rejection import Reason, Rejected
 
 
@@ -37,11 +37,20 @@ def admit(reading: Reading, city: City, received_at: datetime, policy: Timestamp
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"no bin {bin_id!r} in {district!r}")
             fill = reading.fill_pct
             if fill is None and reading.distance_cm is not None:
-                fill = fill_from_distance(reading.distance_cm, known.depth_cm)
+                fill = fill_from_distance(
+                    reading.distance_cm, known.depth_cm, known.full_distance_cm
+                )
             return replace(reading, ts=ts, fill_pct=fill)
         case BinEmptied(district=district, bin=bin_id):
             if city.bin(district, bin_id) is None:
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"no bin {bin_id!r} in {district!r}")
+            return replace(reading, ts=ts)
+        case SensorBattery(domain=domain, group=group, device=device):
+            known_device = (
+                city.space(group, device) if domain == "parking" else city.bin(group, device)
+            )
+            if known_device is None:
+                raise Rejected(Reason.UNKNOWN_DEVICE, f"no {domain} device {group}/{device}")
             return replace(reading, ts=ts)
 
 

@@ -128,3 +128,63 @@ def test_bad_tariffs_and_calendar_are_located() -> None:
     assert "tariffs.secondary.colour" in _broken(
         lambda d: d["tariffs"]["secondary"].update(colour=1)
     )
+
+
+def _with_sensors(d: dict[str, Any], space: dict[str, Any], bin_: dict[str, Any]) -> None:
+    d["parking_zones"][0]["spaces"][0]["sensor"] = space
+    d["sanitation_districts"][0]["bins"][0]["sensor"] = bin_
+
+
+def test_sensors_are_found_by_dev_eui_in_any_case() -> None:
+    data = copy.deepcopy(demo_city())
+    _with_sensors(
+        data,
+        {"dev_eui": "70b3d5c1e0000001", "model": "nwave-nps"},
+        {"dev_eui": "24E124713D016172", "model": "milesight-em310-udl"},
+    )
+    city = parse_city(data)
+    space = city.sensors["70B3D5C1E0000001"]
+    assert (space.domain, space.group, space.device) == ("parking", "Z01", "Z01-001")
+    bin_ = city.sensors["24E124713D016172"]
+    assert (bin_.model, bin_.group, bin_.device) == ("milesight-em310-udl", "D1", "D1-B001")
+
+
+def test_a_dev_eui_serves_one_place_only() -> None:
+    def twice(d: dict[str, Any]) -> None:
+        sensor = {"dev_eui": "70B3D5C1E0000001", "model": "bosch-parking-lot-sensor"}
+        d["parking_zones"][0]["spaces"][0]["sensor"] = sensor
+        d["parking_zones"][1]["spaces"][3]["sensor"] = dict(sensor, dev_eui="70b3d5c1e0000001")
+
+    assert "70B3D5C1E0000001" in _broken(twice)
+
+
+def test_a_parking_sensor_cannot_serve_a_bin() -> None:
+    def misplaced(d: dict[str, Any]) -> None:
+        sensor = {"dev_eui": "70B3D5C1E0000001", "model": "bosch-parking-lot-sensor"}
+        d["sanitation_districts"][0]["bins"][0]["sensor"] = sensor
+
+    message = _broken(misplaced)
+    assert "D1/D1-B001" in message and "parking sensor" in message
+
+
+@pytest.mark.parametrize(
+    ("sensor", "where"),
+    [
+        ({"dev_eui": "70B3D5C1E00001", "model": "nwave-nps"}, "spaces.0.sensor.dev_eui"),
+        ({"dev_eui": "70B3D5C1E000000G", "model": "nwave-nps"}, "spaces.0.sensor.dev_eui"),
+        ({"dev_eui": "70B3D5C1E0000001", "model": "acme-9000"}, "spaces.0.sensor.model"),
+    ],
+)
+def test_bad_sensor_entries_are_located(sensor: dict[str, str], where: str) -> None:
+    def bad(d: dict[str, Any]) -> None:
+        d["parking_zones"][0]["spaces"][0]["sensor"] = sensor
+
+    assert where in _broken(bad)
+
+
+def test_full_distance_must_be_above_the_bottom() -> None:
+    def inverted(d: dict[str, Any]) -> None:
+        bin_ = d["sanitation_districts"][0]["bins"][0]
+        bin_["full_distance_cm"] = bin_["depth_cm"]
+
+    assert "full_distance_cm" in _broken(inverted)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from store.lineprotocol import encode_line, epoch_ms, from_epoch_ms
 from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel, SpaceStatus
+from telemetry.readings import BinEmptied, BinLevel, SensorBattery, SpaceStatus
 
 TS = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # 1795737600 s after the epoch
 
@@ -64,3 +64,47 @@ def test_bin_emptied_schema() -> None:
 def test_unadmitted_readings_cannot_be_stored() -> None:
     with pytest.raises(ValueError, match="timestamp"):
         to_line(SpaceStatus("Z01", "Z01-001", True))
+
+
+def test_lorawan_fields_are_stored_with_their_types() -> None:
+    status = SpaceStatus(
+        "Z01",
+        "Z01-002",
+        False,
+        TS,
+        battery_v=3.344,
+        seq=91,
+        snr_db=-1.5,
+        temp_c=-10.0,
+        previous_state_min=21,
+        hw_health=0,
+    )
+    assert to_line(status) == (
+        "parking_status,space=Z01-002,zone=Z01 occupied=0i,battery_v=3.344,seq=91i,"
+        "snr_db=-1.5,temp_c=-10.0,previous_state_min=21i,hw_health=0i 1795737600000"
+    )
+    level = BinLevel(
+        "D1",
+        "D1-B002",
+        fill_pct=40.0,
+        distance_cm=90.0,
+        ts=TS,
+        battery_pct=92.0,
+        rssi_dbm=-35.0,
+        snr_db=5.2,
+        distance_alarm=True,
+    )
+    assert to_line(level) == (
+        "bin_level,bin=D1-B002,district=D1 fill_pct=40.0,distance_cm=90.0,battery_pct=92.0,"
+        "rssi_dbm=-35.0,snr_db=5.2,distance_alarm=true 1795737600000"
+    )
+
+
+def test_sensor_battery_schema() -> None:
+    assert to_line(SensorBattery("parking", "Z01", "Z01-001", 75.5, False, TS)) == (
+        "sensor_battery,device=Z01-001,domain=parking,group=Z01 battery_pct=75.5,"
+        "external_power=false 1795737600000"
+    )
+    assert to_line(SensorBattery("parking", "Z01", "Z01-001", None, True, TS)) == (
+        "sensor_battery,device=Z01-001,domain=parking,group=Z01 external_power=true 1795737600000"
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from city.registry import City, parse_city
 from telemetry.admission import TimestampPolicy, admit
-from telemetry.readings import BinEmptied, BinLevel, SpaceStatus
+from telemetry.readings import BinEmptied, BinLevel, SensorBattery, SpaceStatus
 from telemetry.rejection import Reason, Rejected
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -96,3 +96,39 @@ def test_distance_becomes_fill_with_the_bins_depth(
     assert isinstance(admitted, BinLevel)
     assert admitted.fill_pct == fill
     assert admitted.distance_cm == distance
+
+
+@pytest.mark.parametrize(
+    ("distance", "fill"),
+    [(120.0, 0.0), (20.0, 100.0), (70.0, 50.0), (10.0, 100.0), (150.0, 0.0), (95.0, 25.0)],
+)
+def test_fill_uses_the_distance_when_full(distance: float, fill: float) -> None:
+    # Mounted 120 cm above the bottom; full once rubbish is 20 cm below the sensor.
+    geometry = {"id": "B1", "capacity_l": 240, "depth_cm": 120, "full_distance_cm": 20}
+    city = parse_city(
+        {
+            "sanitation_districts": [
+                {
+                    "id": "D1",
+                    "name": "D",
+                    "clearance_deadline": "19:00",
+                    "bins": [geometry | {"lat": 0, "lon": 0}],
+                }
+            ]
+        }
+    )
+    admitted = admit(BinLevel("D1", "B1", distance_cm=distance), city, NOW, POLICY)
+    assert isinstance(admitted, BinLevel)
+    assert admitted.fill_pct == fill
+
+
+def test_battery_reports_need_a_known_device(city: City) -> None:
+    known = SensorBattery("sanitation", "D1", "B1", 80.0, external_power=False)
+    assert admit(known, city, NOW, POLICY).ts == NOW
+    for stranger in (
+        SensorBattery("parking", "D1", "B1", 80.0, external_power=False),
+        SensorBattery("sanitation", "D1", "B2", 80.0, external_power=False),
+    ):
+        with pytest.raises(Rejected) as caught:
+            admit(stranger, city, NOW, POLICY)
+        assert caught.value.reason is Reason.UNKNOWN_DEVICE
