@@ -1,7 +1,9 @@
 """The decoder registry: every payload format registers itself here, explicitly.
 
-A decoder is pure: ``decode(topic, payload)`` returns readings or raises
-:class:`telemetry.rejection.Rejected`; it reads no clock, no file and no network.
+A decoder is pure: ``decode(topic, payload, devices)`` returns readings or raises
+:class:`telemetry.rejection.Rejected`; it reads no clock, no file and no network. ``devices``
+is the registry's LoRaWAN sensors by DevEUI, passed in for the network-server formats that
+must know a sensor's model and place before they can decode its frame.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from decoders.topics import topic_matches
+from telemetry.devices import DeviceDirectory
 from telemetry.readings import Reading
 from telemetry.rejection import Reason, Rejected
 
@@ -20,8 +23,8 @@ class Decoder(Protocol):
     name: str
     topic_filters: Sequence[str]
 
-    def decode(self, topic: str, payload: bytes) -> list[Reading]:
-        """Readings in the payload; raises Rejected for anything that is not one."""
+    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> list[Reading]:
+        """Readings in the payload (possibly none); raises Rejected for anything not valid."""
         ...
 
 

@@ -26,5 +26,5 @@ class Pipeline:
                 Reason.TOO_LARGE,
                 f"{len(payload)} bytes is over the limit of {self._max_payload_bytes}",
             )
-        readings = decoder_for(topic).decode(topic, payload)
+        readings = decoder_for(topic).decode(topic, payload, self._city.sensors)
         return [to_line(admit(r, self._city, received_at, self._policy)) for r in readings]

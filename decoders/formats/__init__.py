@@ -4,6 +4,6 @@ Adding a format: write one module here that calls ``registry.register(...)`` at 
 then import it below. A test fails if a module here is not registered.
 """
 
-from decoders.formats import native
+from decoders.formats import chirpstack, native, tts
 
-__all__ = ["native"]
+__all__ = ["chirpstack", "native", "tts"]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from decoders import fields
 from decoders.registry import register
+from telemetry.devices import DeviceDirectory
 from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
 from telemetry.rejection import Reason, Rejected
 
@@ -88,8 +89,8 @@ class NativeJson:
     name: str = "native"
     topic_filters: Sequence[str] = TOPIC_FILTERS
 
-    def decode(self, topic: str, payload: bytes) -> list[Reading]:
-        """The one reading a native message carries."""
+    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> list[Reading]:
+        """The one reading a native message carries (``devices`` is not needed)."""
         levels = topic.split("/")
         if len(levels) != 4 or not levels[1] or not levels[2]:
             raise Rejected(Reason.BAD_TOPIC, f"expected 4 topic levels in {topic[:200]!r}")

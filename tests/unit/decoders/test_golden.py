@@ -1,7 +1,8 @@
 """Golden-file tests: every folder under cases/ is a topic, a payload and what must come out.
 
 Adding a case needs no code: a folder with ``topic.txt``, ``payload.bin`` and
-``expected.json`` (either ``{"readings": [...]}`` or ``{"error": "<reason>"}``).
+``expected.json`` (either ``{"readings": [...]}`` or ``{"error": "<reason>"}``). LoRaWAN
+cases name sensors registered in ``city.yaml`` beside this file.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any
 import pytest
 
 import decoders.formats  # noqa: F401 - registers the formats under test
+from city.registry import load_city
 from decoders.registry import decoder_for
 from telemetry.readings import Reading
 from telemetry.rejection import Rejected
 
-CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+HERE = Path(__file__).parent
+CASES = sorted(p for p in (HERE / "cases").iterdir() if p.is_dir())
+SENSORS = load_city(HERE / "city.yaml").sensors
 
 
 def _as_json(reading: Reading) -> dict[str, Any]:
@@ -36,7 +40,7 @@ def test_case(case: Path) -> None:
     payload = (case / "payload.bin").read_bytes()
     expected = json.loads((case / "expected.json").read_text())
     try:
-        readings = decoder_for(topic).decode(topic, payload)
+        readings = decoder_for(topic).decode(topic, payload, SENSORS)
     except Rejected as rejected:
         assert expected.get("error") == str(rejected.reason), rejected.detail
         return
@@ -46,3 +50,8 @@ def test_case(case: Path) -> None:
 
 def test_there_are_cases() -> None:
     assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("prefix", ["cs_", "tts_"])
+def test_each_network_server_has_cases(prefix: str) -> None:
+    assert len([c for c in CASES if c.name.startswith(prefix)]) >= 10

@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import decoders.formats
+from decoders.codecs import CODECS
 from decoders.registry import registered, subscriptions
 from decoders.topics import topic_matches
+from telemetry.devices import SENSOR_MODELS
 
 
 def test_every_format_module_registers_a_decoder() -> None:
@@ -57,3 +59,23 @@ def test_a_topic_matches_itself_and_hash(parts: list[str]) -> None:
     assert topic_matches("#", topic)
     assert topic_matches("/".join("+" for _ in parts), topic)
     assert not topic_matches(topic + "/x", topic)
+
+
+def test_every_sensor_model_has_a_codec() -> None:
+    assert set(CODECS) == set(SENSOR_MODELS)
+    for model, codec in CODECS.items():
+        assert codec.model == model
+
+
+def test_subscriptions_cover_the_network_servers() -> None:
+    topics = [
+        "application/0b6e/device/24e124713d016172/event/up",
+        "application/0b6e/device/24e124713d016172/event/status",
+        "v3/curbside@county/devices/em310-1/up",
+        "v3/curbside/devices/em310-1/up",
+    ]
+    for topic in topics:
+        assert any(topic_matches(f, topic) for f in subscriptions()), topic
+    # Events Curbside does not read are not subscribed to, so they are not counted as rejects.
+    for topic in ["application/0b6e/device/24e124713d016172/event/join", "v3/a/devices/d/join"]:
+        assert not any(topic_matches(f, topic) for f in subscriptions()), topic

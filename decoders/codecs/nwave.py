@@ -1,0 +1,80 @@
+"""Nwave NPS parking sensor: status with the previous state's duration, heartbeat, start-up.
+
+Layout from the codec Nwave lists in The Things Network's device repository
+(github.com/TheThingsNetwork/lorawan-devices, vendor/nwave/nps405.js and the examples in
+nps405-codec.yaml). The previous state's duration is compressed into 7 bits; the codec names
+no unit, and Curbside reads it as minutes (docs/hardware.md says what is not confirmed).
+"""
+
+from __future__ import annotations
+
+from decoders.codecs import frames
+from decoders.codecs.measurement import JsonObject, Measurement
+from telemetry.devices import SensorModel
+from telemetry.rejection import Reason, Rejected
+
+STATUS, HEARTBEAT, STARTUP, DEBUG, REGISTRATION = 1, 2, 3, 6, 10
+# The largest duration the 7 bits can say; 127 means "this long or longer".
+OVERFLOW_MIN = 660
+
+
+def previous_state_min(compressed: int) -> int:
+    """The 7-bit compressed duration expanded: exact below 90, then 5- and 60-unit steps."""
+    if compressed < 90:
+        return compressed
+    if compressed < 120:
+        return 90 + (compressed - 90) * 5
+    if compressed < 127:
+        return 240 + (compressed - 120) * 60
+    return OVERFLOW_MIN
+
+
+def battery_v(raw: int) -> float:
+    """The heartbeat's battery byte: 2.5 V plus 4 mV per step."""
+    return (2500 + raw * 4) / 1000
+
+
+class NwaveParkingSensor:
+    """Decoder for the Nwave NPS parking sensor's uplinks."""
+
+    model: SensorModel = "nwave-nps"
+
+    def from_bytes(self, f_port: int, frame: bytes) -> Measurement:
+        """Status (fPort 1), heartbeat (2), start-up (3), debug (6), tag registration (10)."""
+        if f_port == STATUS:
+            frames.need(frame, 1, "nwave status")
+            return Measurement(
+                occupied=bool(frame[0] & 0x80),
+                previous_state_min=previous_state_min(frame[0] & 0x7F),
+            )
+        if f_port == HEARTBEAT:
+            frames.need(frame, 3, "nwave heartbeat")
+            return Measurement(
+                occupied=bool(frame[0] & 0x80),
+                hw_health=frame[0] & 0x7F,
+                battery_v=battery_v(frame[1]),
+                temp_c=frames.i8(frame[2]) / 2 + 10,
+            )
+        if f_port == STARTUP:
+            frames.need(frame, 5, "nwave start-up")
+            return Measurement(occupied=bool(frame[4] & 0x01))
+        if f_port == REGISTRATION:
+            frames.need(frame, 5, "nwave tag registration")
+            # Only an occupied bit set says anything about the space.
+            return Measurement(occupied=True) if frame[0] & 0x80 else Measurement()
+        if f_port == DEBUG:
+            return Measurement()
+        raise Rejected(Reason.BAD_SCHEMA, f"nwave: no frame type on fPort {f_port}")
+
+    def from_object(self, f_port: int, decoded: JsonObject) -> Measurement:
+        """The listed codec's ``occupied``, ``previous_state_duration``, battery and health."""
+        return Measurement(
+            occupied=frames.flag(decoded, "occupied"),
+            previous_state_min=frames.integer(decoded, "previous_state_duration", 0, OVERFLOW_MIN),
+            battery_v=frames.number(decoded, "battery_voltage", 0, 10),
+            temp_c=frames.number(decoded, "temperature", -60, 200),
+            hw_health=frames.integer(decoded, "hw_health_status", 0, 127),
+        )
+
+
+NWAVE = NwaveParkingSensor()
