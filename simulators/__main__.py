@@ -23,6 +23,7 @@ from config.settings import SettingsError, load_settings
 from simulators.fleet import SelectionError
 from simulators.options import (
     DEVICE_CHOICES,
+    WIRE_FORMATS,
     FaultRates,
     IncidentSpec,
     OptionError,
@@ -37,6 +38,7 @@ from simulators.options import (
 from simulators.publisher import BrokerUnavailable
 from simulators.realtime import SignalStop
 from simulators.run import run_simulation
+from telemetry.devices import SENSOR_MODELS
 
 T = TypeVar("T")
 EXIT_OK, EXIT_UNACKNOWLEDGED, EXIT_USAGE = 0, 1, 2
@@ -212,6 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
         "(default none)",
     )
     traffic.add_argument(
+        "--format",
+        choices=WIRE_FORMATS,
+        default="native",
+        help="how spaces and bins whose registry entry names a LoRaWAN sensor publish: as "
+        "ChirpStack v4 'up' events, as The Things Stack v3 uplinks, or native (default); "
+        "devices without a sensor entry and trucks always publish native (docs/hardware.md)",
+    )
+    traffic.add_argument(
+        "--model",
+        choices=SENSOR_MODELS,
+        help="simulate only the spaces and bins whose registry sensor is this model",
+    )
+    traffic.add_argument(
+        "--decoded-object",
+        action="store_true",
+        help="add the object a vendor codec on the network server would make of each frame "
+        "(default: raw bytes only, as without a device-profile codec)",
+    )
+    traffic.add_argument(
         "--truth", type=Path, metavar="PATH", help="write the ground truth here (JSON lines)"
     )
 
@@ -278,6 +299,9 @@ def options_from_args(args: argparse.Namespace) -> SimulationOptions:
         faults=args.faults if args.faults is not None else FaultRates(),
         seq=args.seq,
         incidents=args.incidents if args.incidents is not None else IncidentSpec(),
+        wire_format=args.format,
+        model=args.model,
+        decoded_object=args.decoded_object,
         truth=args.truth,
         host=given("host"),
         port=given("port"),

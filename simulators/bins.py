@@ -51,18 +51,21 @@ def clamp_pct(value: float) -> float:
     return min(100.0, max(0.0, value))
 
 
-def distance_for(fill_pct: float, depth_cm: float) -> float:
-    """The lid-to-rubbish distance an ultrasonic sensor measures at ``fill_pct``, to 1 mm."""
-    return round(depth_cm * (1 - fill_pct / 100), 1)
+def distance_for(fill_pct: float, depth_cm: float, full_cm: float = 0.0) -> float:
+    """The sensor-to-rubbish distance an ultrasonic sensor measures at ``fill_pct``, to 1 mm.
+
+    ``depth_cm`` is what it reads over the empty bin, ``full_cm`` what it reads when full.
+    """
+    return round(full_cm + (depth_cm - full_cm) * (1 - fill_pct / 100), 1)
 
 
-def fill_for(distance_cm: float, depth_cm: float) -> float:
+def fill_for(distance_cm: float, depth_cm: float, full_cm: float = 0.0) -> float:
     """The fill a distance reading stands for, to 0.1 %.
 
     Deliberately not :func:`sanitation.fill.fill_from_distance`: the truth must not share
     code with what it checks.
     """
-    return round(clamp_pct((depth_cm - distance_cm) / depth_cm * 100), 1)
+    return round(clamp_pct((depth_cm - distance_cm) / (depth_cm - full_cm) * 100), 1)
 
 
 class BinModel:
@@ -81,6 +84,7 @@ class BinModel:
         self.district = district.id
         self.bin = bin_.id
         self.depth_cm = bin_.depth_cm
+        self.full_cm = bin_.full_distance_cm
         self._plan = plan
         self._rounds = rounds
         self.ultrasonic = plan.rng("bin-model", district.id, bin_.id).random() < ULTRASONIC_SHARE
@@ -155,8 +159,8 @@ class BinModel:
         fill_pct: float | None = None
         distance_cm: float | None = None
         if self.ultrasonic:
-            distance_cm = distance_for(measured, self.depth_cm)
-            reported = fill_for(distance_cm, self.depth_cm)
+            distance_cm = distance_for(measured, self.depth_cm, self.full_cm)
+            reported = fill_for(distance_cm, self.depth_cm, self.full_cm)
         else:
             fill_pct = reported = round(measured, 1)
         temp = air_temperature(local_hour(t, self._plan.tz), self._mean_temp_c)

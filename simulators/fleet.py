@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from city.registry import City
+from city.registry import Bin, City, Space
 from simulators.bins import BinModel, district_busyness
 from simulators.incidents import NO_INCIDENTS, BinIncidents, plan_incidents
 from simulators.options import Devices, IncidentSpec
 from simulators.parking import ParkingSpaceModel
 from simulators.plan import TrafficPlan
 from simulators.rounds import CollectionRounds
+from telemetry.devices import SensorModel
 
 
 class SelectionError(ValueError):
@@ -42,6 +43,10 @@ def _check_known(asked: Sequence[str] | None, known: list[str], what: str) -> No
         )
 
 
+def _fitted(device: Space | Bin, model: SensorModel | None) -> bool:
+    return model is None or (device.sensor is not None and device.sensor.model == model)
+
+
 def build_fleet(
     city: City,
     plan: TrafficPlan,
@@ -50,9 +55,11 @@ def build_fleet(
     districts: Sequence[str] | None = None,
     *,
     incidents: IncidentSpec | None = None,
+    model: SensorModel | None = None,
 ) -> Fleet:
-    """Models for the selected devices. Rounds always cover the whole city, so narrowing
-    the selection never changes what happens to the devices that remain."""
+    """Models for the selected devices (with ``model``, only those the registry gives a sensor
+    of that model). Rounds always cover the whole city, so narrowing the selection never
+    changes what happens to the devices that remain."""
     _check_known(zones, [z.id for z in city.parking_zones], "zone(s)")
     _check_known(districts, [d.id for d in city.sanitation_districts], "district(s)")
     spaces: list[ParkingSpaceModel] = []
@@ -63,11 +70,12 @@ def build_fleet(
             for zone in city.parking_zones
             if zones is None or zone.id in zones
             for space in zone.spaces
+            if _fitted(space, model)
         ]
     if devices in ("bins", "all"):
         rounds = CollectionRounds(city, plan)
         chosen = [d for d in city.sanitation_districts if districts is None or d.id in districts]
-        keys = [(d.id, b.id) for d in chosen for b in d.bins]
+        keys = [(d.id, b.id) for d in chosen for b in d.bins if _fitted(b, model)]
         planned: dict[tuple[str, str], BinIncidents] = {}
         if incidents is not None and incidents.any:
             planned = plan_incidents(incidents, plan, keys)
@@ -83,5 +91,6 @@ def build_fleet(
                     incidents=planned.get((district.id, b.id), NO_INCIDENTS),
                 )
                 for b in district.bins
+                if _fitted(b, model)
             )
     return Fleet(tuple(spaces), tuple(bins))

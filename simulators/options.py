@@ -13,7 +13,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from telemetry.devices import SENSOR_MODELS, SensorModel
+
 Devices = Literal["parking", "bins", "all"]
+# How sensors with a registry ``sensor:`` entry publish (simulators/lorawan.py).
+WireFormat = Literal["native", "chirpstack", "tts"]
+WIRE_FORMATS: tuple[WireFormat, ...] = ("native", "chirpstack", "tts")
 DEVICE_CHOICES: tuple[Devices, ...] = ("parking", "bins", "all")
 # What the fault layer does to single messages; flicker is a sensor fault (simulators/parking.py).
 MESSAGE_FAULTS = ("duplicate", "reorder", "drop", "malformed")
@@ -113,6 +118,10 @@ class SimulationOptions:
     # Number each parking sensor's status messages ("seq"); optional in the contract.
     seq: bool = False
     incidents: IncidentSpec = field(default_factory=IncidentSpec)
+    # LoRaWAN sensors publish through this network server; only devices of ``model`` run.
+    wire_format: WireFormat = "native"
+    model: SensorModel | None = None
+    decoded_object: bool = False
     truth: Path | None = None
     host: str = "127.0.0.1"
     port: int = 1883
@@ -134,6 +143,7 @@ class SimulationOptions:
             raise OptionError("duration must not be negative")
         if self.count is not None and self.count < 1:
             raise OptionError(f"count must be at least 1, got {self.count}")
+        self._check_sensors()
         if self.devices not in DEVICE_CHOICES:
             raise OptionError(f"devices must be one of {', '.join(DEVICE_CHOICES)}")
         for name in ("heartbeat", "bin_report"):
@@ -145,6 +155,12 @@ class SimulationOptions:
             raise OptionError("username and password go together")
         if self.log_every_s < 0:
             raise OptionError("log_every must not be negative")
+
+    def _check_sensors(self) -> None:
+        if self.wire_format not in WIRE_FORMATS:
+            raise OptionError(f"format must be one of {', '.join(WIRE_FORMATS)}")
+        if self.model is not None and self.model not in SENSOR_MODELS:
+            raise OptionError(f"model must be one of {', '.join(SENSOR_MODELS)}")
 
     def traffic_summary(self) -> dict[str, Any]:
         """The options that shape the traffic, as JSON data (no broker details or secrets)."""
@@ -159,6 +175,9 @@ class SimulationOptions:
             "bin_report_s": int(self.bin_report.total_seconds()),
             "faults": self.faults.as_dict(),
             "seq": self.seq,
+            "format": self.wire_format,
+            "model": self.model,
+            "decoded_object": self.decoded_object,
         } | ({"incidents": self.incidents.as_dict()} if self.incidents.any else {})
 
 

@@ -21,8 +21,8 @@ from simulators.clock import SimulatedClock
 from simulators.events import Event
 from simulators.faults import FaultInjector, FaultRecord, JsonDetail, Output
 from simulators.fleet import Fleet, build_fleet
+from simulators.lorawan import NetworkServerEncoder
 from simulators.options import OptionError, SimulationOptions
-from simulators.payloads import encode
 from simulators.plan import TrafficPlan
 from simulators.progress import ProgressLog
 from simulators.publisher import MqttPublisher, Publisher
@@ -123,6 +123,9 @@ class _Run:
         self.start = start
         self.clock = SimulatedClock(float(start), wall_start, options.speed)
         self.faults = FaultInjector(options.faults, options.seed)
+        self.encoder = NetworkServerEncoder(
+            city, options.wire_format, decoded_object=options.decoded_object
+        )
         self.mono_start = wall.monotonic()
         self.progress = ProgressLog(options.log_every_s, city.tz, self.mono_start)
         self.last_t = start
@@ -161,7 +164,7 @@ class _Run:
     def step(self, event: Event) -> None:
         self.last_t = event.t
         self.recorder.event(event)
-        message = encode(event, self.city.tz, seq=self.options.seq)
+        message = self.encoder.encode(event, seq=self.options.seq)
         if message is not None:
             for output in self.faults.feed(message):
                 self.emit(output)
@@ -235,7 +238,13 @@ def run_simulation(
         flicker=options.faults.flicker,
     )
     fleet = build_fleet(
-        city, plan, options.devices, options.zones, options.districts, incidents=options.incidents
+        city,
+        plan,
+        options.devices,
+        options.zones,
+        options.districts,
+        incidents=options.incidents,
+        model=options.model,
     )
     own_publisher = publisher is None
     sink = publisher or _connect(options)

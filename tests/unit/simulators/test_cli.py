@@ -163,3 +163,20 @@ def test_an_unwritable_truth_file_exits_2(
     assert main([*argv, "--truth", str(truth), "--speed", "max"]) == 2
     assert "no-such-dir" in caplog.text
     assert main([*argv, "--truth", str(tmp_path / "t.jsonl"), "--speed", "max"]) == 0
+
+
+def test_network_server_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "config/demo-city.yaml")
+    parser = build_parser()
+    plain = options_from_args(parser.parse_args([]))
+    assert (plain.wire_format, plain.model, plain.decoded_object) == ("native", None, False)
+    args = parser.parse_args(["--format", "tts", "--model", "nwave-nps", "--decoded-object"])
+    options = options_from_args(args)
+    assert (options.wire_format, options.model, options.decoded_object) == (
+        "tts",
+        "nwave-nps",
+        True,
+    )
+    assert options.traffic_summary()["format"] == "tts"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--format", "lora"])
