@@ -139,13 +139,29 @@ def _zones(rng: random.Random) -> list[dict[str, Any]]:
         for n in range(SPACES_PER_ZONE):
             along = -700.0 + n * 7.0  # one space every 7 m along the kerb
             east, north = (along, offset) if horizontal else (offset, along)
-            spaces.append({"id": f"{zone_id}-{n + 1:03d}", **_point(rng, east, north)})
+            space: dict[str, Any] = {"id": f"{zone_id}-{n + 1:03d}", **_point(rng, east, north)}
+            if zone_id in ZONE_SENSORS:
+                space["sensor"] = _sensor(1, zone_id, n + 1, ZONE_SENSORS[zone_id])
+            spaces.append(space)
         zone: dict[str, Any] = {"id": zone_id, "name": name, "tariff": tariff}
         if tariff == "main-road":
             # Main roads limit stays so that spaces turn over: an overstay alert after 2 h.
             zone["max_stay_minutes"] = 120
         zones.append({**zone, "spaces": spaces})
     return zones
+
+
+# The demo's LoRaWAN fleet: which sensor model serves each zone or district (the rest keep
+# the native contract). DevEUIs are made up: "CB" (Curbside), domain, group number, device.
+ZONE_SENSORS = {"Z01": "bosch-parking-lot-sensor", "Z02": "bosch-parking-lot-sensor",
+                "Z03": "nwave-nps", "Z04": "nwave-nps"}  # fmt: skip
+DISTRICT_SENSORS = {"D1": "milesight-em310-udl", "D2": "milesight-em400-udl"}
+# Ultrasonic sensors cannot see closer than their blind zone: full is a hand's width below.
+FULL_DISTANCE_CM = 25.0
+
+
+def _sensor(domain: int, group: str, number: int, model: str) -> dict[str, Any]:
+    return {"dev_eui": f"CB{domain:02d}{int(group[1:]):02d}{number:010d}", "model": model}
 
 
 def _districts(rng: random.Random) -> list[dict[str, Any]]:
@@ -157,14 +173,16 @@ def _districts(rng: random.Random) -> list[dict[str, Any]]:
             capacity, depth = rng.choice([(120, 90.0), (240, 100.0), (660, 120.0)])
             east = cx + rng.uniform(-600, 600)
             north = cy + rng.uniform(-600, 600)
-            bins.append(
-                {
-                    "id": f"{district_id}-B{n + 1:03d}",
-                    "capacity_l": capacity,
-                    "depth_cm": depth,
-                    **_point(rng, east, north),
-                }
-            )
+            bin_: dict[str, Any] = {
+                "id": f"{district_id}-B{n + 1:03d}",
+                "capacity_l": capacity,
+                "depth_cm": depth,
+                **_point(rng, east, north),
+            }
+            if district_id in DISTRICT_SENSORS:
+                bin_["full_distance_cm"] = FULL_DISTANCE_CM
+                bin_["sensor"] = _sensor(2, district_id, n + 1, DISTRICT_SENSORS[district_id])
+            bins.append(bin_)
         districts.append(
             {"id": district_id, "name": name, "clearance_deadline": deadline, "bins": bins}
         )
