@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from config.settings import Settings
 from ingest.service import Ingester
 from store.influx import InfluxClient
-from tests.e2e.town import api_server, read_truth, run_simulator
+from tests.e2e.town import api_server, check_bins, check_parking, read_truth, run_simulator
 from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -50,33 +49,5 @@ def test_simulated_city_matches_ground_truth_through_the_whole_stack(
     assert sum(rejected.values()) == final["malformed"], rejected
 
     with api_server(settings, city_file, tmp_path / "api.log") as base:
-        _check_parking(base, final["spaces"])
-        _check_bins(base, final["bins"])
-
-
-def _check_parking(base: str, truth: dict[str, dict[str, bool]]) -> None:
-    zones = httpx.get(f"{base}/api/v1/parking/occupancy").json()
-    by_zone = {z["zone"]: z for z in zones}
-    assert set(by_zone) == set(truth)
-    for zone, spaces in truth.items():
-        occupied = sum(1 for v in spaces.values() if v)
-        answer = by_zone[zone]
-        assert (answer["capacity"], answer["occupied"], answer["free"], answer["unknown"]) == (
-            len(spaces),
-            occupied,
-            len(spaces) - occupied,
-            0,
-        ), zone
-        assert answer["occupancy_rate"] == pytest.approx(occupied / len(spaces))
-        listed = httpx.get(f"{base}/api/v1/parking/spaces", params={"zone": zone}).json()
-        assert {s["space"]: s["occupied"] for s in listed} == spaces
-
-
-def _check_bins(base: str, truth: dict[str, dict[str, float]]) -> None:
-    for district, bins in truth.items():
-        listed = httpx.get(f"{base}/api/v1/sanitation/bins", params={"district": district}).json()
-        got = {b["bin"]: b["fill_pct"] for b in listed}
-        assert set(got) == set(bins)
-        for bin_id, fill in bins.items():
-            # Distance sensors are converted at 0.1 cm resolution: at most 0.1 % apart.
-            assert got[bin_id] == pytest.approx(fill, abs=0.11), bin_id
+        check_parking(base, final["spaces"])
+        check_bins(base, final["bins"])

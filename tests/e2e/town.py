@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from city.demo import demo_city
 from config.settings import Settings
@@ -144,3 +145,33 @@ def api_server(settings: Settings, city_file: Path, log_file: Path) -> Iterator[
         finally:
             process.terminate()
             process.wait(10)
+
+
+def check_parking(base: str, truth: dict[str, dict[str, bool]]) -> None:
+    """The API's occupancy per zone and per space equals the simulator's true occupancy."""
+    zones = httpx.get(f"{base}/api/v1/parking/occupancy").json()
+    by_zone = {z["zone"]: z for z in zones}
+    assert set(by_zone) == set(truth)
+    for zone, spaces in truth.items():
+        occupied = sum(1 for v in spaces.values() if v)
+        answer = by_zone[zone]
+        assert (answer["capacity"], answer["occupied"], answer["free"], answer["unknown"]) == (
+            len(spaces),
+            occupied,
+            len(spaces) - occupied,
+            0,
+        ), zone
+        assert answer["occupancy_rate"] == pytest.approx(occupied / len(spaces))
+        listed = httpx.get(f"{base}/api/v1/parking/spaces", params={"zone": zone}).json()
+        assert {s["space"]: s["occupied"] for s in listed} == spaces
+
+
+def check_bins(base: str, truth: dict[str, dict[str, float]]) -> None:
+    """The API's fill of every bin equals the fill its latest published report stands for."""
+    for district, bins in truth.items():
+        listed = httpx.get(f"{base}/api/v1/sanitation/bins", params={"district": district}).json()
+        got = {b["bin"]: b["fill_pct"] for b in listed}
+        assert set(got) == set(bins)
+        for bin_id, fill in bins.items():
+            # Distance sensors are converted at 0.1 cm resolution: at most 0.1 % apart.
+            assert got[bin_id] == pytest.approx(fill, abs=0.11), bin_id
