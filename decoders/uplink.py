@@ -110,12 +110,14 @@ def best_gateway(rx: object, rssi_key: str = "rssi") -> tuple[float | None, floa
 def readings(uplink: Uplink, binding: SensorBinding) -> list[Reading]:
     """The readings one uplink gives its space or bin; none for frames without any."""
     codec = CODECS[binding.model]
+    measurement = Measurement()
     if uplink.decoded is not None:
         measurement = codec.from_object(uplink.f_port, uplink.decoded)
-    elif uplink.frame:
+    # A decoded object with none of the vendor codec's fields comes from some other codec:
+    # the raw frame is the authority then, rather than a silently empty reading.
+    if measurement.empty and uplink.frame:
         measurement = codec.from_bytes(uplink.f_port, uplink.frame)
-    else:
-        return []  # an empty uplink (a MAC-only or confirmation frame): nothing to store
+    # Still empty: a frame without payload (MAC commands only) or a diagnostic frame.
     if binding.domain == "parking":
         return _space_status(uplink, binding, measurement)
     return _bin_level(uplink, binding, measurement)
@@ -123,7 +125,7 @@ def readings(uplink: Uplink, binding: SensorBinding) -> list[Reading]:
 
 def _space_status(uplink: Uplink, binding: SensorBinding, m: Measurement) -> list[Reading]:
     if m.occupied is None:
-        return []  # diagnostic frames say nothing about the space
+        return []  # nothing about the space (diagnostic frames, empty uplinks)
     return [
         SpaceStatus(
             zone=binding.group,
@@ -144,7 +146,7 @@ def _space_status(uplink: Uplink, binding: SensorBinding, m: Measurement) -> lis
 
 def _bin_level(uplink: Uplink, binding: SensorBinding, m: Measurement) -> list[Reading]:
     if m.empty:
-        return []  # attribute frames (versions, serial number) after power-on
+        return []  # attribute frames (versions, serial number) after power-on, empty uplinks
     return [
         BinLevel(
             district=binding.group,
