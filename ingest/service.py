@@ -48,10 +48,12 @@ class Ingester:
             )
             self._metrics_server = server
         log.info(
-            "ingest for %s: %d spaces, %d bins; broker %s:%d; InfluxDB %s db=%s",
+            "ingest for %s: %d spaces, %d bins, %d LoRaWAN sensors; broker %s:%d; InfluxDB %s "
+            "db=%s",
             self.city.name,
             self.city.space_count,
             self.city.bin_count,
+            len(self.city.sensors),
             self.settings.mqtt_host,
             self.settings.mqtt_port,
             self.settings.influx_url,
