@@ -84,6 +84,8 @@ def _nwave(report: SpaceReport, previous_min: int) -> Frame:
 
 
 def _expanded(code: int) -> int:
+    # What Nwave's codec reports for ``code``; written out here rather than imported from
+    # decoders.codecs.nwave, so the simulation does not share code with what it checks.
     if code < 90:
         return code
     if code < 120:
