@@ -169,7 +169,11 @@ def _topic_text(message: mqtt.MQTTMessage) -> str:
 
 
 def _device_key(topic: str) -> str:
-    return "/".join(topic.split("/")[:3])[:200]
+    # Native topics name the device in their first three levels (parking/{zone}/{space});
+    # ChirpStack's and The Things Stack's in four (application/{app}/device/{dev_eui}).
+    levels = topic.split("/")
+    depth = 4 if levels[0] in ("application", "v3") else 3
+    return "/".join(levels[:depth])[:200]
 
 
 def _make_client(settings: Settings) -> mqtt.Client:
