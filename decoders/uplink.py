@@ -25,9 +25,8 @@ MAX_F_CNT = 2**32 - 1
 
 @dataclass(frozen=True, slots=True)
 class Uplink:
-    """One application uplink as a network server reported it."""
+    """One application uplink as a network server reported it, its sensor already found."""
 
-    dev_eui: str
     f_port: int
     f_cnt: int
     frame: bytes

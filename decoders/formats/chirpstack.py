@@ -33,7 +33,6 @@ def _binding(topic_eui: str, event: fields.JsonObject, devices: DeviceDirectory)
 def _up(event: fields.JsonObject, binding: SensorBinding) -> list[Reading]:
     rssi, snr = uplink.best_gateway(event.get("rxInfo"))
     frame = uplink.Uplink(
-        dev_eui=binding.dev_eui,
         f_port=uplink.counter(event, "fPort", 255),
         f_cnt=uplink.counter(event, "fCnt", uplink.MAX_F_CNT),
         frame=uplink.frame_bytes(event, "data"),

@@ -38,7 +38,6 @@ class TheThingsStackJson:
             up, "received_at"
         )
         frame = uplink.Uplink(
-            dev_eui=binding.dev_eui,
             f_port=uplink.counter(up, "f_port", 255),
             f_cnt=uplink.counter(up, "f_cnt", uplink.MAX_F_CNT),
             frame=uplink.frame_bytes(up, "frm_payload"),
