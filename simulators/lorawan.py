@@ -120,6 +120,18 @@ class NetworkServerEncoder:
         self._f_cnt: dict[str, int] = {}
         self._last_change: dict[tuple[str, str], tuple[bool, Instant]] = {}
 
+    def messages(self, event: Event, *, seq: bool = False) -> list[Message]:
+        """Everything published for ``event``: its message and, through ChirpStack, a device
+        status event (battery) with every parking heartbeat."""
+        message = self.encode(event, seq=seq)
+        if message is None:
+            return []
+        if self._wire == "chirpstack" and isinstance(event, SpaceReport):
+            sensor = self._by_place.get(("parking", event.zone, event.space))
+            if sensor is not None and event.reason == "heartbeat":
+                return [message, _chirpstack_status(message, sensor, event)]
+        return [message]
+
     def encode(self, event: Event, *, seq: bool = False) -> Message | None:
         """The message for ``event``; native when the device has no sensor (or format native)."""
         native = encode(event, self._city.tz, seq=seq)
@@ -181,15 +193,7 @@ def _chirpstack(
     event: dict[str, Any] = {
         "deduplicationId": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{eui}/{f_cnt}")),
         "time": utc_rfc3339(t),
-        "deviceInfo": {
-            "tenantName": "Curbside simulator",
-            "applicationId": APPLICATION,
-            "applicationName": "Curbside simulator",
-            "deviceProfileName": sensor.model,
-            "deviceName": f"{sensor.group}/{sensor.device}",
-            "devEui": eui,
-            "tags": {},
-        },
+        "deviceInfo": _device_info(sensor),
         "fPort": frame.f_port,
         "data": base64.b64encode(frame.data).decode(),
         "rxInfo": [{"gatewayId": "c0ee40ffff29df10", "rssi": rssi, "snr": SNR_DB}],
@@ -199,6 +203,34 @@ def _chirpstack(
     if decoded:
         event["object"] = dict(frame.decoded)
     return f"application/{APPLICATION}/device/{eui}/event/up", event
+
+
+def _device_info(sensor: SensorBinding) -> dict[str, Any]:
+    return {
+        "tenantName": "Curbside simulator",
+        "applicationId": APPLICATION,
+        "applicationName": "Curbside simulator",
+        "deviceProfileName": sensor.model,
+        "deviceName": f"{sensor.group}/{sensor.device}",
+        "devEui": sensor.dev_eui.lower(),
+        "tags": {},
+    }
+
+
+def _chirpstack_status(up: Message, sensor: SensorBinding, report: SpaceReport) -> Message:
+    """ChirpStack's ``status`` event: the sensor's answer to a device-status request."""
+    eui = sensor.dev_eui.lower()
+    event: dict[str, Any] = {
+        "deduplicationId": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{eui}/status/{report.t}")),
+        "time": utc_rfc3339(report.t),
+        "deviceInfo": _device_info(sensor),
+        "margin": 7,
+    }
+    level = battery_pct(report.battery_v)
+    if level:  # proto3 JSON leaves zero out
+        event["batteryLevel"] = float(level)
+    topic = f"application/{APPLICATION}/device/{eui}/event/status"
+    return replace(up, topic=topic, payload=json.dumps(event).encode())
 
 
 def _tts(

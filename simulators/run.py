@@ -164,8 +164,7 @@ class _Run:
     def step(self, event: Event) -> None:
         self.last_t = event.t
         self.recorder.event(event)
-        message = self.encoder.encode(event, seq=self.options.seq)
-        if message is not None:
+        for message in self.encoder.messages(event, seq=self.options.seq):
             for output in self.faults.feed(message):
                 self.emit(output)
 

@@ -118,10 +118,13 @@ def _count(influx: InfluxClient, statement: str) -> int:
 
 
 def _check_lorawan_fields(influx: InfluxClient) -> None:
-    # Frame counters and SNR only come from the network servers, battery % only from Milesight.
+    # SNR only comes from the network servers, battery % in frames only from Milesight.
     assert _count(influx, "SELECT count(snr_db) FROM parking_status WHERE zone = 'Z01'") > 0
     assert _count(influx, "SELECT count(snr_db) FROM parking_status WHERE zone = 'Z02'") == 0
     assert _count(influx, "SELECT count(battery_pct) FROM bin_level WHERE district = 'D1'") > 0
     assert _count(influx, "SELECT count(battery_pct) FROM bin_level WHERE district = 'D2'") == 0
     nwave = "SELECT count(previous_state_min) FROM parking_status WHERE zone = 'Z01'"
     assert _count(influx, nwave) > 0
+    # ChirpStack's device status events (battery) come with the parking heartbeats.
+    status = """SELECT count(battery_pct) FROM sensor_battery WHERE "group" = 'Z01'"""
+    assert _count(influx, status) > 0

@@ -19,7 +19,7 @@ from simulators.lorawan import NetworkServerEncoder, nwave_duration_code
 from simulators.options import WireFormat
 from simulators.plan import TrafficPlan
 from telemetry.admission import TimestampPolicy, admit
-from telemetry.readings import BinLevel, Reading, SpaceStatus
+from telemetry.readings import BinLevel, Reading, SensorBattery, SpaceStatus
 from tests.unit.simulators.support import START, small_city_data
 
 T0 = int(START.timestamp())
@@ -146,3 +146,17 @@ def test_model_narrows_the_fleet_to_that_sensor(city: City) -> None:
     assert fleet.bins == ()
     bins = build_fleet(city, plan, model="milesight-em400-udl").bins
     assert [(b.district, b.bin) for b in bins] == [("D1", "D1-B002")]
+
+
+@pytest.mark.parametrize("space", ["Z01-001", "Z01-002"])
+def test_chirpstack_heartbeats_come_with_a_device_status_event(city: City, space: str) -> None:
+    heartbeat = _space(space, True, T0 + 600, "heartbeat")  # 3.45 V: 75 % of 3.0-3.6 V
+    change = _space(space, False, T0 + 900)
+    encoder = NetworkServerEncoder(city, "chirpstack")
+    up, status = encoder.messages(heartbeat)
+    assert up.topic.endswith("/event/up") and status.topic.endswith("/event/status")
+    [battery] = _read_back(city, status.topic, status.payload)
+    assert isinstance(battery, SensorBattery)
+    assert (battery.group, battery.device, battery.battery_pct) == ("Z01", space, 75.0)
+    assert len(encoder.messages(change)) == 1
+    assert len(NetworkServerEncoder(city, "tts").messages(heartbeat)) == 1
