@@ -67,11 +67,21 @@ def small_city() -> dict[str, Any]:
 
 
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port nothing listens on right now: one the system picks, or, when
+    ``CURBSIDE_TEST_PORT_RANGE`` is set (``25000-25999``), one in that range (for machines
+    where each developer has ports of their own)."""
+    wanted = os.environ.get("CURBSIDE_TEST_PORT_RANGE", "")
+    low, _, high = wanted.partition("-")
+    candidates = range(int(low), int(high) + 1) if wanted else range(0, 1)
+    for candidate in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = sock.getsockname()[1]
+            return port
+    raise RuntimeError(f"no free port in CURBSIDE_TEST_PORT_RANGE={wanted}")
 
 
 def process_env(settings: Settings, city_file: Path, **extra: str) -> dict[str, str]:

@@ -158,12 +158,15 @@ async function submitQuote(event) {
     return show(box, h("p", { class: "state error", role: "alert" }, t("quote.badWindow")));
   }
   show(box, loading());
+  const start = cityTime(startLocal);
+  const end = cityTime(endLocal);
   try {
-    const data = await getJson("/api/v1/parking/fees/quote", { zone, start: cityTime(startLocal), end: cityTime(endLocal) });
-    lastQuote = { data };
+    lastQuote = { data: await getJson("/api/v1/parking/fees/quote", { zone, start, end }) };
   } catch (err) {
     lastQuote = { error: err };
   }
+  // What the result is for, so a reader (or a test) can tell it from the previous one.
+  box.dataset.for = `${zone} ${start} ${end}`;
   renderQuote();
 }
 

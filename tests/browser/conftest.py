@@ -1,0 +1,105 @@
+"""The real stack the browser tests drive: a simulated town's last 3 hours through real
+Mosquitto, ingest and InfluxDB, one evaluation of the alert rules, and `python -m api`;
+started once for the module, since a browser test only reads it (or acknowledges alerts)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from alerts.evaluator import ConditionSource, Evaluator
+from alerts.sources import DeviceStateSource, SanitationSource
+from city.registry import load_city
+from config.rules import alert_thresholds, clearance_rules
+from config.settings import Settings
+from ingest.service import Ingester
+from store.alerts import AlertStore
+from store.influx import InfluxClient
+from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
+from tests.browser.chromium import CHROMIUM
+from tests.e2e.town import api_server, read_truth, run_simulator, small_city
+from tests.support import forget_session, wait_for
+
+
+@dataclass(frozen=True)
+class Town:
+    """A running API over a simulated town, and what the simulator says is true."""
+
+    base: str
+    truth: dict[str, Any]  # the simulator's final record
+    alerts: int  # alerts the evaluation left active
+
+
+@pytest.fixture(scope="module")
+def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap installs Debian's chromium")
+    unique = uuid.uuid4().hex[:10]
+    settings = base_settings.model_copy(
+        update={"influx_db": f"test_{unique}", "mqtt_client_id": f"ingest-{unique}"}
+    )
+    tmp = tmp_path_factory.mktemp("browser")
+    city_file = tmp / "city.yaml"
+    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    influx = InfluxClient.from_settings(settings)
+    influx.ensure_database()
+    ingester = Ingester(settings.model_copy(update={"city_file": city_file}))
+    ingester.start()
+    try:
+        wait_for(
+            lambda: ingester.metrics.value("curbside_ingest_broker_connected") == 1,
+            10,
+            "ingest to connect",
+        )
+        truth_file = tmp / "truth.jsonl"
+        now = datetime.now(UTC).replace(microsecond=0)
+        run_simulator(
+            settings,
+            city_file,
+            "--start", (now - timedelta(hours=3)).isoformat(),
+            "--duration", "3h",
+            "--speed", "max",
+            "--seed", "8",
+            "--incidents", "overfill=3,fire=1",
+            "--truth", str(truth_file),
+        )  # fmt: skip
+        final, _ = read_truth(truth_file)
+        wait_for(
+            lambda: (
+                ingester.metrics.value("curbside_ingest_received_total") >= final["published"]
+                and ingester.metrics.value("curbside_ingest_pending_points") == 0
+            ),
+            120,
+            f"ingest to store all {final['published']} messages",
+        )
+        alerts = _evaluate_alerts(settings, influx, city_file)
+        with api_server(settings, city_file, tmp / "api.log") as base:
+            yield Town(base=base, truth=final, alerts=alerts)
+    finally:
+        ingester.stop()
+        forget_session(settings, settings.mqtt_client_id)
+        influx.query(f'DROP DATABASE "{settings.influx_db}"')
+        influx.close()
+
+
+def _evaluate_alerts(settings: Settings, influx: InfluxClient, city_file: Path) -> int:
+    """One round of the bin and sensor rules, as the evaluator process would run it."""
+    city = load_city(city_file)
+    thresholds = alert_thresholds(settings)
+    sources: list[ConditionSource] = [
+        DeviceStateSource(LatestReader(influx, timedelta(days=7)), city, thresholds),
+        SanitationSource(
+            SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
+        ),
+    ]
+    store = AlertStore(influx)
+    Evaluator(store, sources, lambda alert: None).evaluate(datetime.now(UTC))
+    return len(store.active())
