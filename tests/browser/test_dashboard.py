@@ -66,6 +66,8 @@ def _band(fill: float | None) -> str:
 def _signed_in_live(page: Page, town: Town) -> None:
     sign_in(page, town.base, name=NAME)
     page.wait_for_selector("#live.ok")  # the live stream's first event has been drawn
+    # ... and the alert list read (the panel is drawn while hidden in another tab)
+    page.wait_for_selector("#alerts .alert-list, #alerts .state.empty", state="attached")
 
 
 def test_the_map_shows_the_counts_of_the_api_and_of_the_truth(town: Town, page: Page) -> None:

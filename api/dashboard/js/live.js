@@ -4,22 +4,27 @@
 import { ApiError, getJson, readEvents } from "./api.js";
 import { t } from "./i18n.js";
 import { clock } from "./format.js";
-import { changed, store } from "./store.js";
+import { changed, store, subscribe } from "./store.js";
 
 let controller = null;
 
-function status(text, ok) {
+let shown = { key: "live.connecting", values: {}, ok: false };
+
+function status(key, values, ok) {
+  shown = { key, values, ok };
   const el = document.getElementById("live");
-  el.textContent = text;
+  el.textContent = t(key, values);
   el.classList.toggle("ok", ok);
 }
+
+subscribe((topic) => topic === "lang" && status(shown.key, shown.values, shown.ok));
 
 function applyChanges(changes) {
   store.asOf = changes.as_of;
   store.zones = changes.zones;
   for (const s of changes.spaces) store.spaces.set(s.space, s);
   for (const b of changes.bins) store.bins.set(b.bin, b);
-  status(t("live.on", { time: clock(changes.as_of) }), true);
+  status("live.on", { time: clock(changes.as_of) }, true);
   changed("live");
 }
 
@@ -53,12 +58,12 @@ async function keepOpen(path, signal, { onOpen, onEvent }) {
     } catch (err) {
       if (signal.aborted) return;
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-        status(t(err.status === 401 ? "signin.refused" : "auth.forbidden"), false);
+        status(err.status === 401 ? "signin.refused" : "auth.forbidden", {}, false);
         return;
       }
     }
     if (signal.aborted) return;
-    status(t("live.off", { s: pause }), false);
+    status("live.off", { s: pause }, false);
     await new Promise((resolve) => setTimeout(resolve, pause * 1000));
     pause = Math.min(pause * 2, 30);
   }
@@ -69,7 +74,7 @@ export function startLive() {
   stopLive();
   controller = new AbortController();
   const { signal } = controller;
-  status(t("live.connecting"), false);
+  status("live.connecting", {}, false);
   keepOpen("/api/v1/live/stream", signal, {
     onEvent: (name, data) => name === "changes" && applyChanges(data),
   });

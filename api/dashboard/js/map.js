@@ -148,7 +148,7 @@ function drawStreets(city) {
         "g",
         { class: "station" },
         h("circle", { cx: x, cy: y, r: 1, "data-scale-stroke": 2, class: "station-dot" }),
-        h("text", { x, y, dy: "-0.8em", class: "station-label", "data-scale-font": 12 }, station.name),
+        h("text", { x, y, dy: "-0.8em", "text-anchor": "middle", class: "station-label", "data-scale-font": 12 }, station.name),
       ),
     );
   }
@@ -170,7 +170,7 @@ export function initMap() {
   }
   stateEl.replaceChildren();
   project = projection(places);
-  full = bounds(places.map(project), 120);
+  full = bounds(places.map(project), 200);
   view = { ...full };
   for (const name of ["districts", "streets", "routes", "spaces", "bins", "stations", "selection"]) {
     layer[name] = h("g", { class: `layer-${name}` });

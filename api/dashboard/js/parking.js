@@ -63,6 +63,7 @@ function renderZones() {
     table(null, [t("col.zone"), t("col.capacity"), t("col.occupied"), t("col.free"), t("col.unknown"), t("col.rate"), t("col.revenue"), t("col.sessions"), t("col.flagged")], rows, { numeric: [1, 2, 3, 4, 5, 6, 7, 8] }),
     revenueError ? failed(revenueError, loadRevenue) : null,
   );
+  box.dataset.revenue = revenue ? "loaded" : revenueError ? "failed" : "loading";
 }
 
 async function loadRevenue() {
@@ -178,7 +179,7 @@ function renderSessions() {
   if (!list.length) return show(box, empty(t("d.noSessions")));
   show(
     box,
-    table(null, [t("col.space"), t("col.start"), t("col.end"), t("col.duration"), t("col.fee"), t("col.flags")],
+    h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": t("p.sessions") }, table(null, [t("col.space"), t("col.start"), t("col.end"), t("col.duration"), t("col.fee"), t("col.flags")],
       list.map((s) => [
         s.space,
         clock(s.start),
@@ -187,7 +188,7 @@ function renderSessions() {
         s.fee ? h("details", {}, h("summary", {}, s.fee.display), feeBreakdown(s.fee)) : "—",
         s.flags.map((f) => t(`flag.${f}`)).join(", "),
       ]),
-      { numeric: [3] }),
+      { numeric: [3] })),
   );
 }
 

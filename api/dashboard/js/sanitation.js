@@ -4,7 +4,7 @@
 import { ApiError, postJson, getJson, savedName } from "./api.js";
 import { progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
-import { clock, dateTime, dayBefore, localDate, percent } from "./format.js";
+import { clock, dateTime, dayBefore, duration, localDate, percent } from "./format.js";
 import { t } from "./i18n.js";
 import { changed, mayAcknowledge, store, subscribe } from "./store.js";
 
@@ -35,7 +35,7 @@ function renderToday() {
       const passed = left < 0;
       const when = passed
         ? t("s.deadlinePassed", { deadline: d.deadline })
-        : t("s.deadlineIn", { deadline: d.deadline, left: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
+        : t("s.deadlineIn", { deadline: d.deadline, left: duration(left * 60) });
       const label = d.needed ? t("s.progress", { cleared: d.cleared, needed: d.needed }) : t("s.noneNeeded");
       return h("li", { "data-district": d.district },
         h("div", { class: "district-head" }, h("strong", {}, `${d.district} ${districtName(d.district)}`), h("span", { class: passed && d.cleared < d.needed ? "warn" : "muted" }, when)),
