@@ -8,24 +8,24 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from alerts.evaluator import ConditionSource, Evaluator
-from alerts.sources import DeviceStateSource, SanitationSource
 from city.registry import load_city
-from config.rules import alert_thresholds, clearance_rules
 from config.settings import Settings
 from ingest.service import Ingester
-from store.alerts import AlertStore
 from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.sanitation_history import SanitationHistoryReader
 from tests.browser.chromium import CHROMIUM
-from tests.e2e.town import api_server, read_truth, run_simulator, small_city
+from tests.e2e.town import (
+    api_server,
+    evaluate_bin_alerts,
+    read_truth,
+    run_simulator,
+    small_city,
+    wait_until_stored,
+)
 from tests.support import forget_session, wait_for
 
 
@@ -72,15 +72,8 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             "--truth", str(truth_file),
         )  # fmt: skip
         final, _ = read_truth(truth_file)
-        wait_for(
-            lambda: (
-                ingester.metrics.value("curbside_ingest_received_total") >= final["published"]
-                and ingester.metrics.value("curbside_ingest_pending_points") == 0
-            ),
-            120,
-            f"ingest to store all {final['published']} messages",
-        )
-        alerts = _evaluate_alerts(settings, influx, city_file)
+        wait_until_stored(ingester, final["published"])
+        alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
         with api_server(settings, city_file, tmp / "api.log") as base:
             yield Town(base=base, truth=final, alerts=alerts)
     finally:
@@ -88,18 +81,3 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         forget_session(settings, settings.mqtt_client_id)
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()
-
-
-def _evaluate_alerts(settings: Settings, influx: InfluxClient, city_file: Path) -> int:
-    """One round of the bin and sensor rules, as the evaluator process would run it."""
-    city = load_city(city_file)
-    thresholds = alert_thresholds(settings)
-    sources: list[ConditionSource] = [
-        DeviceStateSource(LatestReader(influx, timedelta(days=7)), city, thresholds),
-        SanitationSource(
-            SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
-        ),
-    ]
-    store = AlertStore(influx)
-    Evaluator(store, sources, lambda alert: None).evaluate(datetime.now(UTC))
-    return len(store.active())

@@ -9,13 +9,23 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from alerts.evaluator import ConditionSource, Evaluator
+from alerts.sources import DeviceStateSource, SanitationSource
 from city.demo import demo_city
+from city.registry import City
+from config.rules import alert_thresholds, clearance_rules
 from config.settings import Settings
+from ingest.service import Ingester
+from store.alerts import AlertStore
+from store.influx import InfluxClient
+from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
 from tests.support import wait_for
 
 REPO = Path(__file__).parents[2]
@@ -119,6 +129,34 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-2000:]
+
+
+def wait_until_stored(ingester: Ingester, published: int) -> None:
+    """Wait until ingest has received the simulator's ``published`` messages and written
+    every point (rejected ones count as received)."""
+    wait_for(
+        lambda: (
+            ingester.metrics.value("curbside_ingest_received_total") >= published
+            and ingester.metrics.value("curbside_ingest_pending_points") == 0
+        ),
+        120,
+        f"ingest to receive all {published} messages and write them",
+    )
+
+
+def evaluate_bin_alerts(settings: Settings, influx: InfluxClient, city: City) -> AlertStore:
+    """One round of the bin and sensor alert rules now, as the evaluator process runs them
+    (alerts stored, not published); returns the store to read them from."""
+    store = AlertStore(influx)
+    thresholds = alert_thresholds(settings)
+    sources: list[ConditionSource] = [
+        DeviceStateSource(LatestReader(influx, timedelta(days=7)), city, thresholds),
+        SanitationSource(
+            SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
+        ),
+    ]
+    Evaluator(store, sources, lambda alert: None).evaluate(datetime.now(UTC))
+    return store
 
 
 def read_truth(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -111,7 +111,7 @@ function alertRow(a) {
     action = h("span", { class: "muted" }, t("s.ackNotAllowed"));
   }
   const error = ackErrors.get(a.id);
-  return h("li", { class: `alert k-${a.kind} st-${a.status}`, "data-alert": a.id },
+  return h("li", { class: `alert k-${a.kind} st-${a.status}`, "data-alert": a.id, tabindex: -1 },
     h("div", { class: "alert-head" }, h("strong", {}, t(`kind.${a.kind}`)), h("span", {}, ` ${group} · ${device}`), h("span", { class: "muted" }, ` · ${dateTime(a.opened_at)}`)),
     h("p", {}, a.detail),
     h("div", { class: "alert-action" }, action),
@@ -143,6 +143,8 @@ async function acknowledge(alert) {
     ackErrors.set(alert.id, err instanceof ApiError && err.status === 403 ? t("s.ackNotAllowed") : err.detail || String(err));
   }
   changed("alerts");
+  // The list was redrawn: keep keyboard focus on the alert just handled.
+  document.querySelector(`#alerts li[data-alert="${CSS.escape(alert.id)}"]`)?.focus();
 }
 
 async function load(key, path, params, render) {
