@@ -337,6 +337,22 @@ class CollectionOut(_Response):
     after_pct: float | None = Field(description="the level after the drop; null without one")
 
 
+class LevelOut(_Response):
+    """One fill reading of a bin."""
+
+    ts: UtcTime
+    fill_pct: float
+
+
+class BinLevelsOut(_Response):
+    """A bin's fill readings on a local day, in time order."""
+
+    district: str
+    bin: str
+    date: date
+    levels: list[LevelOut]
+
+
 class DistrictClearanceOut(_Response):
     """How a district's bins were cleared on a local day, by its deadline (docs/clearance.md)."""
 

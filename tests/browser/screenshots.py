@@ -31,7 +31,7 @@ def _map(page: Page, out: Path, name: str, *, zoom_to: str | None = None) -> Non
     page.locator("#detail table, #detail .state.empty").first.wait_for()
     if zoom_to is None:
         page.click("#zoom-reset")
-    page.screenshot(path=out / name)
+    page.screenshot(path=out / name, full_page=True)  # the details panel runs below the map
 
 
 def _parking(page: Page, out: Path) -> None:

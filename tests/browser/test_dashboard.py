@@ -5,6 +5,7 @@ does with a refused key, a forbidden panel and a viewer's role."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -108,6 +109,16 @@ def test_clicking_a_space_shows_its_details_and_todays_sessions(town: Town, page
     page.fill("#find-id", "D2-B003")
     page.click("#find-form button")
     detail.locator("h3", has_text="D2-B003").wait_for()
+    day = page.evaluate("() => document.getElementById('sessions-date').value")  # city's today
+    levels = _get(town, "/api/v1/sanitation/levels", date=day, district="D2", bin="D2-B003")
+    if not levels["levels"]:  # just after local midnight: nothing reported yet today
+        detail.locator(".state.empty", has_text="今日暂无").first.wait_for()
+        return
+    chart = detail.locator("svg.chart")  # the bin's fill since midnight
+    chart.wait_for()
+    shown = re.search(r"(\d+)%", chart.get_attribute("aria-label") or "")
+    assert shown is not None
+    assert abs(int(shown.group(1)) - levels["levels"][-1]["fill_pct"]) <= 0.5
 
 
 def test_the_map_follows_a_space_live(town: Town, page: Page, base_settings: Settings) -> None:

@@ -5,6 +5,7 @@
 import { getJson } from "./api.js";
 import { clock, dateTime, duration, localDate, cityTime, percent } from "./format.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
+import { rateChart } from "./charts.js";
 import { t } from "./i18n.js";
 import { alertsFor, store, subscribe } from "./store.js";
 
@@ -436,15 +437,19 @@ async function renderDetail(id, reload) {
         field(t("f.lastSeen"), dateTime(b?.last_seen)),
       ),
       h("h4", {}, t("d.alerts")), alertList("sanitation", id),
-      h("h4", {}, t("d.collectionsToday")), history,
+      history,
     );
-    if (!reload && detailRequest?.id === id && detailRequest.data) return paintCollections(history, detailRequest.data);
+    if (!reload && detailRequest?.id === id && detailRequest.data) return paintBinHistory(history, id, detailRequest.data);
     detailRequest = { id };
     try {
-      const data = await getJson("/api/v1/sanitation/collections", { date: today, district: districtId, bin: id });
+      const params = { date: today, district: districtId, bin: id };
+      const [levels, collections] = await Promise.all([
+        getJson("/api/v1/sanitation/levels", params),
+        getJson("/api/v1/sanitation/collections", params),
+      ]);
       if (detailRequest.id !== id) return;
-      detailRequest.data = data;
-      paintCollections(history, data);
+      detailRequest.data = { levels, collections };
+      paintBinHistory(history, id, detailRequest.data);
     } catch (err) {
       show(history, failed(err, () => renderDetail(id, true)));
     }
@@ -458,10 +463,27 @@ function paintSessions(box, sessions) {
     { numeric: [2, 3] }));
 }
 
-function paintCollections(box, collections) {
-  if (!collections.length) return show(box, empty(t("d.noCollections")));
-  show(box, table(null, [t("col.start"), t("col.fill")],
-    collections.map((c) => [clock(c.ts), c.before_pct === null ? "—" : `${percent(c.before_pct)} → ${percent(c.after_pct)}`]),
-    { numeric: [1] }));
+function paintBinHistory(box, id, { levels, collections }) {
+  const today = localDate();
+  const points = levels.levels.map((lv) => ({ start: lv.ts, end: lv.ts, value: lv.fill_pct / 100 }));
+  const chart = points.length
+    ? rateChart({
+      points,
+      domain: [cityTime(`${today}T00:00`), cityTime(`${today}T23:59`)],
+      title: t("chart.fill", { bin: id }),
+      summary: `${percent(levels.levels.at(-1).fill_pct)} ${clock(levels.levels.at(-1).ts)}`,
+    })
+    : empty(t("chart.none"));
+  show(
+    box,
+    h("h4", {}, t("d.fillToday")),
+    chart,
+    h("h4", {}, t("d.collectionsToday")),
+    collections.length
+      ? table(null, [t("col.start"), t("col.fill")],
+        collections.map((c) => [clock(c.ts), c.before_pct === null ? "—" : `${percent(c.before_pct)} → ${percent(c.after_pct)}`]),
+        { numeric: [1] })
+      : empty(t("d.noCollections")),
+  );
 }
 
