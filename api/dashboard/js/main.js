@@ -107,7 +107,8 @@ async function start() {
       const city = await getJson("/api/v1/city");
       setTimeZone(city.timezone);
       setCity(city);
-      document.getElementById("city-name").textContent = city.name;
+      // Say whose clock the page's times are on: the city's, not the device's.
+      document.getElementById("city-name").textContent = `${city.name} · ${city.timezone}`;
       initMap();
       initParking();
       initSanitation();
