@@ -15,18 +15,17 @@ import yaml
 
 from city.registry import load_city
 from config.settings import Settings
-from ingest.service import Ingester
 from store.influx import InfluxClient
 from tests.browser.chromium import CHROMIUM
 from tests.e2e.town import (
     api_server,
     evaluate_bin_alerts,
+    ingesting,
     read_truth,
     run_simulator,
     small_city,
     wait_until_stored,
 )
-from tests.support import forget_session, wait_for
 
 
 @dataclass(frozen=True)
@@ -51,33 +50,26 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
     influx = InfluxClient.from_settings(settings)
     influx.ensure_database()
-    ingester = Ingester(settings.model_copy(update={"city_file": city_file}))
-    ingester.start()
+    truth_file = tmp / "truth.jsonl"
+    now = datetime.now(UTC).replace(microsecond=0)
     try:
-        wait_for(
-            lambda: ingester.metrics.value("curbside_ingest_broker_connected") == 1,
-            10,
-            "ingest to connect",
-        )
-        truth_file = tmp / "truth.jsonl"
-        now = datetime.now(UTC).replace(microsecond=0)
-        run_simulator(
-            settings,
-            city_file,
-            "--start", (now - timedelta(hours=3)).isoformat(),
-            "--duration", "3h",
-            "--speed", "max",
-            "--seed", "8",
-            "--incidents", "overfill=3,fire=1",
-            "--truth", str(truth_file),
-        )  # fmt: skip
-        final, _ = read_truth(truth_file)
-        wait_until_stored(ingester, final["published"])
-        alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
-        with api_server(settings, city_file, tmp / "api.log") as base:
-            yield Town(base=base, truth=final, alerts=alerts)
+        # Ingest keeps running while the tests do: one of them publishes a report.
+        with ingesting(settings, city_file) as ingester:
+            run_simulator(
+                settings,
+                city_file,
+                "--start", (now - timedelta(hours=3)).isoformat(),
+                "--duration", "3h",
+                "--speed", "max",
+                "--seed", "8",
+                "--incidents", "overfill=3,fire=1",
+                "--truth", str(truth_file),
+            )  # fmt: skip
+            final, _ = read_truth(truth_file)
+            wait_until_stored(ingester, final["published"])
+            alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
+            with api_server(settings, city_file, tmp / "api.log") as base:
+                yield Town(base=base, truth=final, alerts=alerts)
     finally:
-        ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()

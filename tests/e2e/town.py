@@ -26,7 +26,7 @@ from store.alerts import AlertStore
 from store.influx import InfluxClient
 from store.latest import LatestReader
 from store.sanitation_history import SanitationHistoryReader
-from tests.support import wait_for
+from tests.support import forget_session, wait_for
 
 REPO = Path(__file__).parents[2]
 
@@ -129,6 +129,24 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-2000:]
+
+
+@contextmanager
+def ingesting(settings: Settings, city_file: Path) -> Iterator[Ingester]:
+    """An ingester for this city on the settings' database, connected; its MQTT session is
+    forgotten afterwards so it collects nothing for later tests."""
+    running = Ingester(settings.model_copy(update={"city_file": city_file}))
+    running.start()
+    try:
+        wait_for(
+            lambda: running.metrics.value("curbside_ingest_broker_connected") == 1,
+            10,
+            "ingest to connect",
+        )
+        yield running
+    finally:
+        running.stop()
+        forget_session(settings, settings.mqtt_client_id)
 
 
 def wait_until_stored(ingester: Ingester, published: int) -> None:
