@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from alerts.desk import PublishingAlertStore
 from alerts.mqtt_publisher import AlertPublisher
@@ -18,8 +17,10 @@ from api.brokerlink import BrokerLink
 from api.deps import Services
 from api.livestate import LiveState, snapshot_loader
 from api.routes import alerts as alerts_routes
+from api.routes import city as city_routes
 from api.routes import (
     health,
+    live,
     parking,
     parking_fees,
     parking_history,
@@ -27,6 +28,7 @@ from api.routes import (
     sanitation,
     sanitation_reports,
 )
+from api.routes.dashboard import mount_dashboard
 from city.registry import City
 from config.rules import clearance_rules, session_rules
 from config.settings import Settings
@@ -94,9 +96,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.include_router(sanitation.router)
     app.include_router(sanitation_reports.router)
     app.include_router(alerts_routes.router)
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    app.include_router(city_routes.router)
+    app.include_router(live.router)
+    mount_dashboard(app)
     return app

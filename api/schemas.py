@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from parking.fees import Fee, yuan
+from parking.occupancy import SpaceState, ZoneOccupancy, is_stale
+from sanitation.bins import BinState
 
 # The registry's id rule (city.registry.Id): anything else cannot name a zone, space,
 # district or bin, so it is refused before any look-up.
@@ -44,6 +46,20 @@ class ZoneOccupancyOut(_Response):
     )
     as_of: UtcTime = Field(description="when the snapshot these counts come from was taken")
 
+    @classmethod
+    def from_counts(cls, counts: ZoneOccupancy, name: str) -> ZoneOccupancyOut:
+        """A snapshot's zone counts as served."""
+        return cls(
+            zone=counts.zone,
+            name=name,
+            capacity=counts.capacity,
+            occupied=counts.occupied,
+            free=counts.free,
+            unknown=counts.unknown,
+            occupancy_rate=counts.occupancy_rate,
+            as_of=counts.as_of,
+        )
+
 
 class SpaceOut(_Response):
     """The latest known status of one parking space."""
@@ -58,6 +74,19 @@ class SpaceOut(_Response):
         description="true when the status is not current: never reported, or the latest "
         "report is older than space_stale_after_s"
     )
+
+    @classmethod
+    def from_state(cls, state: SpaceState, as_of: datetime, stale_after: timedelta) -> SpaceOut:
+        """A snapshot's space as served, judged stale as of the snapshot's time."""
+        return cls(
+            space=state.space,
+            zone=state.zone,
+            occupied=state.occupied,
+            since=state.since,
+            last_seen=state.last_seen,
+            battery_v=state.battery_v,
+            stale=is_stale(state, as_of, stale_after),
+        )
 
 
 class OccupancyBucketOut(_Response):
@@ -200,6 +229,19 @@ class BinOut(_Response):
     temp_c: float | None
     tilted: bool | None
 
+    @classmethod
+    def from_state(cls, state: BinState) -> BinOut:
+        """A snapshot's bin as served."""
+        return cls(
+            bin=state.bin,
+            district=state.district,
+            fill_pct=state.fill_pct,
+            last_seen=state.last_seen,
+            battery_v=state.battery_v,
+            temp_c=state.temp_c,
+            tilted=state.tilted,
+        )
+
 
 class BrokerHealth(_Response):
     """The API's own connection to the MQTT broker."""
@@ -295,6 +337,22 @@ class CollectionOut(_Response):
     after_pct: float | None = Field(description="the level after the drop; null without one")
 
 
+class LevelOut(_Response):
+    """One fill reading of a bin."""
+
+    ts: UtcTime
+    fill_pct: float
+
+
+class BinLevelsOut(_Response):
+    """A bin's fill readings on a local day, in time order."""
+
+    district: str
+    bin: str
+    date: date
+    levels: list[LevelOut]
+
+
 class DistrictClearanceOut(_Response):
     """How a district's bins were cleared on a local day, by its deadline (docs/clearance.md)."""
 
@@ -352,3 +410,54 @@ class WorklistOut(_Response):
     as_of: UtcTime
     items: list[WorkItemOut]
     routes: list[RouteOut]
+
+
+class PlaceOut(_Response):
+    """A device or station at its registry coordinates (WGS 84)."""
+
+    id: str
+    lat: float
+    lon: float
+
+
+class StationOut(PlaceOut):
+    """A transfer station."""
+
+    name: str
+
+
+class ZoneMapOut(_Response):
+    """A parking zone and where its spaces are."""
+
+    id: str
+    name: str
+    tariff: str
+    spaces: list[PlaceOut]
+
+
+class DistrictMapOut(_Response):
+    """A sanitation district, its clearance deadline and where its bins are."""
+
+    id: str
+    name: str
+    clearance_deadline: str = Field(description="local time, HH:MM")
+    bins: list[PlaceOut]
+
+
+class CityOut(_Response):
+    """The registry's layout: what a map of the city needs, in registry order."""
+
+    name: str
+    timezone: str = Field(description='IANA time zone of "a day", e.g. Asia/Shanghai')
+    zones: list[ZoneMapOut]
+    districts: list[DistrictMapOut]
+    stations: list[StationOut] = Field(description="transfer stations, where rounds start")
+
+
+class LiveChangesOut(_Response):
+    """One live-state refresh: every zone's counts, and the spaces and bins that changed."""
+
+    as_of: UtcTime = Field(description="when the snapshot was taken")
+    zones: list[ZoneOccupancyOut]
+    spaces: list[SpaceOut] = Field(description="spaces whose state or staleness changed")
+    bins: list[BinOut] = Field(description="bins whose latest values changed")

@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException, Query, status
 from api.deps import CityDep, LiveStateDep, current_snapshot
 from api.schemas import ID_PATTERN, ErrorOut, SpaceOut, ZoneOccupancyOut
 from city.registry import City, Zone
-from parking.occupancy import is_stale
 
 router = APIRouter(
     prefix="/api/v1/parking",
@@ -38,22 +37,7 @@ async def occupancy(
     """Occupied, free and unknown spaces of every zone (registry order), or of one."""
     zones = [_zone(city, zone)] if zone is not None else city.parking_zones
     snapshot = current_snapshot(live)
-    out = []
-    for z in zones:
-        counts = snapshot.zones[z.id]
-        out.append(
-            ZoneOccupancyOut(
-                zone=z.id,
-                name=z.name,
-                capacity=counts.capacity,
-                occupied=counts.occupied,
-                free=counts.free,
-                unknown=counts.unknown,
-                occupancy_rate=counts.occupancy_rate,
-                as_of=counts.as_of,
-            )
-        )
-    return out
+    return [ZoneOccupancyOut.from_counts(snapshot.zones[z.id], z.name) for z in zones]
 
 
 @router.get("/spaces", responses=_UNKNOWN_ZONE, summary="Spaces of a zone")
@@ -66,14 +50,5 @@ async def spaces(
     z = _zone(city, zone)
     snapshot = current_snapshot(live)
     return [
-        SpaceOut(
-            space=s.space,
-            zone=s.zone,
-            occupied=s.occupied,
-            since=s.since,
-            last_seen=s.last_seen,
-            battery_v=s.battery_v,
-            stale=is_stale(s, snapshot.as_of, snapshot.stale_after),
-        )
-        for s in snapshot.spaces[z.id]
+        SpaceOut.from_state(s, snapshot.as_of, snapshot.stale_after) for s in snapshot.spaces[z.id]
     ]

@@ -36,16 +36,4 @@ async def bins(
     else:
         ids = [district]
     snapshot = current_snapshot(live)
-    return [
-        BinOut(
-            bin=b.bin,
-            district=b.district,
-            fill_pct=b.fill_pct,
-            last_seen=b.last_seen,
-            battery_v=b.battery_v,
-            temp_c=b.temp_c,
-            tilted=b.tilted,
-        )
-        for district_id in ids
-        for b in snapshot.bins[district_id]
-    ]
+    return [BinOut.from_state(b) for district_id in ids for b in snapshot.bins[district_id]]

@@ -30,11 +30,13 @@ from api.deps import (
 )
 from api.schemas import (
     ID_PATTERN,
+    BinLevelsOut,
     ClearanceOut,
     ClearanceTotalOut,
     CollectionOut,
     DistrictClearanceOut,
     ErrorOut,
+    LevelOut,
     RouteOut,
     WorkItemOut,
     WorklistOut,
@@ -184,6 +186,35 @@ async def collections(
     ]
     # sorted() is stable: at one time, registry order.
     return sorted(found, key=lambda c: c.ts)
+
+
+@router.get("/levels", summary="A bin's fill readings on a local day")
+async def levels(
+    *,
+    city: CityDep,
+    history: SanitationHistoryDep,
+    date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
+    district: Annotated[str, Query(pattern=ID_PATTERN, description="the bin's district")],
+    bin: Annotated[str, Query(pattern=ID_PATTERN, description="the bin")],
+) -> BinLevelsOut:
+    """Every fill reading of the bin in that local day, oldest first (the bin's history)."""
+    found = _districts(city, district)[0]
+    if city.bin(found.id, bin) is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {found.id!r}"
+        )
+    start, end = local_day(city, date)
+    (read,) = await _read(history, [found], start, end, bin)
+    return BinLevelsOut(
+        district=found.id,
+        bin=bin,
+        date=date,
+        levels=[
+            LevelOut(ts=lv.ts, fill_pct=lv.fill_pct)
+            for lv in read.levels.get(bin, ())
+            if start <= lv.ts < end
+        ],
+    )
 
 
 @router.get("/clearance", summary="Daily clearance (日产日清) of a local day")

@@ -11,8 +11,7 @@ import yaml
 from config.settings import Settings
 from ingest.service import Ingester
 from store.influx import InfluxClient
-from tests.e2e.town import small_city
-from tests.support import forget_session, wait_for
+from tests.e2e.town import ingesting, small_city
 
 
 @pytest.fixture
@@ -25,17 +24,6 @@ def city_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ingester(settings: Settings, influx: InfluxClient, city_file: Path) -> Iterator[Ingester]:
-    """An ingester for the town on this test's database, connected; its session is
-    forgotten afterwards so it collects nothing for later tests."""
-    running = Ingester(settings.model_copy(update={"city_file": city_file}))
-    running.start()
-    try:
-        wait_for(
-            lambda: running.metrics.value("curbside_ingest_broker_connected") == 1,
-            10,
-            "ingest to connect",
-        )
+    """An ingester for the town on this test's database, connected."""
+    with ingesting(settings, city_file) as running:
         yield running
-    finally:
-        running.stop()
-        forget_session(settings, settings.mqtt_client_id)

@@ -11,8 +11,14 @@ import pytest
 from config.settings import Settings
 from ingest.service import Ingester
 from store.influx import InfluxClient
-from tests.e2e.town import api_server, check_bins, check_parking, read_truth, run_simulator
-from tests.support import wait_for
+from tests.e2e.town import (
+    api_server,
+    check_bins,
+    check_parking,
+    read_truth,
+    run_simulator,
+    wait_until_stored,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +43,7 @@ def test_simulated_city_matches_ground_truth_through_the_whole_stack(
     assert final["malformed"] > 0, "the fault mix must include malformed messages"
     assert any(r["type"] == "fault" and r["kind"] == "reorder" for r in records)
 
-    wait_for(
-        lambda: (
-            ingester.metrics.value("curbside_ingest_received_total") >= final["published"]
-            and ingester.metrics.value("curbside_ingest_pending_points") == 0
-        ),
-        120,
-        f"ingest to receive all {final['published']} messages and write them",
-    )
+    wait_until_stored(ingester, final["published"])
     rejected = ingester.metrics.rejected_by_reason()
     assert sum(rejected.values()) == final["malformed"], rejected
 

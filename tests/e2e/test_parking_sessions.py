@@ -16,8 +16,7 @@ from ingest.service import Ingester
 from parking.fees import compute_fee
 from simulators.truth import TrueStay, true_stays
 from store.influx import InfluxClient
-from tests.e2e.town import api_server, read_truth, run_simulator
-from tests.support import wait_for
+from tests.e2e.town import api_server, read_truth, run_simulator, wait_until_stored
 
 pytestmark = pytest.mark.e2e
 
@@ -74,14 +73,7 @@ def test_sessions_and_fees_equal_the_true_stays(
     final, records = read_truth(truth_file)
     kinds = {r["kind"] for r in records if r["type"] == "fault"}
     assert {"duplicate", "reorder", "flicker"} <= kinds, kinds
-    wait_for(
-        lambda: (
-            ingester.metrics.value("curbside_ingest_received_total") >= final["published"]
-            and ingester.metrics.value("curbside_ingest_pending_points") == 0
-        ),
-        120,
-        f"ingest to store all {final['published']} messages",
-    )
+    wait_until_stored(ingester, final["published"])
     city = load_city(city_file)
     expected = _expected(true_stays(records))
     window = {

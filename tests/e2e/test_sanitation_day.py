@@ -13,19 +13,18 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from alerts.evaluator import ConditionSource, Evaluator
 from alerts.model import AlertKind
-from alerts.sources import DeviceStateSource, SanitationSource
 from city.registry import City, load_city
-from config.rules import alert_thresholds, clearance_rules
 from config.settings import Settings
 from ingest.service import Ingester
-from store.alerts import AlertStore
 from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.sanitation_history import SanitationHistoryReader
-from tests.e2e.town import api_server, read_truth, run_simulator
-from tests.support import wait_for
+from tests.e2e.town import (
+    api_server,
+    evaluate_bin_alerts,
+    read_truth,
+    run_simulator,
+    wait_until_stored,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -94,14 +93,7 @@ def test_clearance_and_alerts_equal_the_truth(
         "--truth", str(truth_file),
     )  # fmt: skip
     final, records = read_truth(truth_file)
-    wait_for(
-        lambda: (
-            ingester.metrics.value("curbside_ingest_received_total") >= final["published"]
-            and ingester.metrics.value("curbside_ingest_pending_points") == 0
-        ),
-        120,
-        f"ingest to store all {final['published']} messages",
-    )
+    wait_until_stored(ingester, final["published"])
     city = load_city(city_file)
     incidents = [r for r in records if r["type"] == "incident"]
     assert {i["kind"] for i in incidents} >= {"skip", "overfill", "fire", "silent"}, incidents
@@ -124,15 +116,7 @@ def test_clearance_and_alerts_equal_the_truth(
     )
 
     # The alerts now: one evaluation of the bin rules at the end of the run.
-    store = AlertStore(influx)
-    thresholds = alert_thresholds(settings)
-    sources: list[ConditionSource] = [
-        DeviceStateSource(LatestReader(influx, timedelta(days=7)), city, thresholds),
-        SanitationSource(
-            SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
-        ),
-    ]
-    Evaluator(store, sources, lambda alert: None).evaluate(datetime.now(UTC))
+    store = evaluate_bin_alerts(settings, influx, city)
     active: dict[AlertKind, set[str]] = defaultdict(set)
     for alert in store.active():
         active[alert.kind].add(alert.subject.device)

@@ -9,15 +9,25 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from alerts.evaluator import ConditionSource, Evaluator
+from alerts.sources import DeviceStateSource, SanitationSource
 from city.demo import demo_city
+from city.registry import City
+from config.rules import alert_thresholds, clearance_rules
 from config.settings import Settings
-from tests.support import wait_for
+from ingest.service import Ingester
+from store.alerts import AlertStore
+from store.influx import InfluxClient
+from store.latest import LatestReader
+from store.sanitation_history import SanitationHistoryReader
+from tests.support import forget_session, wait_for
 
 REPO = Path(__file__).parents[2]
 
@@ -68,11 +78,21 @@ def small_city() -> dict[str, Any]:
 
 
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port nothing listens on right now: one the system picks, or, when
+    ``CURBSIDE_TEST_PORT_RANGE`` is set (``25000-25999``), one in that range (for machines
+    where each developer has ports of their own)."""
+    wanted = os.environ.get("CURBSIDE_TEST_PORT_RANGE", "")
+    low, _, high = wanted.partition("-")
+    candidates = range(int(low), int(high) + 1) if wanted else range(0, 1)
+    for candidate in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = sock.getsockname()[1]
+            return port
+    raise RuntimeError(f"no free port in CURBSIDE_TEST_PORT_RANGE={wanted}")
 
 
 def process_env(settings: Settings, city_file: Path, **extra: str) -> dict[str, str]:
@@ -110,6 +130,52 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()[-2000:]
+
+
+@contextmanager
+def ingesting(settings: Settings, city_file: Path) -> Iterator[Ingester]:
+    """An ingester for this city on the settings' database, connected; its MQTT session is
+    forgotten afterwards so it collects nothing for later tests."""
+    running = Ingester(settings.model_copy(update={"city_file": city_file}))
+    running.start()
+    try:
+        wait_for(
+            lambda: running.metrics.value("curbside_ingest_broker_connected") == 1,
+            10,
+            "ingest to connect",
+        )
+        yield running
+    finally:
+        running.stop()
+        forget_session(settings, settings.mqtt_client_id)
+
+
+def wait_until_stored(ingester: Ingester, published: int) -> None:
+    """Wait until ingest has received the simulator's ``published`` messages and written
+    every point (rejected ones count as received)."""
+    wait_for(
+        lambda: (
+            ingester.metrics.value("curbside_ingest_received_total") >= published
+            and ingester.metrics.value("curbside_ingest_pending_points") == 0
+        ),
+        120,
+        f"ingest to receive all {published} messages and write them",
+    )
+
+
+def evaluate_bin_alerts(settings: Settings, influx: InfluxClient, city: City) -> AlertStore:
+    """One round of the bin and sensor alert rules now, as the evaluator process runs them
+    (alerts stored, not published); returns the store to read them from."""
+    store = AlertStore(influx)
+    thresholds = alert_thresholds(settings)
+    sources: list[ConditionSource] = [
+        DeviceStateSource(LatestReader(influx, timedelta(days=7)), city, thresholds),
+        SanitationSource(
+            SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
+        ),
+    ]
+    Evaluator(store, sources, lambda alert: None).evaluate(datetime.now(UTC))
+    return store
 
 
 def read_truth(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -61,10 +61,11 @@ def test_no_snapshot_yet_is_degraded(client: TestClient, live: LiveState) -> Non
     }
 
 
-def test_root_redirects_to_the_docs(client: TestClient) -> None:
+def test_root_serves_the_dashboard_which_links_to_the_docs(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code in (307, 308)
-    assert response.headers["location"] == "/docs"
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'href="/docs"' in response.text
     assert client.get("/docs").status_code == 200
 
 
@@ -87,9 +88,12 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/parking/tariffs": ["parking"],
         "GET /api/v1/sanitation/bins": ["sanitation"],
         "GET /api/v1/sanitation/collections": ["sanitation"],
+        "GET /api/v1/sanitation/levels": ["sanitation"],
         "GET /api/v1/sanitation/clearance": ["sanitation"],
         "GET /api/v1/sanitation/worklist": ["sanitation"],
         "GET /api/v1/alerts": ["alerts"],
         "GET /api/v1/alerts/stream": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
+        "GET /api/v1/city": ["city"],
+        "GET /api/v1/live/stream": ["live"],
     }

@@ -389,3 +389,34 @@ def test_worklist_of_one_district_orders_by_deadline(
 def test_an_empty_worklist(client: TestClient) -> None:
     body = client.get("/api/v1/sanitation/worklist").json()
     assert (body["items"], body["routes"]) == ([], [])
+
+
+def test_levels_of_one_bin_on_a_day(client: TestClient, history: FakeSanitation) -> None:
+    stock(history)
+    response = client.get(
+        "/api/v1/sanitation/levels", params={"date": "2026-11-27", "district": "D1", "bin": "D1-B1"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["district"], body["bin"], body["date"]) == ("D1", "D1-B1", "2026-11-27")
+    # The reading of the evening before is read (margin) but not the day's.
+    assert [(lv["ts"], lv["fill_pct"]) for lv in body["levels"]] == [
+        ("2026-11-27T01:00:00.000Z", 70.0),
+        ("2026-11-27T01:10:00.000Z", 4.0),
+    ]
+    assert history.calls[-1][0] == "D1" and history.calls[-1][3] == "D1-B1"
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"date": "2026-11-27", "district": "D1", "bin": "D2-B1"}, 404),
+        ({"date": "2026-11-27", "district": "D9", "bin": "D1-B1"}, 404),
+        ({"date": "2026-11-27", "district": "D1"}, 422),
+        ({"date": "27.11.2026", "district": "D1", "bin": "D1-B1"}, 422),
+    ],
+)
+def test_levels_refuses_bad_parameters(
+    client: TestClient, params: dict[str, str], status: int
+) -> None:
+    assert client.get("/api/v1/sanitation/levels", params=params).status_code == status

@@ -1,0 +1,75 @@
+"""The real stack the browser tests drive: a simulated town's last 3 hours through real
+Mosquitto, ingest and InfluxDB, one evaluation of the alert rules, and `python -m api`;
+started once for the module, since a browser test only reads it (or acknowledges alerts)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import yaml
+
+from city.registry import load_city
+from config.settings import Settings
+from store.influx import InfluxClient
+from tests.browser.chromium import CHROMIUM
+from tests.e2e.town import (
+    api_server,
+    evaluate_bin_alerts,
+    ingesting,
+    read_truth,
+    run_simulator,
+    small_city,
+    wait_until_stored,
+)
+
+
+@dataclass(frozen=True)
+class Town:
+    """A running API over a simulated town, and what the simulator says is true."""
+
+    base: str
+    truth: dict[str, Any]  # the simulator's final record
+    alerts: int  # alerts the evaluation left active
+
+
+@pytest.fixture(scope="module")
+def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap installs Debian's chromium")
+    unique = uuid.uuid4().hex[:10]
+    settings = base_settings.model_copy(
+        update={"influx_db": f"test_{unique}", "mqtt_client_id": f"ingest-{unique}"}
+    )
+    tmp = tmp_path_factory.mktemp("browser")
+    city_file = tmp / "city.yaml"
+    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    influx = InfluxClient.from_settings(settings)
+    influx.ensure_database()
+    truth_file = tmp / "truth.jsonl"
+    now = datetime.now(UTC).replace(microsecond=0)
+    try:
+        # Ingest keeps running while the tests do: one of them publishes a report.
+        with ingesting(settings, city_file) as ingester:
+            run_simulator(
+                settings,
+                city_file,
+                "--start", (now - timedelta(hours=3)).isoformat(),
+                "--duration", "3h",
+                "--speed", "max",
+                "--seed", "8",
+                "--incidents", "overfill=3,fire=1",
+                "--truth", str(truth_file),
+            )  # fmt: skip
+            final, _ = read_truth(truth_file)
+            wait_until_stored(ingester, final["published"])
+            alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
+            with api_server(settings, city_file, tmp / "api.log") as base:
+                yield Town(base=base, truth=final, alerts=alerts)
+    finally:
+        influx.query(f'DROP DATABASE "{settings.influx_db}"')
+        influx.close()

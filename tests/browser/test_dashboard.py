@@ -1,0 +1,274 @@
+"""The dashboard in headless chromium against the real stack: the map's counts, live
+updates, acknowledging an alert, the fee calculator, the language switch, and what the page
+does with a refused key, a forbidden panel and a viewer's role."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, Playwright, Route, sync_playwright
+
+from config.settings import Settings
+from tests.browser.chromium import chromium, sign_in
+from tests.browser.conftest import Town
+from tests.support import mqtt_client
+
+pytestmark = pytest.mark.browser
+
+NAME = "测试调度员"
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture
+def page(playwright: Playwright) -> Iterator[Page]:
+    """A fresh browser profile per test; any uncaught script error fails the test."""
+    with chromium(playwright) as context:
+        opened = context.new_page()
+        opened.set_default_timeout(WAIT_MS)
+        errors: list[str] = []
+        opened.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield opened
+        assert errors == [], errors
+
+
+def _get(town: Town, path: str, **params: str) -> Any:
+    response = httpx.get(f"{town.base}{path}", params=params, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _legend(page: Page) -> dict[str, int]:
+    cells = page.locator("#legend [data-count]")
+    return {
+        cells.nth(i).get_attribute("data-count") or "": int(cells.nth(i).inner_text())
+        for i in range(cells.count())
+    }
+
+
+def _band(fill: float | None) -> str:
+    if fill is None:
+        return "unknown"
+    return "full" if fill >= 80 else "mid" if fill >= 50 else "low"
+
+
+def _signed_in_live(page: Page, town: Town) -> None:
+    sign_in(page, town.base, name=NAME)
+    page.wait_for_selector("#live.ok")  # the live stream's first event has been drawn
+    # ... and the alert list read (the panel is drawn while hidden in another tab)
+    page.wait_for_selector("#alerts .alert-list, #alerts .state.empty", state="attached")
+
+
+def test_the_map_shows_the_counts_of_the_api_and_of_the_truth(town: Town, page: Page) -> None:
+    _signed_in_live(page, town)
+    legend = _legend(page)
+    truth = [v for spaces in town.truth["spaces"].values() for v in spaces.values()]
+    zones = _get(town, "/api/v1/parking/occupancy")
+    api = {key: sum(z[key] for z in zones) for key in ("occupied", "free", "unknown")}
+    assert api == {"occupied": sum(truth), "free": len(truth) - sum(truth), "unknown": 0}
+    for state in ("occupied", "free", "unknown"):
+        assert legend[f"spaces-{state}"] == api[state], state
+        assert page.locator(f"#map .space.s-{state}").count() == api[state], state
+    assert page.locator("#map .space").count() == len(truth)
+
+    bins = _get(town, "/api/v1/sanitation/bins")
+    bands = Counter(_band(b["fill_pct"]) for b in bins)
+    for band in ("low", "mid", "full", "unknown"):
+        assert legend[f"bins-{band}"] == bands[band], band
+        assert page.locator(f"#map .bin.b-{band}").count() == bands[band], band
+    active = _get(town, "/api/v1/alerts", status="active")
+    assert legend["alerts"] == len(active) == town.alerts > 0
+
+
+def test_clicking_a_space_shows_its_details_and_todays_sessions(town: Town, page: Page) -> None:
+    _signed_in_live(page, town)
+    occupied = {s: v for spaces in town.truth["spaces"].values() for s, v in spaces.items()}
+    space = "Z01-007"
+    # Markers overlap at the whole city's scale; a tap picks the one nearest to it.
+    box = page.locator(f'#map circle[data-id="{space}"]').bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    detail = page.locator("#detail")
+    detail.locator("h3", has_text=space).wait_for()
+    status = "占用" if occupied[space] else "空闲"
+    assert detail.locator("dd", has_text=status).count() >= 1
+    detail.locator("table, .state.empty").first.wait_for()  # today's sessions, or none
+
+    page.fill("#find-id", "D2-B003")
+    page.click("#find-form button")
+    detail.locator("h3", has_text="D2-B003").wait_for()
+    day = page.evaluate("() => document.getElementById('sessions-date').value")  # city's today
+    levels = _get(town, "/api/v1/sanitation/levels", date=day, district="D2", bin="D2-B003")
+    if not levels["levels"]:  # just after local midnight: nothing reported yet today
+        detail.locator(".state.empty", has_text="今日暂无").first.wait_for()
+        return
+    chart = detail.locator("svg.chart")  # the bin's fill since midnight
+    chart.wait_for()
+    shown = re.search(r"(\d+)%", chart.get_attribute("aria-label") or "")
+    assert shown is not None
+    assert abs(int(shown.group(1)) - levels["levels"][-1]["fill_pct"]) <= 0.5
+
+
+def test_the_map_follows_a_space_live(town: Town, page: Page, base_settings: Settings) -> None:
+    _signed_in_live(page, town)
+    space = "Z02-004"
+    marker = page.locator(f'#map circle[data-id="{space}"]')
+    was_occupied = "s-occupied" in (marker.get_attribute("class") or "")
+    before = _legend(page)["spaces-occupied"]
+    publisher = mqtt_client(base_settings)
+    try:
+        payload = {"occupied": not was_occupied, "ts": datetime.now(UTC).isoformat()}
+        publisher.publish(
+            f"parking/Z02/{space}/status", json.dumps(payload), qos=1
+        ).wait_for_publish(10)
+    finally:
+        publisher.disconnect()
+        publisher.loop_stop()
+    want = "s-free" if was_occupied else "s-occupied"
+    page.wait_for_selector(f'#map circle[data-id="{space}"].{want}')
+    step = -1 if was_occupied else 1
+    page.wait_for_function(
+        "n => Number(document.querySelector('[data-count=spaces-occupied]').textContent) === n",
+        arg=before + step,
+    )
+
+
+def test_an_alert_acknowledged_in_the_page_is_acknowledged_in_the_api(
+    town: Town, page: Page
+) -> None:
+    _signed_in_live(page, town)
+    page.click("#tab-sanitation")
+    button = page.locator("#alerts button.ack").first
+    button.wait_for()
+    alert_id = button.get_attribute("data-alert")
+    assert alert_id
+    button.click()
+    row = page.locator(f'#alerts li[data-alert="{alert_id}"]')
+    row.locator(".acked").wait_for()
+    assert NAME in row.locator(".acked").inner_text()
+
+    acknowledged = {a["id"]: a for a in _get(town, "/api/v1/alerts", status="acknowledged")}
+    assert acknowledged[alert_id]["acknowledged_by"] == NAME
+    assert acknowledged[alert_id]["acknowledged_at"] is not None
+
+
+# (zone, entry, exit) in the city's local time, for a browser whose own zone is London.
+QUOTES = [
+    ("Z01", "2026-11-25T09:00", "2026-11-25T10:10"),  # a weekday morning, tiered
+    ("Z01", "2026-11-25T19:30", "2026-11-26T08:15"),  # over the night band
+    ("Z02", "2026-11-28T10:00", "2026-11-28T13:00"),  # a Saturday, free on that road
+    ("Z01", "2026-11-24T08:00", "2026-11-25T11:00"),  # long enough for the cap
+]
+
+
+def test_the_fee_calculator_matches_the_quote_endpoint(town: Town, page: Page) -> None:
+    sign_in(page, town.base, name=NAME)
+    page.click("#tab-parking")
+    fees = []
+    for zone, entry, leave in QUOTES:
+        page.select_option("#quote-zone", zone)
+        page.fill("#quote-start", entry)
+        page.fill("#quote-end", leave)
+        page.click("#quote-form button[type=submit]")
+        start, end = f"{entry}:00+08:00", f"{leave}:00+08:00"
+        result = page.locator(f'#quote-result[data-for="{zone} {start} {end}"]')
+        result.locator(".total").wait_for()
+        quote = _get(town, "/api/v1/parking/fees/quote", zone=zone, start=start, end=end)
+        fee = quote["fee"]
+        fees.append(fee)
+        assert result.locator(".total").get_attribute("data-fen") == str(fee["fen"])
+        assert fee["display"] in result.locator(".total").inner_text()
+        subtotals = result.locator("tbody tr td:nth-child(5)").all_inner_texts()
+        want = [_yuan(i["subtotal_fen"]) for i in fee["items"]]
+        if fee["cap_deduction_fen"]:
+            want.append(_yuan(-fee["cap_deduction_fen"]))
+        assert subtotals == [*want, fee["display"]], (zone, entry, leave)
+    assert any(fee["cap_deduction_fen"] for fee in fees), "no case reached the cap"
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def test_the_language_switch_changes_the_page_and_is_remembered(town: Town, page: Page) -> None:
+    _signed_in_live(page, town)
+    html = page.locator("html")
+    assert html.get_attribute("lang") == "zh-CN"
+    assert page.inner_text("#tab-map") == "地图"
+    assert page.inner_text("#legend-title") == "图例与统计"
+    assert "空闲" in page.inner_text("#legend")
+
+    page.click("#lang")
+    assert html.get_attribute("lang") == "en-GB"
+    assert page.inner_text("#tab-map") == "Map"
+    assert page.inner_text("#legend-title") == "Legend and counts"
+    assert "Free" in page.inner_text("#legend")
+    assert page.inner_text("#lang") == "中文"
+
+    page.reload()  # the key is kept for the tab, the language for the browser
+    page.wait_for_selector("#live.ok")
+    assert html.get_attribute("lang") == "en-GB"
+    assert page.inner_text("#tab-parking") == "Parking"
+    page.click("#lang")
+    assert page.inner_text("#tab-parking") == "停车"
+
+
+def test_the_key_is_sent_and_refusals_are_explained(town: Town, page: Page) -> None:
+    sent: dict[str, str | None] = {}
+
+    def record(route: Route) -> None:
+        sent[route.request.url.split("?")[0].removeprefix(town.base)] = route.request.headers.get(
+            "authorization"
+        )
+        route.continue_()
+
+    page.route("**/api/v1/**", record)
+    _signed_in_live(page, town)
+    assert sent["/api/v1/city"] == "Bearer test-key"
+    assert sent["/api/v1/live/stream"] == "Bearer test-key"
+    assert sent["/api/v1/alerts/stream"] == "Bearer test-key"
+
+    # A panel the role may not see says so; the rest of the page goes on.
+    page.route(
+        "**/api/v1/parking/revenue*",
+        lambda route: route.fulfill(status=403, json={"detail": "role viewer may not"}),
+    )
+    page.click("#tab-parking")
+    page.locator("#zones .state.error", has_text="您的角色无权查看此内容").wait_for()
+
+    # A refused key brings back the sign-in form, saying why.
+    page.route(
+        "**/api/v1/parking/occupancy/history*",
+        lambda route: route.fulfill(status=401, json={"detail": "unknown API key"}),
+    )
+    page.select_option("#day-zone", "Z02")
+    page.locator("#signin-error", has_text="密钥无效").wait_for()
+    assert page.locator("#signin").is_visible()
+
+
+def test_a_viewer_sees_no_acknowledge_button(town: Town, page: Page) -> None:
+    page.route(
+        "**/auth/whoami",
+        lambda route: route.fulfill(
+            json={"name": "李查看", "role": "viewer", "zones": [], "districts": []}
+        ),
+    )
+    _signed_in_live(page, town)
+    assert "李查看" in page.inner_text("#who")
+    page.click("#tab-sanitation")
+    page.locator("#alerts li.alert").first.wait_for()
+    assert page.locator("#alerts button.ack").count() == 0
+    assert page.locator("#alerts", has_text="您的角色不能确认告警").count() == 1
