@@ -20,7 +20,6 @@ from city.registry import City, Zone
 from parking.occupancy_history import OccupancyBucket
 from parking.sessions import Session
 from sanitation.clearance import ClearanceRules
-from store.history import MAX_WINDOW
 from store.influx import InfluxError
 from store.sanitation_history import BinReadings
 
@@ -126,6 +125,22 @@ def get_clearance_rules(request: Request) -> ClearanceRules:
     return rules
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what one request may ask for: ``api_max_window_days``, ``api_max_results``."""
+
+    max_window: timedelta
+    max_results: int
+
+
+def get_limits(request: Request) -> Limits:
+    """The caps the app was created with."""
+    limits = request.app.state.limits
+    if not isinstance(limits, Limits):
+        raise RuntimeError("no limits in the app state")
+    return limits
+
+
 def get_now() -> datetime:
     """The current time, UTC: what "now" means for a request."""
     return datetime.now(UTC)
@@ -140,6 +155,7 @@ AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
 FeedDep = Annotated[AlertFeed, Depends(get_feed)]
 ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -176,14 +192,19 @@ def query_error(name: str, message: str, value: object) -> RequestValidationErro
     )
 
 
-def check_window(start: datetime, end: datetime) -> None:
+def check_window(start: datetime, end: datetime, limits: Limits) -> None:
     """A 422 naming ``end`` unless ``start < end`` and the window is within the cap."""
     if end <= start:
         raise query_error("end", "end must be after start", end.isoformat())
-    if end - start > MAX_WINDOW:
-        raise query_error(
-            "end", f"the window may be at most {MAX_WINDOW.days} days long", end.isoformat()
-        )
+    if end - start > limits.max_window:
+        days = limits.max_window.days
+        raise query_error("end", f"the window may be at most {days} days long", end.isoformat())
+
+
+def check_results(name: str, count: int, limits: Limits, value: object) -> None:
+    """A 422 naming ``name`` when an answer would hold more than ``max_results`` items."""
+    if count > limits.max_results:
+        raise query_error(name, f"more than {limits.max_results} results: ask for less", value)
 
 
 def local_day(city: City, day: date) -> tuple[datetime, datetime]:

@@ -49,13 +49,13 @@ def test_simulated_city_matches_ground_truth_through_the_whole_stack(
     rejected = ingester.metrics.rejected_by_reason()
     assert sum(rejected.values()) == final["malformed"], rejected
 
-    with api_server(settings, city_file, tmp_path / "api.log") as base:
-        _check_parking(base, final["spaces"])
-        _check_bins(base, final["bins"])
+    with api_server(settings, city_file, tmp_path / "api.log") as api:
+        _check_parking(api, final["spaces"])
+        _check_bins(api, final["bins"])
 
 
-def _check_parking(base: str, truth: dict[str, dict[str, bool]]) -> None:
-    zones = httpx.get(f"{base}/api/v1/parking/occupancy").json()
+def _check_parking(api: httpx.Client, truth: dict[str, dict[str, bool]]) -> None:
+    zones = api.get("/api/v1/parking/occupancy").json()
     by_zone = {z["zone"]: z for z in zones}
     assert set(by_zone) == set(truth)
     for zone, spaces in truth.items():
@@ -68,13 +68,13 @@ def _check_parking(base: str, truth: dict[str, dict[str, bool]]) -> None:
             0,
         ), zone
         assert answer["occupancy_rate"] == pytest.approx(occupied / len(spaces))
-        listed = httpx.get(f"{base}/api/v1/parking/spaces", params={"zone": zone}).json()
+        listed = api.get("/api/v1/parking/spaces", params={"zone": zone}).json()
         assert {s["space"]: s["occupied"] for s in listed} == spaces
 
 
-def _check_bins(base: str, truth: dict[str, dict[str, float]]) -> None:
+def _check_bins(api: httpx.Client, truth: dict[str, dict[str, float]]) -> None:
     for district, bins in truth.items():
-        listed = httpx.get(f"{base}/api/v1/sanitation/bins", params={"district": district}).json()
+        listed = api.get("/api/v1/sanitation/bins", params={"district": district}).json()
         got = {b["bin"]: b["fill_pct"] for b in listed}
         assert set(got) == set(bins)
         for bin_id, fill in bins.items():

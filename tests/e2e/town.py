@@ -16,7 +16,7 @@ import httpx
 
 from city.demo import demo_city
 from config.settings import Settings
-from tests.support import wait_for
+from tests.support import bearer, issue_key, wait_for
 
 REPO = Path(__file__).parents[2]
 
@@ -119,14 +119,24 @@ def read_truth(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 @contextmanager
-def api_server(settings: Settings, city_file: Path, log_file: Path) -> Iterator[str]:
-    """``python -m api`` on a free port, healthy; yields its base URL, stops it afterwards."""
+def api_server(
+    settings: Settings, city_file: Path, log_file: Path, **env: str
+) -> Iterator[httpx.Client]:
+    """``python -m api`` on a free port, healthy, with the settings' keys file; yields a
+    client of it presenting a new admin key, and stops the server afterwards."""
     port = free_port()
+    token = issue_key(settings.api_keys_file, name="e2e-admin")
     with log_file.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api", "--port", str(port)],
             cwd=REPO,
-            env=process_env(settings, city_file, CURBSIDE_API_REFRESH_S="0.5"),
+            env=process_env(
+                settings,
+                city_file,
+                CURBSIDE_API_REFRESH_S="0.5",
+                CURBSIDE_API_KEYS_FILE=str(settings.api_keys_file),
+                **env,
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -140,7 +150,8 @@ def api_server(settings: Settings, city_file: Path, log_file: Path) -> Iterator[
 
         try:
             wait_for(healthy, 30, f"the API to report healthy (log: {log_file})")
-            yield base
+            with httpx.Client(base_url=base, headers=bearer(token), timeout=30) as client:
+                yield client
         finally:
             process.terminate()
             process.wait(10)

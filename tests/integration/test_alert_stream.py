@@ -46,10 +46,8 @@ def test_stream_relays_matching_alert_changes(
     connected = threading.Event()
     stop = threading.Event()
 
-    def read(base: str) -> None:
-        with httpx.stream(
-            "GET", f"{base}/api/v1/alerts/stream", params={"zone": "Z01"}, timeout=30
-        ) as response:
+    def read(api: httpx.Client) -> None:
+        with api.stream("GET", "/api/v1/alerts/stream", params={"zone": "Z01"}) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             for line in response.iter_lines():
@@ -60,11 +58,9 @@ def test_stream_relays_matching_alert_changes(
 
     publisher = AlertPublisher(settings, client_id=f"stream-test-{unique}")
     try:
-        with api_server(settings, city_file, tmp_path / "api.log") as base:
-            assert (
-                httpx.get(f"{base}/api/v1/alerts/stream", params={"zone": "Z9"}).status_code == 404
-            )
-            reader = threading.Thread(target=read, args=(base,), daemon=True)
+        with api_server(settings, city_file, tmp_path / "api.log") as api:
+            assert api.get("/api/v1/alerts/stream", params={"zone": "Z9"}).status_code == 404
+            reader = threading.Thread(target=read, args=(api,), daemon=True)
             reader.start()
             wait_for(connected.is_set, 10, "the stream to open")
 

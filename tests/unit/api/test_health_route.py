@@ -92,4 +92,8 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/alerts": ["alerts"],
         "GET /api/v1/alerts/stream": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
+        "GET /api/v1/auth/whoami": ["keys"],
+        "GET /api/v1/keys": ["keys"],
+        "POST /api/v1/keys": ["keys"],
+        "DELETE /api/v1/keys/{key_id}": ["keys"],
     }
