@@ -161,23 +161,38 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# Times a city's data can have; further out, InfluxDB refuses the query (its range ends in
+# 2262) or the day's arithmetic overflows, and neither should be a server error.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"expected a time from {EARLIEST} to {LATEST}")
+
+
 def _rfc3339(value: Any) -> datetime:
     # Only text with an offset: a local time is ambiguous, and a bare number is not RFC 3339.
     if not isinstance(value, str) or not _RFC3339.match(value):
         raise ValueError("expected RFC 3339 with a UTC offset, e.g. 2026-11-27T08:00:00+08:00")
     try:
-        return datetime.fromisoformat(value).astimezone(UTC)
+        parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a valid time: {exc}") from exc
+    _in_range(parsed.date())
+    return parsed.astimezone(UTC)
 
 
 def _local_date(value: Any) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
         raise ValueError("expected a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a valid date: {exc}") from exc
+    _in_range(day)
+    return day
 
 
 # Query parameter types; a bad value is a 422 whose `loc` names the parameter.

@@ -341,3 +341,29 @@ def test_anonymous_quotes_are_rate_limited_per_address(make_app: Make, admin_tok
     # With a key, the key's own allowance counts instead.
     keyed = client.get("/api/v1/parking/fees/quote", params=quote, headers=bearer(admin_token))
     assert keyed.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        ("/api/v1/parking/revenue", {"date": "0001-01-01"}, "date"),
+        ("/api/v1/parking/revenue", {"date": "2262-04-12"}, "date"),
+        (
+            "/api/v1/parking/sessions",
+            {"zone": "Z1", **WINDOW, "start": "1999-12-31T00:00:00Z"},
+            "start",
+        ),
+        (
+            "/api/v1/parking/sessions",
+            {"zone": "Z1", **WINDOW, "end": "2100-01-01T00:00:00Z"},
+            "end",
+        ),
+    ],
+)
+def test_times_outside_2000_to_2099_are_422(
+    app: FastAPI, admin_token: str, path: str, params: dict[str, str], named: str
+) -> None:
+    # Further out, the database refuses the query or the day's arithmetic overflows.
+    app.dependency_overrides[get_history] = object
+    response = TestClient(app).get(path, params=params, headers=bearer(admin_token))
+    assert _loc(response) == [["query", named]]
