@@ -83,6 +83,10 @@ class Keyring:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def holds(self, key_id: str) -> bool:
+        """Whether the key with this id is (still) valid."""
+        return key_id in self._keys
+
     def authenticate(self, token: str) -> ApiKey | None:
         """The key this token belongs to, or None."""
         key_id = token_id(token)

@@ -61,6 +61,13 @@ class Access:
             per_address=RateLimiter(settings.api_public_rate_per_s, settings.api_public_rate_burst),
         )
 
+    def still_valid(self, key: ApiKey) -> bool:
+        """Whether a key accepted earlier is still in the keys file (for long requests)."""
+        try:
+            return self.keys.current().holds(key.id)
+        except KeyFileError:
+            return False
+
     def refuse(
         self, code: int, detail: str, headers: dict[str, str] | None = None
     ) -> HTTPException:

@@ -17,7 +17,7 @@ from access.scope import AreaKind
 from alerts.document import alert_document
 from alerts.lifecycle import AlertResolved, acknowledge
 from alerts.model import Alert, AlertKind, AlertStatus, Domain
-from api.auth import CallerDep, readable_districts, readable_zones
+from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
 from api.deps import (
     AlertsDep,
     CityDep,
@@ -143,6 +143,7 @@ async def stream_alerts(
     city: CityDep,
     feed: FeedDep,
     key: CallerDep,
+    access: AccessDep,
     kind: Annotated[AlertKind | None, Query(description="only this kind")] = None,
     zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="a parking zone")] = None,
     district: Annotated[
@@ -151,21 +152,22 @@ async def stream_alerts(
 ) -> StreamingResponse:
     """Each change (opened, acknowledged, resolved) of an alert the key may read, as an
     ``alert`` event with the same JSON as the list; a comment line every 15 s keeps proxies
-    from closing an idle stream."""
+    from closing an idle stream. The stream ends within 15 s of its key being revoked."""
     if zone is not None and city.zone(zone) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown zone {zone!r}")
     if district is not None and city.district(district) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
     wanted = {
-        key: value
-        for key, value in {"kind": kind, "zone": zone, "district": district}.items()
+        name: value
+        for name, value in {"kind": kind, "zone": zone, "district": district}.items()
         if value is not None
     }
 
     async def events() -> AsyncIterator[str]:
         async with feed.listen() as queue:
             yield ": connected\n\n"
-            while True:
+            # A stream outlives its request: it ends when its key is revoked.
+            while access.still_valid(key):
                 try:
                     document = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
