@@ -4,7 +4,8 @@
   rate limit (else 429 with ``Retry-After``);
 - :func:`require`: the key's role holds a permission (else 403);
 - :func:`zone_in_scope`, :func:`district_in_scope`: a ``zone``/``district`` query parameter is
-  one the key may read (else 403); handlers filter city-wide lists with :func:`readable`;
+  one the key may read (else 403); handlers filter city-wide lists with
+  :func:`readable_zones` and :func:`readable_districts`;
 - :func:`public`: routes anyone may call (the fee quote): a key if one is sent (a bad one is
   still 401), else a rate limit per client address.
 
