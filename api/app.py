@@ -8,18 +8,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from access.roles import Permission
 from alerts.desk import PublishingAlertStore
 from alerts.mqtt_publisher import AlertPublisher
 from api.alertfeed import AlertFeed
+from api.auth import Access, authenticate, district_in_scope, public, require, zone_in_scope
 from api.brokerlink import BrokerLink
-from api.deps import Services
+from api.deps import Limits, Services
 from api.livestate import LiveState, snapshot_loader
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
 from api.routes import (
     health,
+    keys,
     live,
     parking,
     parking_fees,
@@ -41,7 +44,11 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, city: City) -> FastAPI:
-    """The API for one city; clients are created when the app starts, not here."""
+    """The API for one city; clients are created when the app starts, not here.
+
+    Who may call what is decided here, router by router (docs/security.md): every route
+    needs a key except ``/health`` and the fee quote.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
@@ -88,15 +95,33 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     )
     app.state.city = city
     app.state.clearance_rules = clearance_rules(settings)
+    app.state.access = Access.from_settings(settings)
+    app.state.limits = Limits(
+        max_window=timedelta(days=settings.api_max_window_days),
+        max_results=settings.api_max_results,
+    )
+    parking_read = [require(Permission.PARKING_READ), zone_in_scope]
+    sanitation_read = [require(Permission.SANITATION_READ), district_in_scope]
     app.include_router(health.router)
-    app.include_router(parking.router)
-    app.include_router(parking_history.router)
-    app.include_router(parking_sessions.router)
-    app.include_router(parking_fees.router)
-    app.include_router(sanitation.router)
-    app.include_router(sanitation_reports.router)
-    app.include_router(alerts_routes.router)
-    app.include_router(city_routes.router)
-    app.include_router(live.router)
+    app.include_router(parking_fees.quote_router, dependencies=[public])
+    for router in (
+        parking.router,
+        parking_history.router,
+        parking_sessions.router,
+        parking_fees.router,
+    ):
+        app.include_router(router, dependencies=parking_read)
+    app.include_router(sanitation.router, dependencies=sanitation_read)
+    app.include_router(sanitation_reports.router, dependencies=sanitation_read)
+    app.include_router(
+        alerts_routes.router,
+        dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
+    )
+    app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
+    app.include_router(keys.whoami_router, dependencies=[Depends(authenticate)])
+    app.include_router(keys.router, dependencies=[require(Permission.KEYS_MANAGE)])
+    # The map's layout and the live stream: any key; scope filtering is in the handlers.
+    app.include_router(city_routes.router, dependencies=[Depends(authenticate)])
+    app.include_router(live.router, dependencies=[Depends(authenticate)])
     mount_dashboard(app)
     return app

@@ -20,7 +20,6 @@ from city.registry import City, Zone
 from parking.occupancy_history import OccupancyBucket
 from parking.sessions import Session
 from sanitation.clearance import ClearanceRules
-from store.history import MAX_WINDOW
 from store.influx import InfluxError
 from store.sanitation_history import BinReadings
 
@@ -126,6 +125,22 @@ def get_clearance_rules(request: Request) -> ClearanceRules:
     return rules
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what one request may ask for: ``api_max_window_days``, ``api_max_results``."""
+
+    max_window: timedelta
+    max_results: int
+
+
+def get_limits(request: Request) -> Limits:
+    """The caps the app was created with."""
+    limits = request.app.state.limits
+    if not isinstance(limits, Limits):
+        raise RuntimeError("no limits in the app state")
+    return limits
+
+
 def get_now() -> datetime:
     """The current time, UTC: what "now" means for a request."""
     return datetime.now(UTC)
@@ -140,9 +155,21 @@ AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
 FeedDep = Annotated[AlertFeed, Depends(get_feed)]
 ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# Times a city's data can have; further out, InfluxDB refuses the query (its range ends in
+# 2262) or the day's arithmetic overflows, and neither should be a server error.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"expected a time from {EARLIEST} to {LATEST}")
 
 
 def _rfc3339(value: Any) -> datetime:
@@ -150,18 +177,22 @@ def _rfc3339(value: Any) -> datetime:
     if not isinstance(value, str) or not _RFC3339.match(value):
         raise ValueError("expected RFC 3339 with a UTC offset, e.g. 2026-11-27T08:00:00+08:00")
     try:
-        return datetime.fromisoformat(value).astimezone(UTC)
+        parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a valid time: {exc}") from exc
+    _in_range(parsed.date())
+    return parsed.astimezone(UTC)
 
 
 def _local_date(value: Any) -> date:
     if not isinstance(value, str) or not _DATE.match(value):
         raise ValueError("expected a date as YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a valid date: {exc}") from exc
+    _in_range(day)
+    return day
 
 
 # Query parameter types; a bad value is a 422 whose `loc` names the parameter.
@@ -176,14 +207,19 @@ def query_error(name: str, message: str, value: object) -> RequestValidationErro
     )
 
 
-def check_window(start: datetime, end: datetime) -> None:
+def check_window(start: datetime, end: datetime, limits: Limits) -> None:
     """A 422 naming ``end`` unless ``start < end`` and the window is within the cap."""
     if end <= start:
         raise query_error("end", "end must be after start", end.isoformat())
-    if end - start > MAX_WINDOW:
-        raise query_error(
-            "end", f"the window may be at most {MAX_WINDOW.days} days long", end.isoformat()
-        )
+    if end - start > limits.max_window:
+        days = limits.max_window.days
+        raise query_error("end", f"the window may be at most {days} days long", end.isoformat())
+
+
+def check_results(name: str, count: int, limits: Limits, value: object) -> None:
+    """A 422 naming ``name`` when an answer would hold more than ``max_results`` items."""
+    if count > limits.max_results:
+        raise query_error(name, f"more than {limits.max_results} results: ask for less", value)
 
 
 def local_day(city: City, day: date) -> tuple[datetime, datetime]:

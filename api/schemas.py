@@ -291,11 +291,16 @@ class AlertOut(_Response):
 
 
 class AckIn(BaseModel):
-    """Who acknowledges an alert."""
+    """Optionally, the person acknowledging: the key's name is recorded in any case."""
 
     model_config = ConfigDict(extra="forbid")
 
-    by: str = Field(min_length=1, max_length=64, description="the dispatcher's name or id")
+    by: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="the person behind a shared key; recorded as '<by> via <key name>'",
+    )
 
 
 class QuoteOut(_Response):
@@ -461,3 +466,40 @@ class LiveChangesOut(_Response):
     zones: list[ZoneOccupancyOut]
     spaces: list[SpaceOut] = Field(description="spaces whose state or staleness changed")
     bins: list[BinOut] = Field(description="bins whose latest values changed")
+
+
+class KeyOut(_Response):
+    """An API key as listed: never the token, never its hash."""
+
+    id: str = Field(description="the public part of the token, csk_<id>_...")
+    name: str
+    role: str = Field(description="viewer, parking_operator, dispatcher or admin")
+    zones: list[str] | None = Field(description="the zones it may read; null: every zone")
+    districts: list[str] | None = Field(
+        description="the districts it may read; null: every district"
+    )
+    created_at: UtcTime
+
+
+class NewKeyOut(KeyOut):
+    """A key just made, with its token: shown this once, stored only as a hash."""
+
+    token: str = Field(description="send as Authorization: Bearer <token>")
+
+
+class WhoAmIOut(KeyOut):
+    """The calling key, and what its role lets it do."""
+
+    permissions: list[str]
+
+
+class KeyIn(BaseModel):
+    """A key to make. Without zones and districts it is city-wide; with either, it sees only
+    what is listed (a key for zones only sees no district)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[^\x00-\x1f\x7f]{1,64}$", description="who or what uses it")
+    role: Literal["viewer", "parking_operator", "dispatcher", "admin"]
+    zones: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=1000)
+    districts: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=1000)

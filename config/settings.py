@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     api_refresh_s: float = Field(2.0, gt=0, le=300)
     space_stale_after_s: int = Field(3600, gt=0)
     parking_debounce_s: int = Field(60, gt=0, le=3600)
+    # API access (docs/security.md): the keys file, rate limits, caps on what a request asks
+    api_keys_file: Path = Path(".run/api-keys.json")
+    api_rate_per_s: float = Field(20.0, gt=0, le=100_000)
+    api_rate_burst: int = Field(100, ge=1, le=1_000_000)
+    api_public_rate_per_s: float = Field(2.0, gt=0, le=100_000)
+    api_public_rate_burst: int = Field(20, ge=1, le=1_000_000)
+    # At most store.history.MAX_WINDOW, which the history reader itself enforces.
+    api_max_window_days: int = Field(31, ge=1, le=31)
+    api_max_results: int = Field(10_000, ge=1, le=1_000_000)
 
     # Ingest
     ingest_batch_size: int = Field(5000, ge=1, le=100_000)

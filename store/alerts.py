@@ -62,9 +62,13 @@ class AlertStore:
         kind: AlertKind | None = None,
         domain: Domain | None = None,
         group: str | None = None,
+        areas: Sequence[tuple[Domain, str]] | None = None,
         limit: int = 1000,
     ) -> list[Alert]:
-        """Alerts matching every given filter, newest first."""
+        """Alerts matching every given filter, newest first; ``areas`` (domain and group
+        pairs) keeps only alerts of those zones and districts."""
+        if areas is not None and not areas:
+            return []
         where = ["time > 0"]
         if statuses:
             where.append("(" + " OR ".join(f'"status" = {literal(s)}' for s in statuses) + ")")
@@ -74,6 +78,9 @@ class AlertStore:
             where.append(f'"domain" = {literal(domain)}')
         if group is not None:
             where.append(f'"group" = {literal(group)}')
+        if areas is not None:
+            either = (f'("domain" = {literal(d)} AND "group" = {literal(g)})' for d, g in areas)
+            where.append("(" + " OR ".join(either) + ")")
         statement = (
             f"SELECT * FROM {ALERT} WHERE {' AND '.join(where)} "  # noqa: S608 - quoted above
             f"ORDER BY time DESC LIMIT {int(limit)}"

@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -18,6 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from config.settings import Settings, load_settings
 from store.influx import InfluxClient
+from tests.support import issue_key
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
 # examples are derived from the test itself, so a run can be repeated exactly.
@@ -70,10 +72,26 @@ def unique() -> str:
 
 
 @pytest.fixture
-def settings(base_settings: Settings, unique: str) -> Settings:
-    """Settings with a database and an MQTT client id of this test's own."""
+def keys_file(tmp_path: Path) -> Path:
+    """This test's own API keys file (empty until a key is issued)."""
+    return tmp_path / "api-keys.json"
+
+
+@pytest.fixture
+def admin_token(keys_file: Path) -> str:
+    """An admin API key in this test's keys file: it may call every route."""
+    return issue_key(keys_file, name="test-admin")
+
+
+@pytest.fixture
+def settings(base_settings: Settings, unique: str, keys_file: Path) -> Settings:
+    """Settings with a database, an MQTT client id and an API keys file of this test's own."""
     return base_settings.model_copy(
-        update={"influx_db": f"test_{unique}", "mqtt_client_id": f"ingest-{unique}"}
+        update={
+            "influx_db": f"test_{unique}",
+            "mqtt_client_id": f"ingest-{unique}",
+            "api_keys_file": keys_file,
+        }
     )
 
 

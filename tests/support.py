@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 
+from access.keyfile import add_key
+from access.roles import Role
+from access.scope import Scope
 from config.settings import Settings
 
 
@@ -44,3 +51,27 @@ def wait_for(
             return
         time.sleep(interval_s)
     pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def issue_key(
+    keys_file: Path,
+    role: Role = Role.ADMIN,
+    *,
+    name: str = "test",
+    zones: Iterable[str] | None = None,
+    districts: Iterable[str] | None = None,
+) -> str:
+    """Add a key to the keys file, as ``python -m access keys add`` does; its token."""
+    scope = Scope.limited_to(zones, districts)
+    return add_key(keys_file, name, role, scope, datetime.now(UTC))[1]
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header that presents an API key."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def admin_client(app: FastAPI, settings: Settings) -> TestClient:
+    """A test client of the app presenting a new admin key from the settings' keys file."""
+    token = issue_key(settings.api_keys_file, name="test-admin")
+    return TestClient(app, headers=bearer(token))

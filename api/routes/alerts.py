@@ -10,18 +10,36 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import StreamingResponse
 
+from access.keys import ApiKey
+from access.policy import may_read
+from access.roles import Role
+from access.scope import AreaKind
 from alerts.document import alert_document
 from alerts.lifecycle import AlertResolved, acknowledge
 from alerts.model import Alert, AlertKind, AlertStatus, Domain
-from api.deps import AlertsDep, CityDep, FeedDep, NowDep, database_unavailable, query_error
+from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
+from api.deps import (
+    AlertsDep,
+    CityDep,
+    FeedDep,
+    LimitsDep,
+    NowDep,
+    check_results,
+    database_unavailable,
+    query_error,
+)
 from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
+from city.registry import City
 from store.influx import InfluxError
 
-router = APIRouter(
-    prefix="/api/v1/alerts",
-    tags=["alerts"],
-    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorOut}},
-)
+_ROUTER: dict[str, Any] = {
+    "prefix": "/api/v1/alerts",
+    "tags": ["alerts"],
+    "responses": {status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorOut}},
+}
+# Reading and acknowledging need different permissions (api.app), hence two routers.
+router = APIRouter(**_ROUTER)
+ack_router = APIRouter(**_ROUTER)
 
 StatusFilter = Literal["open", "acknowledged", "resolved", "active"]
 _STATUSES: dict[str, tuple[AlertStatus, ...]] = {
@@ -35,14 +53,33 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
+_AREA = {Domain.PARKING: AreaKind.ZONE, Domain.SANITATION: AreaKind.DISTRICT}
+
+
 def _out(alert: Alert) -> AlertOut:
     return AlertOut.model_validate(alert_document(alert))
+
+
+def _may_see(key: ApiKey, domain: Domain, group: str) -> bool:
+    # An alert belongs to its zone or district, and is read with that area's data.
+    return may_read(key, _AREA[domain], group)
+
+
+def _areas(key: ApiKey, city: City) -> list[tuple[Domain, str]] | None:
+    """The zones and districts whose alerts the key may list; None for all of them."""
+    if key.scope.city_wide and key.role in (Role.VIEWER, Role.ADMIN):
+        return None
+    return [(Domain.PARKING, z.id) for z in readable_zones(key, city)] + [
+        (Domain.SANITATION, d.id) for d in readable_districts(key, city)
+    ]
 
 
 @router.get("", responses=_NOT_FOUND, summary="Alerts, newest first")
 async def list_alerts(
     city: CityDep,
     desk: AlertsDep,
+    key: CallerDep,
+    limits: LimitsDep,
     *,
     status_: Annotated[
         StatusFilter | None,
@@ -53,9 +90,13 @@ async def list_alerts(
     district: Annotated[
         str | None, Query(pattern=ID_PATTERN, description="a sanitation district")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="at most this many")] = 200,
+    limit: Annotated[
+        int, Query(ge=1, description="at most this many (up to the api_max_results setting)")
+    ] = 200,
 ) -> list[AlertOut]:
-    """Alerts matching every filter given; without ``status``, all of them."""
+    """Alerts of the zones and districts the key may read, matching every filter given;
+    without ``status``, all of them."""
+    check_results("limit", limit, limits, limit)
     if zone is not None and district is not None:
         raise query_error("district", "give zone or district, not both", district)
     if zone is not None and city.zone(zone) is None:
@@ -70,6 +111,7 @@ async def list_alerts(
             kind=kind,
             domain=domain,
             group=zone or district,
+            areas=_areas(key, city),
             limit=limit,
         )
     except InfluxError as exc:
@@ -80,6 +122,16 @@ async def list_alerts(
 KEEPALIVE_S = 15.0
 
 
+def _wanted(document: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    return all(document.get(name) == value for name, value in wanted.items())
+
+
+def _visible(key: ApiKey, document: dict[str, Any]) -> bool:
+    domain = Domain(document["domain"])
+    group = document["zone"] if domain is Domain.PARKING else document["district"]
+    return _may_see(key, domain, str(group))
+
+
 @router.get(
     "/stream",
     response_class=StreamingResponse,
@@ -87,36 +139,41 @@ KEEPALIVE_S = 15.0
     summary="New and changed alerts as server-sent events",
 )
 async def stream_alerts(
+    *,
     city: CityDep,
     feed: FeedDep,
+    key: CallerDep,
+    access: AccessDep,
     kind: Annotated[AlertKind | None, Query(description="only this kind")] = None,
     zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="a parking zone")] = None,
     district: Annotated[
         str | None, Query(pattern=ID_PATTERN, description="a sanitation district")
     ] = None,
 ) -> StreamingResponse:
-    """Each change (opened, acknowledged, resolved) as an ``alert`` event with the same JSON
-    as the list; a comment line every 15 s keeps proxies from closing an idle stream."""
+    """Each change (opened, acknowledged, resolved) of an alert the key may read, as an
+    ``alert`` event with the same JSON as the list; a comment line every 15 s keeps proxies
+    from closing an idle stream. The stream ends within 15 s of its key being revoked."""
     if zone is not None and city.zone(zone) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown zone {zone!r}")
     if district is not None and city.district(district) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
     wanted = {
-        key: value
-        for key, value in {"kind": kind, "zone": zone, "district": district}.items()
+        name: value
+        for name, value in {"kind": kind, "zone": zone, "district": district}.items()
         if value is not None
     }
 
     async def events() -> AsyncIterator[str]:
         async with feed.listen() as queue:
             yield ": connected\n\n"
-            while True:
+            # A stream outlives its request: it ends when its key is revoked.
+            while access.still_valid(key):
                 try:
                     document = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                if all(document.get(key) == value for key, value in wanted.items()):
+                if _wanted(document, wanted) and _visible(key, document):
                     data = json.dumps(document, ensure_ascii=False)
                     yield f"id: {document.get('id', '')}\nevent: alert\ndata: {data}\n\n"
 
@@ -125,7 +182,7 @@ async def stream_alerts(
     )
 
 
-@router.post(
+@ack_router.post(
     "/{alert_id}/ack",
     responses={
         **_NOT_FOUND,
@@ -136,16 +193,23 @@ async def stream_alerts(
 async def acknowledge_alert(
     desk: AlertsDep,
     now: NowDep,
-    body: AckIn,
+    key: CallerDep,
     alert_id: Annotated[str, Path(max_length=200, description="the alert's id")],
+    body: AckIn | None = None,
 ) -> AlertOut:
-    """Record who took the alert on, and when; acknowledging again changes nothing."""
+    """Record who took the alert on (the key's name, and the person named in the body if
+    any), and when; acknowledging again changes nothing."""
     try:
         alert = await asyncio.to_thread(desk.get, alert_id)
         if alert is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown alert {alert_id!r}")
+        if not _may_see(key, alert.subject.domain, alert.subject.group):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"key {key.name!r} may not acknowledge this alert"
+            )
+        by = key.name if body is None or body.by is None else f"{body.by} via {key.name}"
         try:
-            acked = acknowledge(alert, body.by, now)
+            acked = acknowledge(alert, by, now)
         except AlertResolved as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         if acked is not alert:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.auth import CallerDep, readable_zones
 from api.deps import CityDep, LiveStateDep, current_snapshot
 from api.schemas import ID_PATTERN, ErrorOut, SpaceOut, ZoneOccupancyOut
 from city.registry import City, Zone
@@ -32,10 +33,12 @@ def _zone(city: City, zone_id: str) -> Zone:
 async def occupancy(
     city: CityDep,
     live: LiveStateDep,
+    key: CallerDep,
     zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this zone")] = None,
 ) -> list[ZoneOccupancyOut]:
-    """Occupied, free and unknown spaces of every zone (registry order), or of one."""
-    zones = [_zone(city, zone)] if zone is not None else city.parking_zones
+    """Occupied, free and unknown spaces of every zone the key may read (registry order), or
+    of one."""
+    zones = [_zone(city, zone)] if zone is not None else readable_zones(key, city)
     snapshot = current_snapshot(live)
     return [ZoneOccupancyOut.from_counts(snapshot.zones[z.id], z.name) for z in zones]
 

@@ -10,27 +10,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from api.deps import CityDep, Rfc3339, check_window, require_zone
+from api.deps import CityDep, LimitsDep, Rfc3339, check_window, require_zone
 from api.schemas import ID_PATTERN, ErrorOut, FeeOut, QuoteOut, TariffOut, TariffsOut
 from parking.fees import compute_fee
 
+# Two routers because their access differs: anyone may ask for a quote (api.app).
+quote_router = APIRouter(prefix="/api/v1/parking", tags=["parking"])
 router = APIRouter(prefix="/api/v1/parking", tags=["parking"])
 
 
-@router.get(
+@quote_router.get(
     "/fees/quote",
     responses={status.HTTP_404_NOT_FOUND: {"model": ErrorOut, "description": "unknown zone"}},
     summary="What a stay would cost, itemised",
 )
 async def quote(
     city: CityDep,
+    limits: LimitsDep,
     zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone parked in")],
     start: Annotated[Rfc3339, Query(description="entry, RFC 3339 with offset")],
     end: Annotated[Rfc3339, Query(description="exit, RFC 3339 with offset")],
 ) -> QuoteOut:
     """The fee of a stay from ``start`` to ``end`` in ``zone`` under its tariff."""
     found = require_zone(city, zone)
-    check_window(start, end)
+    check_window(start, end, limits)
     try:
         tariff = city.tariff_for_zone(found.id)
     except KeyError as exc:

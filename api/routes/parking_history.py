@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import (
     CityDep,
     HistoryDep,
+    LimitsDep,
     LocalDate,
     NowDep,
     Rfc3339,
@@ -81,6 +82,7 @@ async def occupancy_history(
     city: CityDep,
     history: HistoryDep,
     now: NowDep,
+    limits: LimitsDep,
     zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone")],
     start: Annotated[
         Rfc3339, Query(description="RFC 3339 with offset; the first bucket starts here")
@@ -92,9 +94,11 @@ async def occupancy_history(
     span = parse_every(every)
     if span is None:
         raise query_error("every", "expected a length from 1m to 1d such as 5m, 15m, 1h, 1d", every)
-    check_window(start, end)
-    if (end - start) / span > MAX_BUCKETS:
-        raise query_error("every", f"more than {MAX_BUCKETS} buckets: choose a longer every", every)
+    check_window(start, end, limits)
+    buckets_asked = (end - start) / span
+    if buckets_asked > min(MAX_BUCKETS, limits.max_results):
+        cap = min(MAX_BUCKETS, limits.max_results)
+        raise query_error("every", f"more than {cap} buckets: choose a longer every", every)
     z = require_zone(city, zone)
     spaces = [s.id for s in z.spaces]
     try:

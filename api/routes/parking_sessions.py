@@ -13,12 +13,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.auth import CallerDep, readable_zones
 from api.deps import (
     CityDep,
     HistoryDep,
+    LimitsDep,
     LocalDate,
     NowDep,
     Rfc3339,
+    check_results,
     check_window,
     database_unavailable,
     local_day,
@@ -80,13 +83,14 @@ async def sessions(
     city: CityDep,
     history: HistoryDep,
     now: NowDep,
+    limits: LimitsDep,
     zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone")],
     start: Annotated[Rfc3339, Query(description="RFC 3339 with offset")],
     end: Annotated[Rfc3339, Query(description="RFC 3339 with offset; exclusive")],
     space: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this space")] = None,
 ) -> list[SessionOut]:
     """The sessions overlapping ``[start, end)``, by start time, with their fees so far."""
-    check_window(start, end)
+    check_window(start, end, limits)
     z = require_zone(city, zone)
     if space is not None and city.space(z.id, space) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown space {space!r} in zone {z.id!r}")
@@ -95,6 +99,7 @@ async def sessions(
         found = await asyncio.to_thread(history.sessions, z.id, spaces, start, end, now=now)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
+    check_results("end", len(found), limits, end.isoformat())
     return [_session_out(city, s, now) for s in found]
 
 
@@ -119,11 +124,13 @@ async def revenue(
     city: CityDep,
     history: HistoryDep,
     now: NowDep,
+    key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this zone")] = None,
 ) -> RevenueOut:
-    """Per zone (registry order) and in total: sessions that ended that day and their fees."""
-    zones = [require_zone(city, zone)] if zone is not None else city.parking_zones
+    """Per zone the key may read (registry order) and in total: sessions that ended that day
+    and their fees."""
+    zones = [require_zone(city, zone)] if zone is not None else readable_zones(key, city)
     start, end = local_day(city, date)
 
     def load() -> list[list[Session]]:

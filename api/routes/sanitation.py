@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from api.auth import CallerDep, readable_districts
 from api.deps import CityDep, LiveStateDep, current_snapshot
 from api.schemas import ID_PATTERN, BinOut, ErrorOut
 
@@ -24,13 +25,15 @@ router = APIRouter(
 async def bins(
     city: CityDep,
     live: LiveStateDep,
+    key: CallerDep,
     district: Annotated[
         str | None, Query(pattern=ID_PATTERN, description="only this district")
     ] = None,
 ) -> list[BinOut]:
-    """Every bin (registry order), or the bins of one district, with their latest report."""
+    """Every bin the key may read (registry order), or the bins of one district, with their
+    latest report."""
     if district is None:
-        ids = [d.id for d in city.sanitation_districts]
+        ids = [d.id for d in readable_districts(key, city)]
     elif city.district(district) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
     else:

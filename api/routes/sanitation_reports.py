@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from access.keys import ApiKey
 from alerts.model import Alert, AlertKind, AlertStatus, Domain
+from api.auth import CallerDep, readable_districts
 from api.deps import (
     AlertsDep,
     CityDep,
@@ -77,9 +79,9 @@ _ALERT_REASONS: dict[AlertKind, Reason] = {
 DistrictQuery = Annotated[str | None, Query(pattern=ID_PATTERN, description="only this district")]
 
 
-def _districts(city: City, district_id: str | None) -> list[District]:
+def _districts(city: City, key: ApiKey, district_id: str | None) -> list[District]:
     if district_id is None:
-        return list(city.sanitation_districts)
+        return readable_districts(key, city)
     district = city.district(district_id)
     if district is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district_id!r}")
@@ -152,6 +154,7 @@ async def collections(
     city: CityDep,
     history: SanitationHistoryDep,
     rules: ClearanceRulesDep,
+    key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: DistrictQuery = None,
     bin: Annotated[
@@ -161,7 +164,7 @@ async def collections(
     """The collections of that day, by time (then registry order), derived from the readings."""
     if bin is not None and district is None:
         raise query_error("bin", "bin needs district", bin)
-    districts = _districts(city, district)
+    districts = _districts(city, key, district)
     if bin is not None and city.bin(districts[0].id, bin) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {districts[0].id!r}"
@@ -193,12 +196,13 @@ async def levels(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: Annotated[str, Query(pattern=ID_PATTERN, description="the bin's district")],
     bin: Annotated[str, Query(pattern=ID_PATTERN, description="the bin")],
 ) -> BinLevelsOut:
     """Every fill reading of the bin in that local day, oldest first (the bin's history)."""
-    found = _districts(city, district)[0]
+    found = _districts(city, key, district)[0]
     if city.bin(found.id, bin) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {found.id!r}"
@@ -224,11 +228,12 @@ async def clearance(
     history: SanitationHistoryDep,
     rules: ClearanceRulesDep,
     now: NowDep,
+    key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: DistrictQuery = None,
 ) -> ClearanceOut:
     """Per district (registry order) and in total; ``complete`` is false until the day is over."""
-    districts = _districts(city, district)
+    districts = _districts(city, key, district)
     start, end = local_day(city, date)
     read = await _read(history, districts, start, end)
     per_district: list[DistrictClearanceOut] = []
@@ -319,10 +324,11 @@ async def worklist_now(
     rules: ClearanceRulesDep,
     desk: AlertsDep,
     now: NowDep,
+    key: CallerDep,
     district: DistrictQuery = None,
 ) -> WorklistOut:
     """Fire, full and overflow_soon alerts, then bins not cleared yet today; a round per station."""
-    districts = _districts(city, district)
+    districts = _districts(city, key, district)
     start, end = local_day(city, now.astimezone(city.tz).date())
 
     def load() -> _Found:

@@ -68,8 +68,8 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             final, _ = read_truth(truth_file)
             wait_until_stored(ingester, final["published"])
             alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
-            with api_server(settings, city_file, tmp / "api.log") as base:
-                yield Town(base=base, truth=final, alerts=alerts)
+            with api_server(settings, city_file, tmp / "api.log") as api:
+                yield Town(base=str(api.base_url).rstrip("/"), truth=final, alerts=alerts)
     finally:
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()

@@ -47,6 +47,6 @@ def test_simulated_city_matches_ground_truth_through_the_whole_stack(
     rejected = ingester.metrics.rejected_by_reason()
     assert sum(rejected.values()) == final["malformed"], rejected
 
-    with api_server(settings, city_file, tmp_path / "api.log") as base:
-        check_parking(base, final["spaces"])
-        check_bins(base, final["bins"])
+    with api_server(settings, city_file, tmp_path / "api.log") as api:
+        check_parking(api, final["spaces"])
+        check_bins(api, final["bins"])

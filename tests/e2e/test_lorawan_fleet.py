@@ -107,9 +107,9 @@ def test_mixed_lorawan_fleet_matches_ground_truth(
     assert sum(rejected.values()) == parking["malformed"] + bins["malformed"], rejected
 
     _check_lorawan_fields(influx)
-    with api_server(settings, city_file, tmp_path / "api.log") as base:
-        check_parking(base, parking["spaces"])
-        check_bins(base, bins["bins"])
+    with api_server(settings, city_file, tmp_path / "api.log") as api:
+        check_parking(api, parking["spaces"])
+        check_bins(api, bins["bins"])
 
 
 def _count(influx: InfluxClient, statement: str) -> int:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from city.registry import load_city
@@ -82,11 +81,9 @@ def test_sessions_and_fees_equal_the_true_stays(
     }
     checked_fees = 0
     fees: dict[tuple[str, datetime | None], int] = {}
-    with api_server(settings, city_file, tmp_path / "api.log") as base:
+    with api_server(settings, city_file, tmp_path / "api.log") as api:
         for zone in city.parking_zones:
-            response = httpx.get(
-                f"{base}/api/v1/parking/sessions", params={"zone": zone.id, **window}, timeout=30
-            )
+            response = api.get("/api/v1/parking/sessions", params={"zone": zone.id, **window})
             assert response.status_code == 200, response.text
             got: dict[str, list[Stay]] = {}
             for session in response.json():

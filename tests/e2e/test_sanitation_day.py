@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from alerts.model import AlertKind
@@ -101,9 +100,9 @@ def test_clearance_and_alerts_equal_the_truth(
     # The clearance report of yesterday (a whole local day inside the run).
     yesterday = (now.astimezone(city.tz) - timedelta(days=1)).date()
     expected = _expected_clearance(records, city, yesterday)
-    with api_server(settings, city_file, tmp_path / "api.log") as base:
-        report = httpx.get(
-            f"{base}/api/v1/sanitation/clearance", params={"date": yesterday.isoformat()}
+    with api_server(settings, city_file, tmp_path / "api.log") as api:
+        report = api.get(
+            "/api/v1/sanitation/clearance", params={"date": yesterday.isoformat()}
         ).json()
     assert report["complete"] is True
     for got in report["districts"]:

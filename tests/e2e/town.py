@@ -27,7 +27,7 @@ from store.alerts import AlertStore
 from store.influx import InfluxClient
 from store.latest import LatestReader
 from store.sanitation_history import SanitationHistoryReader
-from tests.support import forget_session, wait_for
+from tests.support import bearer, forget_session, issue_key, wait_for
 
 REPO = Path(__file__).parents[2]
 
@@ -186,14 +186,24 @@ def read_truth(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 @contextmanager
-def api_server(settings: Settings, city_file: Path, log_file: Path) -> Iterator[str]:
-    """``python -m api`` on a free port, healthy; yields its base URL, stops it afterwards."""
+def api_server(
+    settings: Settings, city_file: Path, log_file: Path, **env: str
+) -> Iterator[httpx.Client]:
+    """``python -m api`` on a free port, healthy, with the settings' keys file; yields a
+    client of it presenting a new admin key, and stops the server afterwards."""
     port = free_port()
+    token = issue_key(settings.api_keys_file, name="e2e-admin")
     with log_file.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api", "--port", str(port)],
             cwd=REPO,
-            env=process_env(settings, city_file, CURBSIDE_API_REFRESH_S="0.5"),
+            env=process_env(
+                settings,
+                city_file,
+                CURBSIDE_API_REFRESH_S="0.5",
+                CURBSIDE_API_KEYS_FILE=str(settings.api_keys_file),
+                **env,
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -207,15 +217,16 @@ def api_server(settings: Settings, city_file: Path, log_file: Path) -> Iterator[
 
         try:
             wait_for(healthy, 30, f"the API to report healthy (log: {log_file})")
-            yield base
+            with httpx.Client(base_url=base, headers=bearer(token), timeout=30) as client:
+                yield client
         finally:
             process.terminate()
             process.wait(10)
 
 
-def check_parking(base: str, truth: dict[str, dict[str, bool]]) -> None:
+def check_parking(api: httpx.Client, truth: dict[str, dict[str, bool]]) -> None:
     """The API's occupancy per zone and per space equals the simulator's true occupancy."""
-    zones = httpx.get(f"{base}/api/v1/parking/occupancy").json()
+    zones = api.get("/api/v1/parking/occupancy").json()
     by_zone = {z["zone"]: z for z in zones}
     assert set(by_zone) == set(truth)
     for zone, spaces in truth.items():
@@ -228,14 +239,14 @@ def check_parking(base: str, truth: dict[str, dict[str, bool]]) -> None:
             0,
         ), zone
         assert answer["occupancy_rate"] == pytest.approx(occupied / len(spaces))
-        listed = httpx.get(f"{base}/api/v1/parking/spaces", params={"zone": zone}).json()
+        listed = api.get("/api/v1/parking/spaces", params={"zone": zone}).json()
         assert {s["space"]: s["occupied"] for s in listed} == spaces
 
 
-def check_bins(base: str, truth: dict[str, dict[str, float]]) -> None:
+def check_bins(api: httpx.Client, truth: dict[str, dict[str, float]]) -> None:
     """The API's fill of every bin equals the fill its latest published report stands for."""
     for district, bins in truth.items():
-        listed = httpx.get(f"{base}/api/v1/sanitation/bins", params={"district": district}).json()
+        listed = api.get("/api/v1/sanitation/bins", params={"district": district}).json()
         got = {b["bin"]: b["fill_pct"] for b in listed}
         assert set(got) == set(bins)
         for bin_id, fill in bins.items():

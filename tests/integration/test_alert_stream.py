@@ -13,13 +13,14 @@ import httpx
 import pytest
 import yaml
 
+from access.roles import Role
 from alerts.lifecycle import reconcile
 from alerts.model import AlertKind, Condition, Domain, Subject
 from alerts.mqtt_publisher import AlertPublisher
 from config.settings import Settings
 from store.influx import InfluxClient
 from tests.e2e.town import api_server, small_city
-from tests.support import wait_for
+from tests.support import bearer, issue_key, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,10 +47,8 @@ def test_stream_relays_matching_alert_changes(
     connected = threading.Event()
     stop = threading.Event()
 
-    def read(base: str) -> None:
-        with httpx.stream(
-            "GET", f"{base}/api/v1/alerts/stream", params={"zone": "Z01"}, timeout=30
-        ) as response:
+    def read(api: httpx.Client) -> None:
+        with api.stream("GET", "/api/v1/alerts/stream", params={"zone": "Z01"}) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             for line in response.iter_lines():
@@ -60,11 +59,9 @@ def test_stream_relays_matching_alert_changes(
 
     publisher = AlertPublisher(settings, client_id=f"stream-test-{unique}")
     try:
-        with api_server(settings, city_file, tmp_path / "api.log") as base:
-            assert (
-                httpx.get(f"{base}/api/v1/alerts/stream", params={"zone": "Z9"}).status_code == 404
-            )
-            reader = threading.Thread(target=read, args=(base,), daemon=True)
+        with api_server(settings, city_file, tmp_path / "api.log") as api:
+            assert api.get("/api/v1/alerts/stream", params={"zone": "Z9"}).status_code == 404
+            reader = threading.Thread(target=read, args=(api,), daemon=True)
             reader.start()
             wait_for(connected.is_set, 10, "the stream to open")
 
@@ -84,3 +81,30 @@ def test_stream_relays_matching_alert_changes(
     assert {e["id"] for e in events} == {wanted.id}  # Z02's alert was filtered out
     assert events[0]["zone"] == "Z01" and events[0]["status"] == "open"
     assert any(line == "event: alert" for line in lines)
+
+
+def test_a_stream_ends_when_its_key_is_revoked(
+    settings: Settings, influx: InfluxClient, tmp_path: Path
+) -> None:
+    city_file = tmp_path / "city.yaml"
+    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    viewer = issue_key(settings.api_keys_file, Role.VIEWER, name="wall screen")
+    lines: list[str] = []
+    ended = threading.Event()
+
+    def read(api: httpx.Client) -> None:
+        with api.stream("GET", "/api/v1/alerts/stream", headers=bearer(viewer)) as response:
+            assert response.status_code == 200
+            lines.extend(response.iter_lines())
+        ended.set()
+
+    with api_server(settings, city_file, tmp_path / "api.log") as api:
+        reader = threading.Thread(target=read, args=(api,), daemon=True)
+        reader.start()
+        wait_for(lambda: bool(lines), 10, "the stream to open")
+        assert not ended.is_set()
+        key_id = viewer.split("_")[1]
+        assert api.delete(f"/api/v1/keys/{key_id}").status_code == 204
+        # The stream checks its key at each event and keep-alive (every 15 s).
+        wait_for(ended.is_set, 30, "the stream of a revoked key to end")
+        assert api.get("/api/v1/alerts", headers=bearer(viewer)).status_code == 401

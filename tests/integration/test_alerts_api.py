@@ -9,8 +9,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-from fastapi.testclient import TestClient
 
+from access.roles import Role
 from alerts.lifecycle import reconcile
 from alerts.model import AlertKind, Condition, Domain, Subject
 from api.app import create_app
@@ -18,7 +18,7 @@ from city.registry import parse_city
 from config.settings import Settings
 from store.alerts import AlertStore
 from store.influx import InfluxClient
-from tests.support import mqtt_client, wait_for
+from tests.support import admin_client, bearer, issue_key, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -70,7 +70,8 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
     listener.on_message = on_message
     listener.subscribe("alerts/overstay/parking/Z01/#", qos=1)
     try:
-        with TestClient(create_app(settings, CITY)) as api:
+        desk = issue_key(settings.api_keys_file, Role.DISPATCHER, name="dispatch-desk")
+        with admin_client(create_app(settings, CITY), settings) as api:
             every = api.get("/api/v1/alerts").json()
             assert [a["id"] for a in every] == [overstay.id, full.id, old.id]  # newest first
             assert every[0]["zone"] == "Z01" and every[0]["space"] == "S1"
@@ -91,19 +92,31 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
             both = api.get("/api/v1/alerts", params={"zone": "Z01", "district": "D1"})
             assert both.status_code == 422
 
-            acked = api.post(f"/api/v1/alerts/{overstay.id}/ack", json={"by": "王师傅"})
+            # The key's name is recorded, with the person on a shared key if the body names one.
+            acked = api.post(
+                f"/api/v1/alerts/{full.id}/ack", json={"by": "王师傅"}, headers=bearer(desk)
+            )
             assert acked.status_code == 200, acked.text
             body = acked.json()
-            assert (body["status"], body["acknowledged_by"]) == ("acknowledged", "王师傅")
-            stored = store.get(overstay.id)
-            assert stored is not None and stored.acknowledged_by == "王师傅"
-            again = api.post(f"/api/v1/alerts/{overstay.id}/ack", json={"by": "someone else"})
-            assert again.json()["acknowledged_by"] == "王师傅"
+            assert (body["status"], body["acknowledged_by"]) == (
+                "acknowledged",
+                "王师傅 via dispatch-desk",
+            )
+            stored = store.get(full.id)
+            assert stored is not None and stored.acknowledged_by == "王师傅 via dispatch-desk"
+            again = api.post(f"/api/v1/alerts/{full.id}/ack", json={"by": "someone else"})
+            assert again.json()["acknowledged_by"] == "王师傅 via dispatch-desk"
+            # A dispatcher reads no parking data, so cannot take on a parking alert.
+            refused = api.post(f"/api/v1/alerts/{overstay.id}/ack", headers=bearer(desk))
+            assert refused.status_code == 403
+            acked = api.post(f"/api/v1/alerts/{overstay.id}/ack")
+            assert acked.json()["acknowledged_by"] == "test-admin"
 
             assert api.post(f"/api/v1/alerts/{old.id}/ack", json={"by": "x"}).status_code == 409
             missing = "overstay~parking~Z01~S1~1"
             assert api.post(f"/api/v1/alerts/{missing}/ack", json={"by": "x"}).status_code == 404
-            assert api.post(f"/api/v1/alerts/{overstay.id}/ack", json={}).status_code == 422
+            assert api.post(f"/api/v1/alerts/{overstay.id}/ack", json={"by": ""}).status_code == 422
+            assert api.post(f"/api/v1/alerts/{overstay.id}/ack", json={"x": 1}).status_code == 422
             wait_for(lambda: len(received) == 1, 10, "the acknowledgement on MQTT")
             assert received[0]["status"] == "acknowledged"
     finally:

@@ -17,7 +17,7 @@ from config.settings import Settings
 from store.influx import InfluxClient
 from store.schema import to_line
 from telemetry.readings import BinLevel, Reading, SpaceStatus
-from tests.support import wait_for
+from tests.support import admin_client, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +83,7 @@ def _running(settings: Settings, city: City = CITY, **changes: Any) -> Iterator[
         update={"api_refresh_s": 0.2, "space_stale_after_s": 3600, **changes}
     )
     # Entering the client runs the lifespan: real InfluxDB client, MQTT link and refresher.
-    with TestClient(create_app(app_settings, city)) as client:
+    with admin_client(create_app(app_settings, city), app_settings) as client:
         yield client
 
 

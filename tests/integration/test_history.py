@@ -24,6 +24,7 @@ from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.schema import to_line
 from telemetry.readings import SpaceStatus
+from tests.support import admin_client
 
 pytestmark = pytest.mark.integration
 
@@ -119,7 +120,7 @@ def stay(space: str, start: str, end: str | None, confirmed: str, *flags: str) -
 def running(settings: Settings, now: datetime, city: City = CITY) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"space_stale_after_s": 3600}), city)
     app.dependency_overrides[get_now] = lambda: now
-    with TestClient(app) as client:
+    with admin_client(app, settings) as client:
         yield client
 
 

@@ -25,6 +25,7 @@ from store.influx import InfluxClient
 from store.sanitation_history import SanitationHistoryReader
 from store.schema import to_line
 from telemetry.readings import BinEmptied, BinLevel
+from tests.support import admin_client
 
 pytestmark = pytest.mark.integration
 
@@ -124,7 +125,7 @@ def write_day(influx: InfluxClient) -> None:
 def running(settings: Settings, now: datetime) -> Iterator[TestClient]:
     app = create_app(settings, CITY)
     app.dependency_overrides[get_now] = lambda: now
-    with TestClient(app) as client:
+    with admin_client(app, settings) as client:
         yield client
 
 

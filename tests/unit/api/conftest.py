@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from config.settings import Settings
 from parking.occupancy import SpaceState
 from sanitation.bins import BinState
 from store.latest import Latest
+from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 STALE_AFTER = timedelta(hours=1)
@@ -107,9 +109,11 @@ def broker() -> FakeBroker:
 
 
 @pytest.fixture
-def client(live: LiveState, broker: FakeBroker) -> Iterator[TestClient]:
+def client(
+    live: LiveState, broker: FakeBroker, keys_file: Path, admin_token: str
+) -> Iterator[TestClient]:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(), make_city())
+    app = create_app(Settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_live_state] = lambda: live
     app.dependency_overrides[get_broker] = lambda: broker
-    yield TestClient(app)
+    yield TestClient(app, headers=bearer(admin_token))

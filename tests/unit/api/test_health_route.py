@@ -96,4 +96,8 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
         "GET /api/v1/city": ["city"],
         "GET /api/v1/live/stream": ["live"],
+        "GET /api/v1/auth/whoami": ["keys"],
+        "GET /api/v1/keys": ["keys"],
+        "POST /api/v1/keys": ["keys"],
+        "DELETE /api/v1/keys/{key_id}": ["keys"],
     }

@@ -11,14 +11,17 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from city.registry import load_city
 from config.settings import Settings
+from tests.support import bearer
 
 DEMO = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
 
 
 @pytest.fixture
-def api() -> TestClient:
-    # No lifespan: these routes need only the registry.
-    return TestClient(create_app(Settings(), DEMO))
+def api(keys_file: Path, admin_token: str) -> TestClient:
+    # No lifespan: these routes need only the registry. The quote needs no key; tariffs do.
+    return TestClient(
+        create_app(Settings(api_keys_file=keys_file), DEMO), headers=bearer(admin_token)
+    )
 
 
 def _quote(api: TestClient, **params: str) -> Any:

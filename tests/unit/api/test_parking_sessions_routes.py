@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from config.settings import Settings
 from parking.occupancy_history import OccupancyBucket
 from parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
 from store.influx import InfluxError, Unavailable
+from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
 
@@ -124,12 +126,12 @@ def history() -> FakeHistory:
 
 
 @pytest.fixture
-def client(history: FakeHistory) -> TestClient:
+def client(history: FakeHistory, keys_file: Path, admin_token: str) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(), make_city())
+    app = create_app(Settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
-    return TestClient(app)
+    return TestClient(app, headers=bearer(admin_token))
 
 
 WINDOW = {"start": "2026-11-27T08:00:00+08:00", "end": "2026-11-27T17:00:00+08:00"}
@@ -229,15 +231,21 @@ def test_sessions_of_one_space(client: TestClient, history: FakeHistory) -> None
     assert history.calls[0][2] == ["A-2"]
 
 
-def test_a_zone_without_a_tariff_has_no_fee(history: FakeHistory) -> None:
+def test_a_zone_without_a_tariff_has_no_fee(
+    history: FakeHistory, keys_file: Path, admin_token: str
+) -> None:
     city = parse_city(
         {"parking_zones": [{"id": "Z1", "name": "x", "tariff": "t", "spaces": _spaces("A-1")}]}
     )
-    app = create_app(Settings(), city)
+    app = create_app(Settings(api_keys_file=keys_file), city)
     app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
     history.stays = [stay("A-1", -30, -10, -11)]
-    [body] = TestClient(app).get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW}).json()
+    [body] = (
+        TestClient(app, headers=bearer(admin_token))
+        .get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
+        .json()
+    )
     assert body["fee"] is None
 
 

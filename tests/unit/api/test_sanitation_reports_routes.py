@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from config.settings import Settings
 from sanitation.collections import Emptied, Level
 from store.influx import InfluxError, Unavailable
 from store.sanitation_history import BinReadings
+from tests.support import bearer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 27)
@@ -102,13 +104,15 @@ def desk() -> FakeAlerts:
 
 
 @pytest.fixture
-def client(history: FakeSanitation, desk: FakeAlerts) -> TestClient:
+def client(
+    history: FakeSanitation, desk: FakeAlerts, keys_file: Path, admin_token: str
+) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(), make_city())
+    app = create_app(Settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_sanitation_history] = lambda: history
     app.dependency_overrides[get_alerts] = lambda: desk
     app.dependency_overrides[get_now] = lambda: NOW
-    return TestClient(app)
+    return TestClient(app, headers=bearer(admin_token))
 
 
 def levels(*points: tuple[datetime, float]) -> list[Level]:

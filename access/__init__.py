@@ -1,0 +1,1 @@
+"""Who may do what: API keys, roles, zone and district scopes, rate limits. No HTTP here."""

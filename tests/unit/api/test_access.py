@@ -1,0 +1,369 @@
+"""Who may call what: 401 without a valid key, 403 for the wrong role or scope, 422 past the
+caps, 429 past the rate; checked route by route over the OpenAPI route list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from access.roles import Permission, Role, may
+from alerts.model import Alert
+from api.app import create_app
+from api.deps import get_alerts, get_broker, get_history, get_live_state
+from api.livestate import LiveState
+from config.settings import Settings
+from tests.support import bearer, issue_key
+from tests.unit.api.conftest import FakeBroker, make_city
+
+P = Permission
+OPEN = "open"  # no key looked at: load balancers' health checks
+PUBLIC = "public"  # a key is optional, a bad one still 401: citizens' fee quotes
+ANY_KEY = "any key"
+DAY = {"date": "2026-11-27"}
+WINDOW = {"start": "2026-11-27T08:00:00+08:00", "end": "2026-11-27T10:00:00+08:00"}
+
+# Every route, with what it needs and a request that reaches the handler. A route missing
+# here fails test_every_route_has_a_rule: a new route must be given a rule.
+RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
+    "GET /health": (OPEN, {}),
+    "GET /api/v1/parking/fees/quote": (PUBLIC, {"zone": "Z1", **WINDOW}),
+    "GET /api/v1/parking/tariffs": (P.PARKING_READ, {}),
+    "GET /api/v1/parking/occupancy": (P.PARKING_READ, {}),
+    "GET /api/v1/parking/spaces": (P.PARKING_READ, {"zone": "Z1"}),
+    "GET /api/v1/parking/occupancy/history": (P.PARKING_READ, {"zone": "Z1", **WINDOW}),
+    "GET /api/v1/parking/occupancy/busiest-hours": (P.PARKING_READ, {"zone": "Z1", **DAY}),
+    "GET /api/v1/parking/sessions": (P.PARKING_READ, {"zone": "Z1", **WINDOW}),
+    "GET /api/v1/parking/revenue": (P.PARKING_READ, DAY),
+    "GET /api/v1/sanitation/bins": (P.SANITATION_READ, {}),
+    "GET /api/v1/sanitation/collections": (P.SANITATION_READ, DAY),
+    "GET /api/v1/sanitation/clearance": (P.SANITATION_READ, DAY),
+    "GET /api/v1/sanitation/worklist": (P.SANITATION_READ, {}),
+    "GET /api/v1/sanitation/levels": (P.SANITATION_READ, {"district": "D1", "bin": "B1", **DAY}),
+    "GET /api/v1/city": (ANY_KEY, {}),
+    "GET /api/v1/live/stream": (ANY_KEY, {}),
+    "GET /api/v1/alerts": (P.ALERTS_READ, {}),
+    "GET /api/v1/alerts/stream": (P.ALERTS_READ, {}),
+    "POST /api/v1/alerts/{alert_id}/ack": (P.ALERTS_ACK, {}),
+    "GET /api/v1/auth/whoami": (ANY_KEY, {}),
+    "GET /api/v1/keys": (P.KEYS_MANAGE, {}),
+    "POST /api/v1/keys": (P.KEYS_MANAGE, {}),
+    "DELETE /api/v1/keys/{key_id}": (P.KEYS_MANAGE, {}),
+}
+PATHS = {"{alert_id}": "overstay~parking~Z1~A-1~1", "{key_id}": "0123456789ab"}
+BODIES = {"POST /api/v1/keys": {"name": "made in a test", "role": "viewer"}}
+
+
+class FakeAlerts:
+    """Records the filters of each find; finds nothing."""
+
+    def __init__(self) -> None:
+        self.filters: list[dict[str, Any]] = []
+
+    def find(self, **filters: Any) -> list[Alert]:
+        self.filters.append(filters)
+        return []
+
+    def get(self, alert_id: str) -> Alert | None:
+        return None
+
+
+Make = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def make_app(keys_file: Path, live: LiveState) -> Make:
+    def make(**settings: Any) -> FastAPI:
+        app = create_app(Settings(api_keys_file=keys_file, **settings), make_city())
+        app.dependency_overrides[get_live_state] = lambda: live
+        app.dependency_overrides[get_broker] = FakeBroker
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Make) -> FastAPI:
+    return make_app()
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    # Services the routes need beyond the live state are absent: a request the access
+    # rules let through fails inside (500), which these tests tell apart from 401/403.
+    yield TestClient(app, raise_server_exceptions=False)
+
+
+def call(client: TestClient, route: str, token: str | None = None, **params: str) -> Any:
+    method, path = route.split(" ")
+    for name, value in PATHS.items():
+        path = path.replace(name, value)
+    headers = bearer(token) if token else {}
+    return client.request(
+        method,
+        path,
+        params={**RULES[route][1], **params},
+        headers=headers,
+        json=BODIES.get(route),
+    )
+
+
+def test_every_route_has_a_rule(anonymous: TestClient) -> None:
+    paths = anonymous.get("/openapi.json").json()["paths"]
+    routes = {f"{m.upper()} {path}" for path, ops in paths.items() for m in ops}
+    assert routes == set(RULES)
+
+
+def test_keys_are_declared_as_a_bearer_scheme(anonymous: TestClient) -> None:
+    spec = anonymous.get("/openapi.json").json()
+    [scheme] = spec["components"]["securitySchemes"].values()
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "security" not in spec["paths"]["/health"]["get"]
+    assert spec["paths"]["/api/v1/parking/occupancy"]["get"]["security"]
+
+
+@pytest.mark.parametrize("route", sorted(RULES))
+def test_without_a_key_only_open_and_public_routes_answer(
+    anonymous: TestClient, route: str
+) -> None:
+    response = call(anonymous, route)
+    if RULES[route][0] in (OPEN, PUBLIC):
+        assert response.status_code not in (401, 403), response.text
+    else:
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("route", sorted(RULES))
+@pytest.mark.parametrize(
+    "token",
+    [
+        "csk_0123456789ab_" + "A" * 43,  # well-formed, unknown
+        "not-a-key",
+        "",
+    ],
+)
+def test_a_bad_key_is_401_except_where_no_key_is_looked_at(
+    anonymous: TestClient, keys_file: Path, route: str, token: str
+) -> None:
+    issue_key(keys_file, Role.ADMIN)  # a real key exists; it is just not this one
+    response = anonymous.request(
+        route.split(" ", maxsplit=1)[0],
+        route.split(" ")[1].replace("{alert_id}", "x").replace("{key_id}", "0123456789ab"),
+        params=RULES[route][1],
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if RULES[route][0] == OPEN:
+        assert response.status_code not in (401, 403), response.text
+    else:
+        assert response.status_code == 401, response.text
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("route", sorted(RULES))
+def test_each_role_gets_exactly_its_routes(
+    anonymous: TestClient, keys_file: Path, route: str, role: Role
+) -> None:
+    token = issue_key(keys_file, role, name=f"a {role}")
+    rule = RULES[route][0]
+    allowed = rule in (OPEN, PUBLIC, ANY_KEY) or may(role, Permission(rule))
+    response = call(anonymous, route, token)
+    if allowed:
+        assert response.status_code not in (401, 403, 429), response.text
+    else:
+        assert response.status_code == 403, response.text
+
+
+SPEC = create_app(Settings(), make_city()).openapi()
+
+
+def _with(param: str) -> list[str]:
+    """The keyed routes with this query parameter, per the OpenAPI spec."""
+    found = []
+    for route, (rule, _) in RULES.items():
+        method, path = route.split(" ")
+        names = {p["name"] for p in SPEC["paths"][path][method.lower()].get("parameters", [])}
+        if rule not in (OPEN, PUBLIC) and param in names:
+            found.append(route)
+    return sorted(found)
+
+
+# A key for Z1 and D1 asks each route for another area (403) and for its own.
+AREAS = {"zone": ("Z2", "Z1"), "district": ("D2", "D1")}
+SCOPED = [(route, param) for param in AREAS for route in _with(param)]
+
+
+@pytest.mark.parametrize(("route", "param"), SCOPED)
+def test_a_limited_key_cannot_ask_for_another_area(
+    anonymous: TestClient, keys_file: Path, route: str, param: str
+) -> None:
+    token = issue_key(keys_file, Role.VIEWER, zones=["Z1"], districts=["D1"])
+    other, own = AREAS[param]
+    assert call(anonymous, route, token, **{param: other}).status_code == 403
+    assert call(anonymous, route, token, **{param: own}).status_code not in (401, 403)
+
+
+def test_city_wide_lists_show_only_the_keys_areas(anonymous: TestClient, keys_file: Path) -> None:
+    zone_key = issue_key(keys_file, Role.VIEWER, zones=["Z1"])
+    occupancy = anonymous.get("/api/v1/parking/occupancy", headers=bearer(zone_key)).json()
+    assert [z["zone"] for z in occupancy] == ["Z1"]
+    # Limited to zones, it sees no district at all.
+    assert anonymous.get("/api/v1/sanitation/bins", headers=bearer(zone_key)).json() == []
+    district_key = issue_key(keys_file, Role.DISPATCHER, districts=["D2"])
+    bins = anonymous.get("/api/v1/sanitation/bins", headers=bearer(district_key)).json()
+    assert {b["district"] for b in bins} == {"D2"}
+    everyone = issue_key(keys_file, Role.VIEWER)
+    occupancy = anonymous.get("/api/v1/parking/occupancy", headers=bearer(everyone)).json()
+    assert [z["zone"] for z in occupancy] == ["Z2", "Z1"]
+
+
+def test_alert_lists_are_limited_to_the_keys_areas(app: FastAPI, keys_file: Path) -> None:
+    desk = FakeAlerts()
+    app.dependency_overrides[get_alerts] = lambda: desk
+    client = TestClient(app)
+    cases: list[tuple[Role, list[str] | None, list[str] | None, object]] = [
+        (Role.VIEWER, None, None, None),
+        (Role.ADMIN, None, None, None),
+        (Role.DISPATCHER, None, None, [("sanitation", "D1"), ("sanitation", "D2")]),
+        (Role.PARKING_OPERATOR, ["Z1"], None, [("parking", "Z1")]),
+        (Role.VIEWER, ["Z1"], ["D2"], [("parking", "Z1"), ("sanitation", "D2")]),
+    ]
+    for role, zones, districts, areas in cases:
+        token = issue_key(keys_file, role, zones=zones, districts=districts)
+        assert client.get("/api/v1/alerts", headers=bearer(token)).status_code == 200
+        assert desk.filters[-1]["areas"] == areas, (role, zones, districts)
+
+
+def test_whoami(anonymous: TestClient, keys_file: Path) -> None:
+    token = issue_key(keys_file, Role.DISPATCHER, name="东区 desk", districts=["D1"])
+    me = anonymous.get("/api/v1/auth/whoami", headers=bearer(token)).json()
+    assert (me["name"], me["role"], me["zones"], me["districts"]) == (
+        "东区 desk",
+        "dispatcher",
+        [],
+        ["D1"],
+    )
+    assert me["permissions"] == ["alerts.ack", "alerts.read", "sanitation.read"]
+    assert "token" not in me and "sha256" not in me
+
+
+def test_admins_make_list_and_revoke_keys(
+    anonymous: TestClient, keys_file: Path, admin_token: str
+) -> None:
+    admin = bearer(admin_token)
+    made = anonymous.post(
+        "/api/v1/keys",
+        headers=admin,
+        json={"name": "kerb app", "role": "parking_operator", "zones": ["Z1"]},
+    )
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    me = anonymous.get("/api/v1/auth/whoami", headers=bearer(token)).json()
+    assert (me["name"], me["zones"], me["districts"]) == ("kerb app", ["Z1"], [])
+    listed = anonymous.get("/api/v1/keys", headers=admin).json()
+    assert [k["name"] for k in listed] == ["test-admin", "kerb app"]
+    assert all("token" not in k and "sha256" not in k for k in listed)
+    assert token not in keys_file.read_text()
+    gone = anonymous.delete(f"/api/v1/keys/{made.json()['id']}", headers=admin)
+    assert gone.status_code == 204
+    assert anonymous.get("/api/v1/auth/whoami", headers=bearer(token)).status_code == 401
+    assert anonymous.delete(f"/api/v1/keys/{made.json()['id']}", headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x", "role": "viewer", "zones": ["Z9"]},  # not in the registry
+        {"name": "x", "role": "admin", "zones": ["Z1"]},  # a limited admin
+        {"name": "x", "role": "superuser"},
+        {"name": "", "role": "viewer"},
+    ],
+)
+def test_bad_key_requests_are_422(
+    anonymous: TestClient, admin_token: str, body: dict[str, Any]
+) -> None:
+    response = anonymous.post("/api/v1/keys", headers=bearer(admin_token), json=body)
+    assert response.status_code == 422, response.text
+
+
+def _loc(response: Any) -> list[Any]:
+    assert response.status_code == 422, response.text
+    return [e["loc"] for e in response.json()["detail"]]
+
+
+def test_windows_and_result_sizes_are_capped(make_app: Make, admin_token: str) -> None:
+    app = make_app(api_max_window_days=2, api_max_results=20)
+    # Never reached: the caps are checked before any query.
+    app.dependency_overrides[get_history] = object
+    app.dependency_overrides[get_alerts] = FakeAlerts
+    client = TestClient(app)
+    admin = bearer(admin_token)
+    three_days = {"start": "2026-11-24T00:00:00Z", "end": "2026-11-27T00:00:00Z"}
+    for path in (
+        "/api/v1/parking/sessions",
+        "/api/v1/parking/occupancy/history",
+        "/api/v1/parking/fees/quote",
+    ):
+        response = client.get(path, params={"zone": "Z1", **three_days}, headers=admin)
+        assert _loc(response) == [["query", "end"]], path
+    # A day at hourly buckets is 24 buckets: more than 20.
+    day = {"zone": "Z1", "start": "2026-11-26T00:00:00Z", "end": "2026-11-27T00:00:00Z"}
+    response = client.get(
+        "/api/v1/parking/occupancy/history", params={**day, "every": "1h"}, headers=admin
+    )
+    assert _loc(response) == [["query", "every"]]
+    response = client.get("/api/v1/alerts", params={"limit": 21}, headers=admin)
+    assert _loc(response) == [["query", "limit"]]
+
+
+def test_each_key_is_rate_limited_on_its_own(make_app: Make, keys_file: Path) -> None:
+    client = TestClient(make_app(api_rate_per_s=0.01, api_rate_burst=3))
+    first, second = issue_key(keys_file, Role.VIEWER), issue_key(keys_file, Role.VIEWER)
+    codes = [
+        client.get("/api/v1/parking/occupancy", headers=bearer(first)).status_code for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    refused = client.get("/api/v1/parking/occupancy", headers=bearer(first))
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert client.get("/api/v1/parking/occupancy", headers=bearer(second)).status_code == 200
+
+
+def test_anonymous_quotes_are_rate_limited_per_address(make_app: Make, admin_token: str) -> None:
+    client = TestClient(make_app(api_public_rate_per_s=0.01, api_public_rate_burst=2))
+    quote = {"zone": "Z1", **WINDOW}
+    # The test city has no tariffs: the quote is 404, but only after the rate limit.
+    codes = [client.get("/api/v1/parking/fees/quote", params=quote).status_code for _ in range(3)]
+    assert codes == [404, 404, 429]
+    # With a key, the key's own allowance counts instead.
+    keyed = client.get("/api/v1/parking/fees/quote", params=quote, headers=bearer(admin_token))
+    assert keyed.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        ("/api/v1/parking/revenue", {"date": "0001-01-01"}, "date"),
+        ("/api/v1/parking/revenue", {"date": "2262-04-12"}, "date"),
+        (
+            "/api/v1/parking/sessions",
+            {"zone": "Z1", **WINDOW, "start": "1999-12-31T00:00:00Z"},
+            "start",
+        ),
+        (
+            "/api/v1/parking/sessions",
+            {"zone": "Z1", **WINDOW, "end": "2100-01-01T00:00:00Z"},
+            "end",
+        ),
+    ],
+)
+def test_times_outside_2000_to_2099_are_422(
+    app: FastAPI, admin_token: str, path: str, params: dict[str, str], named: str
+) -> None:
+    # Further out, the database refuses the query or the day's arithmetic overflows.
+    app.dependency_overrides[get_history] = object
+    response = TestClient(app).get(path, params=params, headers=bearer(admin_token))
+    assert _loc(response) == [["query", named]]
