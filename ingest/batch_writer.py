@@ -125,7 +125,13 @@ class BatchWriter(Generic[Token]):
             batch = self._next_batch()
             if batch is None:
                 return
-            self._flush(batch)
+            while True:
+                try:
+                    self._flush(batch)
+                    break
+                except Exception:  # a bug or a disk error must not end the writer: retry
+                    log.exception("writing %d messages failed; retrying in 1s", len(batch))
+                    self._sleep(1.0)
 
     def _next_batch(self) -> list[Pending[Token]] | None:
         """The next batch; an empty one when only the spool has work to do."""
@@ -186,7 +192,7 @@ class BatchWriter(Generic[Token]):
             if not batch:
                 return  # only the spool had work; try again at the next retry time
             if self._spool is not None and self._spooling():
-                if self._spool.append(lines):
+                if self._spool_append(lines):
                     self._metrics.spooled_points.inc(len(lines))
                     self._update_spool_gauges()
                     self._on_stored([item.token for item in batch])
@@ -200,6 +206,14 @@ class BatchWriter(Generic[Token]):
                     len(lines),
                 )
             self._sleep(max(0.0, self._retry_at - self._clock()))
+
+    def _spool_append(self, lines: list[str]) -> bool:
+        assert self._spool is not None
+        try:
+            return self._spool.append(lines)
+        except OSError:  # a full or failing disk: the batch waits in memory instead
+            log.exception("cannot write to the spool in %s", self._spool.directory)
+            return False
 
     def _spooling(self) -> bool:
         """Whether new batches go to disk: the outage is long, or older batches wait there."""

@@ -57,21 +57,29 @@ class Spool:
         return len(self._segments)
 
     def append(self, lines: Sequence[str]) -> bool:
-        """Store a batch durably at the end; False (and nothing written) if it would not fit."""
+        """Store a batch durably at the end; False (and nothing written) if it would not fit.
+
+        Raises OSError when the disk fails; the batch is then not in the spool.
+        """
         body = "\n".join(lines).encode()
         if not lines or self.bytes + len(body) > self.max_bytes:
             return False
         seq = self._next
+        self._next += 1  # never reused, even when this append fails
         final = self._path(seq)
         temporary = final.with_suffix(".tmp")
-        with temporary.open("wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.rename(final)
-        self._fsync_directory()
+        try:
+            with temporary.open("wb") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.rename(final)
+            self._fsync_directory()
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
+            raise
         self._segments[seq] = len(body)
-        self._next = seq + 1
         return True
 
     def oldest(self) -> tuple[int, list[str]] | None:
@@ -79,7 +87,8 @@ class Spool:
         if not self._segments:
             return None
         seq = min(self._segments)
-        return seq, self._path(seq).read_bytes().decode().split("\n")
+        # A damaged byte becomes U+FFFD; InfluxDB then refuses that line alone.
+        return seq, self._path(seq).read_bytes().decode("utf-8", "replace").split("\n")
 
     def remove(self, seq: int) -> None:
         """Forget a batch that InfluxDB has stored."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,18 @@ def test_two_ingesters_cannot_share_a_spool(tmp_path: Path) -> None:
         Spool(tmp_path, max_bytes=100)
     first.close()
     Spool(tmp_path, max_bytes=100).close()
+
+
+def test_a_failing_disk_leaves_nothing_half_written(tmp_path: Path) -> None:
+    folder = tmp_path / "spool"
+    spool = Spool(folder, max_bytes=1_000)
+    shutil.rmtree(folder)  # the folder is gone, as on a failed or unmounted disk
+    with pytest.raises(OSError):
+        spool.append(["m v=1i 1"])
+    assert spool.segments == 0
+    folder.mkdir()
+    assert spool.append(["m v=2i 2"])
+    oldest = spool.oldest()
+    assert oldest is not None
+    assert oldest[1] == ["m v=2i 2"]
+    spool.close()
