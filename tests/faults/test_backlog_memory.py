@@ -21,7 +21,7 @@ from tests.support import wait_for
 
 pytestmark = pytest.mark.faults
 
-PRIVATE_PORTS = (48501, 48511, 48521)
+PORT_SLOT = 4  # private ports: see tests/faults/conftest.py
 BACKLOG = 40_000
 
 

@@ -21,7 +21,7 @@ from tests.support import wait_for
 
 pytestmark = pytest.mark.faults
 
-PRIVATE_PORTS = (48401, 48411, 48421)
+PORT_SLOT = 3  # private ports: see tests/faults/conftest.py
 GOOD = 3_000
 RATE = 600  # messages per second, good and bad together
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -21,7 +21,7 @@ from tests.support import wait_for
 
 pytestmark = pytest.mark.faults
 
-PRIVATE_PORTS = (48301, 48311, 48321)
+PORT_SLOT = 2  # private ports: see tests/faults/conftest.py
 MESSAGES = 3_000
 
 

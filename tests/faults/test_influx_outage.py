@@ -24,7 +24,7 @@ from tests.support import wait_for
 
 pytestmark = pytest.mark.faults
 
-PRIVATE_PORTS = (48101, 48111, 48121)
+PORT_SLOT = 0  # private ports: see tests/faults/conftest.py
 MESSAGES = 12_000
 RATE = 120  # messages per second: 100 s of steady traffic
 OUTAGE_S = 60  # the outage: InfluxDB restarted 60 s after kill -9

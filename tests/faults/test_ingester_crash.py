@@ -20,7 +20,7 @@ from tests.support import wait_for
 
 pytestmark = pytest.mark.faults
 
-PRIVATE_PORTS = (48201, 48211, 48221)
+PORT_SLOT = 1  # private ports: see tests/faults/conftest.py
 MESSAGES = 10_000
 RATE = 250  # messages per second: 40 s of steady traffic
 KILL_AT = (2_000, 4_500, 7_000)  # published messages at which the ingester is killed
