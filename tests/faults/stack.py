@@ -66,13 +66,19 @@ class PrivateServices:
 
     def run(self, action: str, which: str = "all") -> None:
         """``scripts/services <action> <which>`` for this instance."""
-        subprocess.run(
+        done = subprocess.run(
             [str(REPO / "scripts" / "services"), action, which],
             env=self._env,
-            check=True,
+            check=False,
             capture_output=True,
+            text=True,
             timeout=120,
         )
+        if done.returncode != 0:
+            raise AssertionError(
+                f"scripts/services {action} {which} failed ({done.returncode}):\n"
+                f"{done.stdout}{done.stderr}"
+            )
 
     def pid(self, which: str) -> int:
         """The pid of the running Mosquitto (``mqtt``) or InfluxDB (``influx``)."""
