@@ -4,12 +4,14 @@ A message is either rejected or turned into well-formed lines; nothing else may 
 from __future__ import annotations
 
 import json
+from datetime import UTC, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.pipeline_target import TOPICS, check_one_message
 
+OFFSETS = [UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-9, minutes=-30))]
 topics = st.sampled_from(TOPICS) | st.text(max_size=60)
 scalars = (
     st.none()
@@ -17,7 +19,7 @@ scalars = (
     | st.integers()
     | st.floats()
     | st.text(max_size=30)
-    | st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat())
+    | st.datetimes(timezones=st.sampled_from(OFFSETS)).map(lambda d: d.isoformat())
 )
 values = st.recursive(
     scalars,
@@ -40,7 +42,7 @@ fields = st.sampled_from(
 )
 
 
-@settings(max_examples=1000)
+@settings(max_examples=3000)
 @given(topics, st.binary(max_size=600))
 def test_any_bytes_on_any_topic_are_rejected_or_stored_well_formed(
     topic: str, payload: bytes
