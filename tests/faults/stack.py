@@ -214,6 +214,20 @@ def publisher(settings: Settings, client_id: str) -> mqtt.Client:
     return client
 
 
+def publish_all(settings: Settings, messages: list[tuple[str, bytes]], client_id: str) -> None:
+    """Publish every message at QoS 1 as fast as the broker takes them; all acknowledged."""
+    client = publisher(settings, client_id)
+    try:
+        infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
+        for info in infos:
+            info.wait_for_publish(120)
+        unacked = sum(1 for info in infos if not info.is_published())
+        assert unacked == 0, f"the broker did not acknowledge {unacked} publishes"
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
 def parking_messages(settings: Settings, count: int, first_ts: datetime) -> list[tuple[str, bytes]]:
     """``count`` status messages, each a distinct point (its own space and millisecond)."""
     city = load_city(settings.city_file)

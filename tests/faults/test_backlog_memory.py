@@ -15,7 +15,7 @@ from tests.faults.stack import (
     PrivateServices,
     count_points,
     parking_messages,
-    publisher,
+    publish_all,
 )
 from tests.support import wait_for
 
@@ -61,15 +61,7 @@ def test_a_40000_message_backlog_with_a_throttled_influxdb_stays_within_the_memo
     messages = parking_messages(
         services.settings, BACKLOG, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=4)
     )
-    client = publisher(services.settings, "faults-backlog-publisher")
-    try:
-        infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
-        for info in infos:
-            info.wait_for_publish(120)
-        assert all(info.is_published() for info in infos)
-    finally:
-        client.disconnect()
-        client.loop_stop()
+    publish_all(services.settings, messages, "faults-backlog-publisher")
     most_pending = 0.0
     with Throttle(services, stopped_s=1.0, running_s=0.5):
         ingester.start()

@@ -15,7 +15,7 @@ from tests.faults.stack import (
     PrivateServices,
     count_points,
     parking_messages,
-    publisher,
+    publish_all,
 )
 from tests.support import wait_for
 
@@ -23,18 +23,6 @@ pytestmark = pytest.mark.faults
 
 PORT_SLOT = 2  # private ports: see tests/faults/conftest.py
 MESSAGES = 3_000
-
-
-def _publish_all(services: PrivateServices, messages: list[tuple[str, bytes]]) -> None:
-    client = publisher(services.settings, "faults-broker-publisher")
-    try:
-        infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
-        for info in infos:
-            info.wait_for_publish(60)
-        assert all(info.is_published() for info in infos), "the broker acknowledged every one"
-    finally:
-        client.disconnect()
-        client.loop_stop()
 
 
 def _drain(ingester: IngesterProcess, influx_count: int, what: str) -> None:
@@ -54,7 +42,7 @@ def test_sigterm_restart_of_the_broker_keeps_messages_queued_for_an_offline_inge
     assert ingester.stop() == 0
     first_ts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     messages = parking_messages(services.settings, MESSAGES, first_ts)
-    _publish_all(services, messages)
+    publish_all(services.settings, messages, "faults-broker-publisher")
     services.run("stop", "mqtt")  # SIGTERM: Mosquitto saves its state on the way out
     services.run("start", "mqtt")
     _drain(ingester, MESSAGES, "the queued messages to be stored")
@@ -77,7 +65,7 @@ def test_kill_9_of_the_broker_loses_at_most_what_arrived_since_its_last_save(
         parking_messages(services.settings, MESSAGES, first_ts + timedelta(minutes=10)),
     )
     database = services.broker_db()
-    _publish_all(services, saved)
+    publish_all(services.settings, saved, "faults-broker-publisher")
     acknowledged_ns = time.time_ns()
     # Wait for the broker's next autosave (autosave_interval in mosquitto.conf).
     wait_for(
@@ -86,7 +74,7 @@ def test_kill_9_of_the_broker_loses_at_most_what_arrived_since_its_last_save(
         "the broker to save its state",
         interval_s=0.05,
     )
-    _publish_all(services, unsaved)
+    publish_all(services.settings, unsaved, "faults-broker-publisher")
     services.signal("mqtt", signal.SIGKILL)
     services.run("start", "mqtt")
     _drain(ingester, MESSAGES, "the saved messages to be stored")

@@ -143,18 +143,25 @@ class OutageStore(FakeStore):
         super().write(lines)
 
 
-def _spooling_writer(
-    store: FakeStore, spool: Spool, stored: list[int]
+def _outage_writer(
+    store: FakeStore,
+    stored: list[int],
+    *,
+    batch_size: int = 5,
+    spool: Spool | None = None,
+    max_pending_messages: int = 10_000,
 ) -> tuple[BatchWriter[int], IngestMetrics]:
+    """A writer with real time and short waits, spooling at once when it has a spool."""
     metrics = IngestMetrics()
     writer: BatchWriter[int] = BatchWriter(
         store.write,
         stored.extend,
         lambda tokens, _error: None,
         metrics,
-        batch_size=5,
+        batch_size=batch_size,
         flush_interval_s=0.01,
         retry_max_s=0.05,
+        max_pending_messages=max_pending_messages,
         spool=spool,
         spool_after_s=0.0,
     )
@@ -175,7 +182,7 @@ def test_an_outage_spools_and_acknowledges_then_drains_in_order_before_new_point
     store = OutageStore()
     stored: list[int] = []
     spool = Spool(tmp_path, 1_000_000)
-    writer, metrics = _spooling_writer(store, spool, stored)
+    writer, metrics = _outage_writer(store, stored, spool=spool)
     writer.start()
     for n in range(20):
         writer.submit([f"m v={n}i {n}"], n)
@@ -199,7 +206,7 @@ def test_a_full_spool_takes_nothing_more_and_those_messages_wait_unacknowledged(
     stored: list[int] = []
     line_bytes = len("m v=0i 0")
     spool = Spool(tmp_path, 5 * line_bytes + 4)
-    writer, metrics = _spooling_writer(store, spool, stored)
+    writer, metrics = _outage_writer(store, stored, spool=spool)
     writer.start()
     for n in range(10):
         writer.submit([f"m v={n}i {n}"], n)
@@ -214,18 +221,8 @@ def test_a_full_spool_takes_nothing_more_and_those_messages_wait_unacknowledged(
 
 def test_submit_blocks_while_the_pending_bound_is_reached() -> None:
     store = OutageStore()
-    metrics = IngestMetrics()
     stored: list[int] = []
-    writer: BatchWriter[int] = BatchWriter(
-        store.write,
-        stored.extend,
-        lambda tokens, _error: None,
-        metrics,
-        batch_size=2,
-        flush_interval_s=0.01,
-        retry_max_s=0.05,
-        max_pending_messages=3,
-    )
+    writer, metrics = _outage_writer(store, stored, batch_size=2, max_pending_messages=3)
     writer.start()
     submitted: list[int] = []
 
