@@ -199,11 +199,11 @@ class BatchWriter(Generic[Token]):
                     return
                 self._metrics.spool_full.inc()
                 log.error(
-                    "spool full (%d of %d bytes): holding %d points in memory, unacknowledged; "
-                    "the broker keeps the rest until InfluxDB is back",
+                    "the spool cannot take %d points (%d of %d bytes used): they wait in "
+                    "memory, unacknowledged, and the broker keeps the rest until InfluxDB is back",
+                    len(lines),
                     self._spool.bytes,
                     self._spool.max_bytes,
-                    len(lines),
                 )
             self._sleep(max(0.0, self._retry_at - self._clock()))
 
