@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     ingest_metrics_port: Port = Field(9108, ge=0, le=65535)
     ingest_summary_interval_s: float = Field(30.0, gt=0)
     ingest_retry_max_s: float = Field(30.0, gt=0, le=3600)
+    ingest_max_pending_messages: int = Field(10_000, ge=1, le=1_000_000)
+    ingest_spool_dir: Path = Path(".run/ingest-spool")
+    ingest_spool_max_bytes: int = Field(512 * 1024 * 1024, ge=0)
+    ingest_spool_after_s: float = Field(30.0, ge=0, le=86_400)
     ts_future_tolerance_s: int = Field(300, ge=0)
     ts_max_age_s: int = Field(7 * 86_400, gt=0)
 
@@ -105,6 +109,11 @@ class Settings(BaseSettings):
             raise ValueError("influx_username and influx_password go together")
         if (self.mqtt_username is None) != (self.mqtt_password is None):
             raise ValueError("mqtt_username and mqtt_password go together")
+        if self.ingest_max_pending_messages < self.ingest_batch_size:
+            raise ValueError(
+                "ingest_max_pending_messages must be at least ingest_batch_size, or a batch "
+                "could never fill"
+            )
         return self
 
     @classmethod

@@ -12,6 +12,7 @@ from types import FrameType
 from city.registry import CityFileError
 from config.settings import SettingsError, load_settings
 from ingest.service import Ingester
+from ingest.spool import SpoolLocked
 from store.influx import InfluxError
 
 
@@ -51,8 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         # One line per HTTP request would drown the summaries.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         ingester = Ingester(settings)
-    except (SettingsError, CityFileError) as exc:
+    except (SettingsError, CityFileError, SpoolLocked) as exc:
         print(f"ingest: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the spool folder cannot be created or opened
+        print(f"ingest: CURBSIDE_INGEST_SPOOL_DIR: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
 

@@ -5,6 +5,11 @@ is acknowledged only when the batch writer reports its points stored (or refused
 invalid), or at once when it is rejected (acknowledging a poison message is what stops the
 broker from redelivering it forever). Nothing here raises out of a callback: an exception in
 paho's thread would stop the consumer.
+
+Packet ids belong to a connection's in-flight window: after a reconnect the broker resends
+every unacknowledged message (DUP set) and may give a freed id to a new message. So an
+acknowledgement is sent only on the connection that delivered the message; older ones are
+skipped (counted), and the redelivered copy is stored again, idempotently, and acknowledged.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ from ingest.batch_writer import BatchWriter
 from ingest.deadletter import deadletter_payload, deadletter_topic
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
+from ingest.spool import Spool
 from ingest.throttle import Throttle
 from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
 
-AckToken = tuple[int, int]  # (mid, qos) of the delivered message
+AckToken = tuple[int, int, int]  # (connection, mid, qos) of the delivered message
 
 
 class Consumer:
@@ -42,6 +48,8 @@ class Consumer:
         pipeline: Pipeline,
         metrics: IngestMetrics,
         write: Callable[[Sequence[str]], None],
+        *,
+        spool: Spool | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._pipeline = pipeline
@@ -50,6 +58,10 @@ class Consumer:
         self._throttle = Throttle(60.0)
         self._accepting = threading.Event()
         self._accepting.set()
+        # Which connection is current; bumped on every connect and disconnect, under the lock
+        # that acknowledgements hold, so no acknowledgement crosses onto a newer connection.
+        self._connection = 0
+        self._ack_lock = threading.Lock()
         self.client = _make_client(settings)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
@@ -62,6 +74,9 @@ class Consumer:
             batch_size=settings.ingest_batch_size,
             flush_interval_s=settings.ingest_flush_interval_s,
             retry_max_s=settings.ingest_retry_max_s,
+            max_pending_messages=settings.ingest_max_pending_messages,
+            spool=spool,
+            spool_after_s=settings.ingest_spool_after_s,
         )
         self._host = settings.mqtt_host
         self._port = settings.mqtt_port
@@ -96,6 +111,8 @@ class Consumer:
         if reason_code.is_failure:
             log.error("broker refused the connection: %s", reason_code)
             return
+        with self._ack_lock:
+            self._connection += 1
         self._metrics.connected.set(1)
         log.info(
             "connected to the broker (session %s); subscribing to %s",
@@ -112,6 +129,8 @@ class Consumer:
         reason_code: ReasonCode,
         properties: Any,
     ) -> None:
+        with self._ack_lock:
+            self._connection += 1
         self._metrics.connected.set(0)
         if self._accepting.is_set():
             log.warning("disconnected from the broker (%s); reconnecting", reason_code)
@@ -120,7 +139,7 @@ class Consumer:
         if not self._accepting.is_set():
             return
         received_at = self._clock()
-        token: AckToken = (message.mid, message.qos)
+        token: AckToken = (self._connection, message.mid, message.qos)
         self._metrics.received.inc()
         if message.dup:
             self._metrics.redelivered.inc()
@@ -152,8 +171,13 @@ class Consumer:
         self._ack_all([token])
 
     def _ack_all(self, tokens: list[AckToken]) -> None:
-        for mid, qos in tokens:
-            if qos > 0:
+        with self._ack_lock:
+            for connection, mid, qos in tokens:
+                if qos == 0:
+                    continue
+                if connection != self._connection:
+                    self._metrics.stale_acks_skipped.inc()
+                    continue
                 self.client.ack(mid, qos)
 
     def _ack_dropped(self, tokens: list[AckToken], error: str) -> None:

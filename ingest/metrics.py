@@ -56,6 +56,49 @@ class IngestMetrics:
             "Points waiting to be written (and their messages to be acknowledged)",
             registry=r,
         )
+        self.pending_messages = Gauge(
+            "curbside_ingest_pending_messages",
+            "Messages held in memory waiting for their batch (bounded by "
+            "CURBSIDE_INGEST_MAX_PENDING_MESSAGES)",
+            registry=r,
+        )
+        self.backpressure_waits = Counter(
+            "curbside_ingest_backpressure_waits",
+            "Times a delivered message had to wait for room in memory (the broker kept the rest)",
+            registry=r,
+        )
+        self.stale_acks_skipped = Counter(
+            "curbside_ingest_stale_acks_skipped",
+            "Acknowledgements not sent because the connection they belonged to was gone "
+            "(the broker redelivers those messages on the new connection)",
+            registry=r,
+        )
+        self.database_up = Gauge(
+            "curbside_ingest_database_up",
+            "1 while the last InfluxDB write succeeded, 0 during an outage",
+            registry=r,
+        )
+        self.spooled_points = Counter(
+            "curbside_ingest_spooled_points",
+            "Points written to the on-disk spool during an InfluxDB outage",
+            registry=r,
+        )
+        self.spool_drained_points = Counter(
+            "curbside_ingest_spool_drained_points",
+            "Spooled points written back to InfluxDB",
+            registry=r,
+        )
+        self.spool_full = Counter(
+            "curbside_ingest_spool_full",
+            "Batches the full spool could not take (kept in memory, unacknowledged)",
+            registry=r,
+        )
+        self.spool_bytes = Gauge(
+            "curbside_ingest_spool_bytes", "Bytes held in the on-disk spool", registry=r
+        )
+        self.spool_segments = Gauge(
+            "curbside_ingest_spool_segments", "Batches held in the on-disk spool", registry=r
+        )
         self.connected = Gauge(
             "curbside_ingest_broker_connected", "1 while connected to the broker", registry=r
         )
@@ -81,7 +124,9 @@ class IngestMetrics:
             f"rejected={sum(rejected.values())} ({detail}) "
             f"redelivered={self.value('curbside_ingest_redelivered_total')} "
             f"write_dropped={self.value('curbside_ingest_write_dropped_points_total')} "
-            f"pending={self.value('curbside_ingest_pending_points')}"
+            f"pending={self.value('curbside_ingest_pending_points')} "
+            f"spooled={self.value('curbside_ingest_spooled_points_total')} "
+            f"spool_bytes={self.value('curbside_ingest_spool_bytes')}"
         )
 
     def value(self, sample: str, **labels: str) -> int:

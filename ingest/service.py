@@ -14,6 +14,7 @@ from config.settings import Settings
 from ingest.consumer import Consumer
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
+from ingest.spool import Spool
 from store.influx import InfluxClient, Unavailable
 from telemetry.admission import TimestampPolicy
 
@@ -33,7 +34,18 @@ class Ingester:
             max_age=timedelta(seconds=settings.ts_max_age_s),
         )
         pipeline = Pipeline(self.city, policy, settings.ingest_max_payload_bytes)
-        self.consumer = Consumer(settings, pipeline, self.metrics, self.store.write)
+        # One spool per client id: each ingester owns its folder (a lock keeps others out).
+        self.spool = (
+            Spool(
+                settings.ingest_spool_dir / settings.mqtt_client_id,
+                settings.ingest_spool_max_bytes,
+            )
+            if settings.ingest_spool_max_bytes
+            else None
+        )
+        self.consumer = Consumer(
+            settings, pipeline, self.metrics, self.store.write, spool=self.spool
+        )
         self._stopped = threading.Event()
         self._metrics_server: object | None = None
 
@@ -68,6 +80,8 @@ class Ingester:
         self.consumer.stop()
         log.info("stopped: %s", self.metrics.summary())
         self.store.close()
+        if self.spool is not None:
+            self.spool.close()
 
     def _ensure_database(self) -> None:
         # The database may not be up yet when the whole system starts together: wait for it.

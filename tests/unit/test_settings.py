@@ -62,3 +62,8 @@ def test_token_and_user_are_exclusive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CURBSIDE_INFLUX_PASSWORD", "p")
     with pytest.raises(SettingsError, match="exclusive"):
         load_settings()
+
+
+def test_pending_bound_below_the_batch_size_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="ingest_max_pending_messages"):
+        load_settings(ingest_batch_size=5000, ingest_max_pending_messages=100)

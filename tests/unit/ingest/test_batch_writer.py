@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ingest.batch_writer import BatchWriter
 from ingest.metrics import IngestMetrics
+from ingest.spool import Spool
 from store.influx import Unavailable, WriteRejected, WriteTooLarge
 
 
@@ -31,12 +33,27 @@ class FakeStore:
         self.written.extend(lines)
 
 
+class FakeClock:
+    """Time that passes only when the writer sleeps, so retry waits can be read exactly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def _writer(
     store: FakeStore, batch_size: int = 100
 ) -> tuple[BatchWriter[int], list[int], list[int], IngestMetrics, list[float]]:
     stored: list[int] = []
     dropped: list[int] = []
-    sleeps: list[float] = []
+    clock = FakeClock()
     metrics = IngestMetrics()
     writer: BatchWriter[int] = BatchWriter(
         store.write,
@@ -46,9 +63,10 @@ def _writer(
         batch_size=batch_size,
         flush_interval_s=0.05,
         retry_max_s=4.0,
-        sleep=sleeps.append,
+        sleep=clock.sleep,
+        clock=clock.time,
     )
-    return writer, stored, dropped, metrics, sleeps
+    return writer, stored, dropped, metrics, clock.sleeps
 
 
 def _run(writer: BatchWriter[int], messages: int) -> None:
@@ -110,3 +128,117 @@ def test_refused_points_are_isolated_and_only_they_are_dropped() -> None:
     assert sorted(dropped) == [5, 11]
     assert sorted(stored) == [n for n in range(16) if n not in (5, 11)]
     assert metrics.value("curbside_ingest_write_dropped_points_total") == 2
+
+
+class OutageStore(FakeStore):
+    """Unavailable until ``up`` is set; records every write in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = threading.Event()
+
+    def write(self, lines: Sequence[str]) -> None:
+        if not self.up.is_set():
+            raise Unavailable("connection refused")
+        super().write(lines)
+
+
+def _outage_writer(
+    store: FakeStore,
+    stored: list[int],
+    *,
+    batch_size: int = 5,
+    spool: Spool | None = None,
+    max_pending_messages: int = 10_000,
+) -> tuple[BatchWriter[int], IngestMetrics]:
+    """A writer with real time and short waits, spooling at once when it has a spool."""
+    metrics = IngestMetrics()
+    writer: BatchWriter[int] = BatchWriter(
+        store.write,
+        stored.extend,
+        lambda tokens, _error: None,
+        metrics,
+        batch_size=batch_size,
+        flush_interval_s=0.01,
+        retry_max_s=0.05,
+        max_pending_messages=max_pending_messages,
+        spool=spool,
+        spool_after_s=0.0,
+    )
+    return writer, metrics
+
+
+def _wait(condition: Callable[[], bool]) -> None:
+    for _ in range(500):  # 5 s at most
+        if condition():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("condition not reached in 5 s")
+
+
+def test_an_outage_spools_and_acknowledges_then_drains_in_order_before_new_points(
+    tmp_path: Path,
+) -> None:
+    store = OutageStore()
+    stored: list[int] = []
+    spool = Spool(tmp_path, 1_000_000)
+    writer, metrics = _outage_writer(store, stored, spool=spool)
+    writer.start()
+    for n in range(20):
+        writer.submit([f"m v={n}i {n}"], n)
+    _wait(lambda: len(stored) == 20)  # acknowledged once on disk, while the database is down
+    assert store.written == []
+    assert metrics.value("curbside_ingest_spooled_points_total") == 20
+    store.up.set()
+    _wait(lambda: metrics.value("curbside_ingest_spool_segments") == 0)
+    writer.submit(["m v=20i 20"], 20)
+    assert writer.stop(5)
+    assert store.written == [f"m v={n}i {n}" for n in range(21)]
+    assert metrics.value("curbside_ingest_spool_drained_points_total") == 20
+    assert metrics.value("curbside_ingest_stored_points_total") == 21
+    spool.close()
+
+
+def test_a_full_spool_takes_nothing_more_and_those_messages_wait_unacknowledged(
+    tmp_path: Path,
+) -> None:
+    store = OutageStore()
+    stored: list[int] = []
+    line_bytes = len("m v=0i 0")
+    spool = Spool(tmp_path, 5 * line_bytes + 4)
+    writer, metrics = _outage_writer(store, stored, spool=spool)
+    writer.start()
+    for n in range(10):
+        writer.submit([f"m v={n}i {n}"], n)
+    _wait(lambda: metrics.value("curbside_ingest_spool_full_total") > 0)
+    assert sorted(stored) == [0, 1, 2, 3, 4]  # the first batch fits, the second must wait
+    store.up.set()
+    _wait(lambda: len(stored) == 10)
+    assert writer.stop(5)
+    assert store.written == [f"m v={n}i {n}" for n in range(10)]
+    spool.close()
+
+
+def test_submit_blocks_while_the_pending_bound_is_reached() -> None:
+    store = OutageStore()
+    stored: list[int] = []
+    writer, metrics = _outage_writer(store, stored, batch_size=2, max_pending_messages=3)
+    writer.start()
+    submitted: list[int] = []
+
+    def _submit_all() -> None:
+        for n in range(10):
+            writer.submit([f"m v={n}i {n}"], n)
+            submitted.append(n)
+
+    thread = threading.Thread(target=_submit_all, daemon=True)
+    thread.start()
+    _wait(lambda: metrics.value("curbside_ingest_backpressure_waits_total") > 0)
+    # At most the bound waits in memory plus the one batch the writer holds.
+    assert len(submitted) <= 3 + 2
+    assert metrics.value("curbside_ingest_pending_messages") <= 3
+    store.up.set()
+    thread.join(5)
+    assert submitted == list(range(10))
+    assert writer.stop(5)
+    assert sorted(stored) == list(range(10))

@@ -1,0 +1,43 @@
+"""The fuzz target shared by the hypothesis test and the atheris script: one message through
+ingest's whole pure path (size check, topic, decoder, admission, line protocol)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import decoders.formats  # noqa: F401 - registers every payload format
+from city.registry import load_city
+from ingest.pipeline import Pipeline
+from store.schema import BIN_EMPTIED, BIN_LEVEL, PARKING
+from telemetry.admission import TimestampPolicy
+from telemetry.rejection import Rejected
+
+REPO = Path(__file__).resolve().parents[2]
+RECEIVED_AT = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+TOPICS = [
+    "parking/Z01/Z01-001/status",
+    "sanitation/D1/D1-B001/fill",
+    "sanitation/D1/D1-B001/emptied",
+    "parking/Z01/Z01-001/status/extra",
+    "parking/Z99/Z99-001/status",
+]
+MEASUREMENTS = (PARKING, BIN_LEVEL, BIN_EMPTIED)
+
+PIPELINE = Pipeline(
+    load_city(REPO / "config" / "demo-city.yaml"),
+    TimestampPolicy(future_tolerance=timedelta(seconds=300), max_age=timedelta(days=7)),
+    max_payload_bytes=4096,
+)
+
+
+def check_one_message(topic: str, payload: bytes) -> None:
+    """Rejected, or well-formed lines: anything else (an exception, a line break) is a bug."""
+    try:
+        lines = PIPELINE.lines(topic, payload, RECEIVED_AT)
+    except Rejected:
+        return
+    for line in lines:
+        # A raw line break would let a payload smuggle its own points into the write.
+        assert "\n" not in line and "\r" not in line, line
+        assert line.split(",", 1)[0] in MEASUREMENTS, line
