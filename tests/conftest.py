@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -17,7 +18,12 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from config.settings import Settings, load_settings
+from mqttclient import BrokerAccess, connack
+from provisioning.broker import reload_broker
+from provisioning.changes import add_service
+from provisioning.store import BrokerFiles, broker_dir
 from store.influx import InfluxClient
+from tests.support import wait_for
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
 # examples are derived from the test itself, so a run can be repeated exactly.
@@ -27,7 +33,11 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+REPO = Path(__file__).resolve().parents[1]
+TEST_ACCOUNT = "curbside-test"
+
 TEST_DEFAULTS = {
+    "CURBSIDE_RUN_DIR": str(REPO / ".run" / "test"),
     "CURBSIDE_MQTT_PORT": "18830",
     "CURBSIDE_INFLUX_URL": "http://127.0.0.1:18086",
     "CURBSIDE_INFLUX_USERNAME": "curbside",
@@ -60,6 +70,28 @@ def base_settings() -> Settings:
                 f"{name} is not answering on {host}:{port}. Run the suite with scripts/test, "
                 "or start the test services with the ports scripts/test uses."
             )
+    return _log_in_as_test_runner(settings)
+
+
+def _log_in_as_test_runner(settings: Settings) -> Settings:
+    """Give the suite its own broker account (a new password each session) and use it.
+
+    The broker lets no one in anonymously. The account goes into the environment too, so
+    that the processes tests start (ingest, API, simulators) log in with it as well.
+    """
+    files = BrokerFiles(broker_dir(settings))
+    issued = add_service(files, "test", TEST_ACCOUNT, rotate=True)
+    if reload_broker(files.pid_file) is None:
+        pytest.fail(f"no running broker for {files.broker_dir}; start it with scripts/test")
+    os.environ["CURBSIDE_MQTT_USERNAME"] = issued.username
+    os.environ["CURBSIDE_MQTT_PASSWORD"] = issued.password
+    settings = load_settings(ingest_metrics_port=0)
+    access = BrokerAccess.from_settings(settings)
+    wait_for(
+        lambda: connack(access, client_id=f"test-login-{uuid.uuid4().hex[:8]}") == 0,
+        30,
+        "the broker to accept the test account",
+    )
     return settings
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from config.settings import Settings
+from mqttclient import BrokerAccess, new_client
 
 
 def forget_session(settings: Settings, client_id: str) -> None:
@@ -22,16 +22,28 @@ def forget_session(settings: Settings, client_id: str) -> None:
 
 def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> mqtt.Client:
     """A connected paho client with its network loop running."""
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
+    client = new_client(
+        BrokerAccess.from_settings(settings),
         client_id=client_id or f"test-{uuid.uuid4().hex[:8]}",
         clean_session=clean,
-        protocol=mqtt.MQTTv311,
     )
     client.max_inflight_messages_set(1000)
     client.connect(settings.mqtt_host, settings.mqtt_port)
     client.loop_start()
     return client
+
+
+def mqtt_login_env(settings: Settings) -> dict[str, str]:
+    """The ``CURBSIDE_MQTT_*`` variables that make a child process log in as ``settings`` do."""
+    env: dict[str, str] = {}
+    if settings.mqtt_username is not None and settings.mqtt_password is not None:
+        env["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
+        env["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
+    if settings.mqtt_tls:
+        env["CURBSIDE_MQTT_TLS"] = "true"
+    if settings.mqtt_tls_ca_file is not None:
+        env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt_tls_ca_file)
+    return env
 
 
 def wait_for(

@@ -16,7 +16,7 @@ import httpx
 
 from city.demo import demo_city
 from config.settings import Settings
-from tests.support import wait_for
+from tests.support import mqtt_login_env, wait_for
 
 REPO = Path(__file__).parents[2]
 
@@ -87,6 +87,7 @@ def process_env(settings: Settings, city_file: Path, **extra: str) -> dict[str, 
             settings.influx_password.get_secret_value() if settings.influx_password else ""
         ),
         CURBSIDE_CITY_FILE=str(city_file),
+        **mqtt_login_env(settings),
         **extra,
     )
     return env
