@@ -82,4 +82,7 @@ def connack(access: BrokerAccess, *, client_id: str, timeout_s: float = 10.0) ->
         if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS:
             break
     client.disconnect()
+    sock = client.socket()
+    if sock is not None:
+        sock.close()
     return answers[0] if answers else None
