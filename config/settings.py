@@ -104,10 +104,10 @@ class Settings(BaseSettings):
             raise ValueError("mqtt_username and mqtt_password go together")
         if self.mqtt_tls_ca_file is not None and not self.mqtt_tls:
             raise ValueError(
-                "mqtt_tls_ca_file is set but mqtt_tls is not: set CURBSIDE_MQTT_TLS=true"
+                "CURBSIDE_MQTT_TLS_CA_FILE is set but TLS is off: set CURBSIDE_MQTT_TLS=true"
             )
         if self.mqtt_tls_ca_file is not None and not self.mqtt_tls_ca_file.is_file():
-            raise ValueError(f"mqtt_tls_ca_file: no such file: {self.mqtt_tls_ca_file}")
+            raise ValueError(f"CURBSIDE_MQTT_TLS_CA_FILE: no such file: {self.mqtt_tls_ca_file}")
         return self
 
     @classmethod

@@ -62,3 +62,18 @@ def test_token_and_user_are_exclusive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CURBSIDE_INFLUX_PASSWORD", "p")
     with pytest.raises(SettingsError, match="exclusive"):
         load_settings()
+
+
+def test_a_tls_ca_file_needs_tls_on_and_must_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ca = tmp_path / "ca.crt"
+    ca.write_text("not checked here")
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(ca))
+    with pytest.raises(SettingsError, match="CURBSIDE_MQTT_TLS=true"):
+        load_settings()
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS", "true")
+    assert load_settings().mqtt_tls_ca_file == ca
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(tmp_path / "missing.crt"))
+    with pytest.raises(SettingsError, match=r"CURBSIDE_MQTT_TLS_CA_FILE: no such file"):
+        load_settings()
