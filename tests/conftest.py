@@ -18,12 +18,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from config.settings import Settings, load_settings
-from mqttclient import BrokerAccess, connack
-from provisioning.broker import reload_broker
-from provisioning.changes import add_service
-from provisioning.store import BrokerFiles, broker_dir
 from store.influx import InfluxClient
-from tests.support import wait_for
+from tests.support import with_test_account
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
 # examples are derived from the test itself, so a run can be repeated exactly.
@@ -34,7 +30,6 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
-TEST_ACCOUNT = "curbside-test"
 
 TEST_DEFAULTS = {
     "CURBSIDE_RUN_DIR": str(REPO / ".run" / "test"),
@@ -74,24 +69,13 @@ def base_settings() -> Settings:
 
 
 def _log_in_as_test_runner(settings: Settings) -> Settings:
-    """Give the suite its own broker account (a new password each session) and use it.
-
-    The broker lets no one in anonymously. The account goes into the environment too, so
-    that the processes tests start (ingest, API, simulators) log in with it as well.
-    """
-    files = BrokerFiles(broker_dir(settings))
-    issued = add_service(files, "test", TEST_ACCOUNT, rotate=True)
-    if reload_broker(files.pid_file) is None:
-        pytest.fail(f"no running broker for {files.broker_dir}; start it with scripts/test")
-    os.environ["CURBSIDE_MQTT_USERNAME"] = issued.username
-    os.environ["CURBSIDE_MQTT_PASSWORD"] = issued.password
-    settings = load_settings(ingest_metrics_port=0)
-    access = BrokerAccess.from_settings(settings)
-    wait_for(
-        lambda: connack(access, client_id=f"test-login-{uuid.uuid4().hex[:8]}") == 0,
-        30,
-        "the broker to accept the test account",
-    )
+    """The broker lets no one in anonymously: give the suite an account of its own (a new
+    password each session), also in the environment, so that the processes tests start
+    (ingest, API, simulators) log in with it too."""
+    settings = with_test_account(settings)
+    assert settings.mqtt_username is not None and settings.mqtt_password is not None
+    os.environ["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
+    os.environ["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
     return settings
 
 

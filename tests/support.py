@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
 
 import paho.mqtt.client as mqtt
 import pytest
+from pydantic import SecretStr
 
 from config.settings import Settings
-from mqttclient import BrokerAccess, new_client
+from mqttclient import BrokerAccess, connack, new_client
+from provisioning.broker import reload_broker
+from provisioning.changes import Issued, add_service
+from provisioning.store import BrokerFiles, broker_dir
 
 
 def forget_session(settings: Settings, client_id: str) -> None:
@@ -44,6 +50,46 @@ def mqtt_login_env(settings: Settings) -> dict[str, str]:
     if settings.mqtt_tls_ca_file is not None:
         env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt_tls_ca_file)
     return env
+
+
+ACCEPTED = 0
+TEST_ACCOUNT = "curbside-test"
+
+
+def access_as(settings: Settings, username: str | None, password: str | None) -> BrokerAccess:
+    """The broker of ``settings``, as this user (None: anonymous)."""
+    return replace(BrokerAccess.from_settings(settings), username=username, password=password)
+
+
+def reload_and_wait(files: BrokerFiles, settings: Settings, issued: Sequence[Issued]) -> None:
+    """SIGHUP the broker of ``files`` and wait until it accepts the newly issued passwords."""
+    if reload_broker(files.pid_file) is None:
+        pytest.fail(f"no running broker for {files.broker_dir}; start it with scripts/services")
+    for item in issued:
+        access = access_as(settings, item.username, item.password)
+        wait_for(partial(_accepted, access), 30, f"the broker to accept {item.username}")
+
+
+def _accepted(access: BrokerAccess) -> bool:
+    return connack(access, client_id=f"probe-{uuid.uuid4().hex[:8]}") == ACCEPTED
+
+
+def with_test_account(settings: Settings) -> Settings:
+    """Give the suite's account (every right; a new password each call) to the broker that
+    scripts/services runs for ``settings`` (its run_dir and port), and log in as it.
+
+    Any broker a test starts with scripts/services lets no one in until accounts are added."""
+    files = BrokerFiles(broker_dir(settings))
+    issued = add_service(files, "test", TEST_ACCOUNT, rotate=True)
+    reload_and_wait(files, settings, [issued])
+    return settings_as(settings, issued)
+
+
+def settings_as(settings: Settings, issued: Issued) -> Settings:
+    """``settings``, logged in as ``issued``."""
+    return settings.model_copy(
+        update={"mqtt_username": issued.username, "mqtt_password": SecretStr(issued.password)}
+    )
 
 
 def wait_for(

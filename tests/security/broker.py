@@ -8,45 +8,15 @@ import struct
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
-from functools import partial
 
 import paho.mqtt.client as mqtt
-from pydantic import SecretStr
 
 from config.settings import Settings
-from mqttclient import BrokerAccess, connack
-from provisioning.broker import reload_broker
+from mqttclient import BrokerAccess
 from provisioning.changes import Issued
-from provisioning.store import BrokerFiles
-from tests.support import mqtt_client, wait_for
+from tests.support import mqtt_client, settings_as, wait_for
 
-ACCEPTED = 0
 NOT_AUTHORISED = 135  # paho's number for MQTT 3.1.1's CONNACK 5, "not authorised"
-
-
-def access_as(settings: Settings, username: str | None, password: str | None) -> BrokerAccess:
-    """The test broker, as this user (None: anonymous)."""
-    return replace(BrokerAccess.from_settings(settings), username=username, password=password)
-
-
-def settings_as(settings: Settings, issued: Issued) -> Settings:
-    """The test settings, logged in as ``issued``."""
-    return settings.model_copy(
-        update={"mqtt_username": issued.username, "mqtt_password": SecretStr(issued.password)}
-    )
-
-
-def reload_and_wait(files: BrokerFiles, settings: Settings, issued: Sequence[Issued]) -> None:
-    """SIGHUP the test broker and wait until it accepts the newly issued passwords."""
-    assert reload_broker(files.pid_file) is not None, f"no broker runs for {files.broker_dir}"
-    for item in issued:
-        access = access_as(settings, item.username, item.password)
-        wait_for(partial(_accepted, access), 30, f"the broker to accept {item.username}")
-
-
-def _accepted(access: BrokerAccess) -> bool:
-    return connack(access, client_id=f"probe-{uuid.uuid4().hex[:8]}") == ACCEPTED
 
 
 class Listener:

@@ -21,17 +21,14 @@ from provisioning.changes import Issued, add_devices, add_gateway, add_service, 
 from provisioning.devices import find_devices
 from provisioning.store import BrokerFiles, broker_dir, load_accounts
 from tests.security.broker import (
-    ACCEPTED,
     NOT_AUTHORISED,
-    access_as,
     attempt,
     listening,
     logged_in,
     publish_all,
     raw_publish,
-    reload_and_wait,
 )
-from tests.support import wait_for
+from tests.support import ACCEPTED, access_as, reload_and_wait, wait_for
 
 pytestmark = pytest.mark.integration
 

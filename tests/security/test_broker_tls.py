@@ -7,18 +7,17 @@ import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from config.settings import Settings
 from mqttclient import BrokerAccess, connack
-from provisioning.changes import add_service
-from provisioning.store import BrokerFiles, broker_dir
-from tests.security.broker import ACCEPTED, NOT_AUTHORISED, access_as, listening, reload_and_wait
+from provisioning.store import broker_dir
+from tests.security.broker import NOT_AUTHORISED, listening
 from tests.security.certs import make_ca, make_server_cert
-from tests.support import mqtt_client, wait_for
+from tests.support import ACCEPTED, mqtt_client, wait_for, with_test_account
 
 pytestmark = pytest.mark.integration
 
@@ -100,10 +99,20 @@ def _services(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+@dataclass(frozen=True)
+class TlsBroker:
+    """A broker with a TLS certificate the test made, as scripts/services runs it."""
+
+    settings: Settings
+    tls_port: int
+    ca: Path
+    stranger: Path
+    """A CA that signed nothing of this broker's."""
+
+
 @pytest.fixture
-def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, Path, Path]]:
-    """A broker started by scripts/services with a certificate the test made: the settings
-    for its TLS listener (no account yet), its CA, and a CA it does not know."""
+def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[TlsBroker]:
+    """A broker started by scripts/services with a certificate this test made (no accounts)."""
     ca = make_ca(tmp_path / "ca", "test-ca")
     stranger = make_ca(tmp_path / "stranger", "stranger-ca")
     cert, key = make_server_cert(tmp_path / "ca", ca, "127.0.0.1")
@@ -121,30 +130,22 @@ def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settin
     assert started.returncode == 0, started.stdout + started.stderr
     try:
         settings = base_settings.model_copy(update={"run_dir": tmp_path / "run", "mqtt_port": port})
-        yield settings, ca, stranger
+        yield TlsBroker(settings, tls_port, ca, stranger)
     finally:
         stopped = _services(env, "stop")
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
 
 
-def test_tls_with_certificates_the_test_made(
-    tls_broker: tuple[Settings, Path, Path], unique: str
-) -> None:
-    settings, ca, stranger = tls_broker
-    files = BrokerFiles(broker_dir(settings))
-    account = add_service(files, "test", f"tls-{unique}", rotate=False)
-    reload_and_wait(files, settings, [account])
-    rendered = (files.broker_dir / "mosquitto.conf").read_text()
-    tls_port = int(rendered.split("\nlistener ")[2].split()[0])
-
+def test_tls_with_certificates_the_test_made(tls_broker: TlsBroker) -> None:
+    settings = with_test_account(tls_broker.settings)
     over_tls = replace(
-        access_as(settings, account.username, account.password),
-        port=tls_port,
+        BrokerAccess.from_settings(settings),
+        port=tls_broker.tls_port,
         tls=True,
-        tls_ca_file=ca,
+        tls_ca_file=tls_broker.ca,
     )
-    assert tls_handshake(over_tls.host, over_tls.port, ca)
+    assert tls_handshake(over_tls.host, over_tls.port, tls_broker.ca)
     assert connack(over_tls, client_id="trusting") == ACCEPTED
-    assert not tls_handshake(over_tls.host, over_tls.port, stranger)
+    assert not tls_handshake(over_tls.host, over_tls.port, tls_broker.stranger)
     anonymous = replace(over_tls, username=None, password=None)
     assert connack(anonymous, client_id="anonymous") == NOT_AUTHORISED
