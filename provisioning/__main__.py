@@ -4,7 +4,7 @@
     python -m provisioning device add --zone Z01          # every space of zone Z01
     python -m provisioning device list
     python -m provisioning device revoke Z01-002
-    python -m provisioning gateway add field-gw-1 --district D01
+    python -m provisioning gateway add field-gw-1 --district D1
     python -m provisioning service add ingest             # user name curbside-ingest
     python -m provisioning list
     python -m provisioning revoke field-gw-1
@@ -108,7 +108,9 @@ def _devices(args: argparse.Namespace, city_file: Path) -> list[Device]:
         raise ProvisioningError("name devices by id, or give --zone, --district or --all")
     city = load_city(city_file)
     chosen = find_devices(city, args.ids)
-    if args.zone or args.district or args.all:
+    if args.all:
+        chosen += select_devices(city)
+    elif args.zone or args.district:
         chosen += select_devices(city, zones=args.zone, districts=args.district)
     unique = {d.id: d for d in chosen}
     return list(unique.values())
