@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from alerts.document import TOPIC_PREFIX, alert_document, alert_topic
 from alerts.model import Alert
 from config.settings import Settings
+from mqttclient import BrokerAccess, new_client
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +28,10 @@ class AlertPublisher:
         client_id: str | None = None,
         on_alert: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
+        self._client = new_client(
+            BrokerAccess.from_settings(settings),
             client_id=client_id or f"curbside-alerts-{uuid.uuid4().hex[:8]}",
-            protocol=mqtt.MQTTv311,
         )
-        if settings.mqtt_username is not None and settings.mqtt_password is not None:
-            self._client.username_pw_set(
-                settings.mqtt_username, settings.mqtt_password.get_secret_value()
-            )
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         # Bounded: alerts are few; a broker away for long must not grow memory without end.
         self._client.max_queued_messages_set(10_000)

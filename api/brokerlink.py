@@ -11,11 +11,11 @@ import os
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from config.settings import Settings
+from mqttclient import BrokerAccess, new_client
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +35,11 @@ class BrokerStatus(Protocol):
 class BrokerLink:
     """A paho-mqtt client that only connects: it publishes and subscribes nothing."""
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        client_id: str,
-        keepalive_s: int = 30,
-        username: str | None = None,
-        password: str | None = None,
-    ) -> None:
-        self._host = host
-        self._port = port
+    def __init__(self, access: BrokerAccess, *, client_id: str, keepalive_s: int = 30) -> None:
+        self._host = access.host
+        self._port = access.port
         self._keepalive_s = keepalive_s
-        self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True
-        )
-        if username is not None:
-            self._client.username_pw_set(username, password)
+        self._client = new_client(access, client_id=client_id, clean_session=True)
         self._client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -60,14 +47,10 @@ class BrokerLink:
     @classmethod
     def from_settings(cls, settings: Settings) -> BrokerLink:
         """A link to the configured broker; the client id carries the pid, unique per process."""
-        password = settings.mqtt_password
         return cls(
-            settings.mqtt_host,
-            settings.mqtt_port,
+            BrokerAccess.from_settings(settings),
             client_id=f"curbside-api-{os.getpid()}",
             keepalive_s=settings.mqtt_keepalive_s,
-            username=settings.mqtt_username,
-            password=password.get_secret_value() if password is not None else None,
         )
 
     @property

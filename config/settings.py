@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     mqtt_password: SecretStr | None = None
     mqtt_keepalive_s: int = Field(30, ge=5, le=3600)
     mqtt_client_id: str = Field("curbside-ingest", min_length=1, max_length=64)
+    mqtt_tls: bool = False
+    mqtt_tls_ca_file: Path | None = None
 
     # InfluxDB (v1 HTTP API; 2.x/3.x through their v1-compatibility endpoints with a token)
     influx_url: str = Field("http://127.0.0.1:8086", pattern=r"^https?://")
@@ -96,6 +98,10 @@ class Settings(BaseSettings):
     collection_empty_at_most_pct: float = Field(15.0, ge=0, le=100)
     clearance_rubbish_above_pct: float = Field(10.0, ge=0, le=100)
 
+    # Where scripts/services keeps each broker's and database's folder (the broker's password
+    # and ACL files, read by ``python -m provisioning``, are in ``mosquitto-<port>/auth/``).
+    run_dir: Path = Path(".run")
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")
@@ -114,6 +120,12 @@ class Settings(BaseSettings):
                 "ingest_max_pending_messages must be at least ingest_batch_size, or a batch "
                 "could never fill"
             )
+        if self.mqtt_tls_ca_file is not None and not self.mqtt_tls:
+            raise ValueError(
+                "CURBSIDE_MQTT_TLS_CA_FILE is set but TLS is off: set CURBSIDE_MQTT_TLS=true"
+            )
+        if self.mqtt_tls_ca_file is not None and not self.mqtt_tls_ca_file.is_file():
+            raise ValueError(f"CURBSIDE_MQTT_TLS_CA_FILE: no such file: {self.mqtt_tls_ca_file}")
         return self
 
     @classmethod

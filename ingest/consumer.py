@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from config.settings import Settings
@@ -32,6 +31,7 @@ from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.spool import Spool
 from ingest.throttle import Throttle
+from mqttclient import BrokerAccess, new_client
 from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
@@ -203,15 +203,12 @@ def _device_key(topic: str) -> str:
 def _make_client(settings: Settings) -> mqtt.Client:
     # MQTT 3.1.1 with clean_session=False: the session (subscriptions and queued messages)
     # survives our disconnects; its lifetime is the broker's persistent_client_expiration.
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
+    client = new_client(
+        BrokerAccess.from_settings(settings),
         client_id=settings.mqtt_client_id,
         clean_session=False,
-        protocol=mqtt.MQTTv311,
         manual_ack=True,
     )
-    if settings.mqtt_username is not None and settings.mqtt_password is not None:
-        client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     # Outgoing (dead letters) only; unlimited queue would grow without bound under a flood.
     client.max_queued_messages_set(10_000)

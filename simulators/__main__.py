@@ -246,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument(
         "--client-id", metavar="ID", help="MQTT client id (default curbside-sim-<pid>)"
     )
+    broker.add_argument(
+        "--tls-ca-file",
+        type=Path,
+        metavar="PATH",
+        help="connect with TLS, trusting this CA for the broker's certificate",
+    )
 
     parser.add_argument(
         "--log-every",
@@ -272,6 +278,8 @@ def _settings_defaults(args: argparse.Namespace) -> dict[str, Any]:
         "port": settings.mqtt_port,
         "username": None if credentials_given else settings.mqtt_username,
         "password": None if credentials_given or secret is None else secret.get_secret_value(),
+        "tls": settings.mqtt_tls,
+        "tls_ca_file": settings.mqtt_tls_ca_file,
     }
 
 
@@ -308,6 +316,8 @@ def options_from_args(args: argparse.Namespace) -> SimulationOptions:
         username=given("username"),
         password=given("password"),
         client_id=args.client_id,
+        tls=args.tls_ca_file is not None or bool(defaults.get("tls")),
+        tls_ca_file=given("tls_ca_file"),
         log_every_s=args.log_every,
     )
 

@@ -128,6 +128,8 @@ class SimulationOptions:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     client_id: str | None = None
+    tls: bool = False
+    tls_ca_file: Path | None = None
     log_every_s: float = 10.0
 
     def __post_init__(self) -> None:
@@ -149,12 +151,17 @@ class SimulationOptions:
         for name in ("heartbeat", "bin_report"):
             if getattr(self, name) < timedelta(seconds=1):
                 raise OptionError(f"{name} must be at least 1s")
+        self._check_broker()
+        if self.log_every_s < 0:
+            raise OptionError("log_every must not be negative")
+
+    def _check_broker(self) -> None:
         if not 1 <= self.port <= 65535:
             raise OptionError(f"port must be in 1..65535, got {self.port}")
         if (self.username is None) != (self.password is None):
             raise OptionError("username and password go together")
-        if self.log_every_s < 0:
-            raise OptionError("log_every must not be negative")
+        if self.tls_ca_file is not None and not self.tls:
+            raise OptionError("tls_ca_file needs tls")
 
     def _check_sensors(self) -> None:
         if self.wire_format not in WIRE_FORMATS:

@@ -13,9 +13,10 @@ import time
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+
+from mqttclient import BrokerAccess, new_client
 
 log = logging.getLogger(__name__)
 
@@ -47,25 +48,16 @@ class MqttPublisher:
     """Publishes to an MQTT broker at QoS 1 from the caller's thread, with paho's loop thread."""
 
     def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        client_id: str,
-        username: str | None = None,
-        password: str | None = None,
-        max_pending: int = MAX_PENDING,
+        self, access: BrokerAccess, *, client_id: str, max_pending: int = MAX_PENDING
     ) -> None:
-        self._where = f"{host}:{port}"
-        self._host, self._port = host, port
+        self._where = f"{access.host}:{access.port}"
+        self._host, self._port = access.host, access.port
         self._max_pending = max_pending
         self._pending = 0
         self._changed = threading.Condition()
         self._connected = threading.Event()
         self._failure: str | None = None
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
-        if username is not None:
-            client.username_pw_set(username, password)
+        client = new_client(access, client_id=client_id)
         client.max_inflight_messages_set(MAX_INFLIGHT)
         # Our own limit stops us first; paho's queue limit is the backstop for memory.
         client.max_queued_messages_set(max_pending + MAX_INFLIGHT)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
 from city.registry import City, load_city
+from mqttclient import BrokerAccess
 from simulators.clock import SimulatedClock
 from simulators.events import Event
 from simulators.faults import FaultInjector, FaultRecord, JsonDetail, Output
@@ -198,13 +199,15 @@ def _open_truth(options: SimulationOptions) -> contextlib.AbstractContextManager
 
 
 def _connect(options: SimulationOptions) -> MqttPublisher:
-    publisher = MqttPublisher(
-        options.host,
-        options.port,
-        client_id=options.client_id or f"curbside-sim-{os.getpid()}",
+    access = BrokerAccess(
+        host=options.host,
+        port=options.port,
         username=options.username,
         password=options.password,
+        tls=options.tls,
+        tls_ca_file=options.tls_ca_file,
     )
+    publisher = MqttPublisher(access, client_id=options.client_id or f"curbside-sim-{os.getpid()}")
     publisher.connect(CONNECT_TIMEOUT_S)
     return publisher
 

@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from config.settings import Settings, load_settings
 from store.influx import InfluxClient
-from tests.support import issue_key
+from tests.support import issue_key, with_test_account
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
 # examples are derived from the test itself, so a run can be repeated exactly.
@@ -29,7 +29,10 @@ hypothesis_settings.register_profile(
 )
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+REPO = Path(__file__).resolve().parents[1]
+
 TEST_DEFAULTS = {
+    "CURBSIDE_RUN_DIR": str(REPO / ".run" / "test"),
     "CURBSIDE_MQTT_PORT": "18830",
     "CURBSIDE_INFLUX_URL": "http://127.0.0.1:18086",
     "CURBSIDE_INFLUX_USERNAME": "curbside",
@@ -62,6 +65,17 @@ def base_settings() -> Settings:
                 f"{name} is not answering on {host}:{port}. Run the suite with scripts/test, "
                 "or start the test services with the ports scripts/test uses."
             )
+    return _log_in_as_test_runner(settings)
+
+
+def _log_in_as_test_runner(settings: Settings) -> Settings:
+    """The broker lets no one in anonymously: give the suite an account of its own (a new
+    password each session), also in the environment, so that the processes tests start
+    (ingest, API, simulators) log in with it too."""
+    settings = with_test_account(settings)
+    assert settings.mqtt_username is not None and settings.mqtt_password is not None
+    os.environ["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
+    os.environ["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
     return settings
 
 

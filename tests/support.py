@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import SecretStr
 
 from access.keyfile import add_key
 from access.roles import Role
 from access.scope import Scope
 from config.settings import Settings
+from mqttclient import BrokerAccess, connack, new_client
+from provisioning.broker import reload_broker
+from provisioning.changes import Issued, add_service
+from provisioning.store import BrokerFiles, broker_dir
 
 
 def forget_session(settings: Settings, client_id: str) -> None:
@@ -29,16 +35,68 @@ def forget_session(settings: Settings, client_id: str) -> None:
 
 def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> mqtt.Client:
     """A connected paho client with its network loop running."""
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
+    client = new_client(
+        BrokerAccess.from_settings(settings),
         client_id=client_id or f"test-{uuid.uuid4().hex[:8]}",
         clean_session=clean,
-        protocol=mqtt.MQTTv311,
     )
     client.max_inflight_messages_set(1000)
     client.connect(settings.mqtt_host, settings.mqtt_port)
     client.loop_start()
     return client
+
+
+def mqtt_login_env(settings: Settings) -> dict[str, str]:
+    """The ``CURBSIDE_MQTT_*`` variables that make a child process log in as ``settings`` do."""
+    env: dict[str, str] = {}
+    if settings.mqtt_username is not None and settings.mqtt_password is not None:
+        env["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
+        env["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
+    if settings.mqtt_tls:
+        env["CURBSIDE_MQTT_TLS"] = "true"
+    if settings.mqtt_tls_ca_file is not None:
+        env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt_tls_ca_file)
+    return env
+
+
+ACCEPTED = 0
+TEST_ACCOUNT = "curbside-test"
+
+
+def access_as(settings: Settings, username: str | None, password: str | None) -> BrokerAccess:
+    """The broker of ``settings``, as this user (None: anonymous)."""
+    return replace(BrokerAccess.from_settings(settings), username=username, password=password)
+
+
+def reload_and_wait(files: BrokerFiles, settings: Settings, issued: Sequence[Issued]) -> None:
+    """SIGHUP the broker of ``files`` and wait until it accepts the newly issued passwords."""
+    if reload_broker(files.pid_file) is None:
+        pytest.fail(f"no running broker for {files.broker_dir}; start it with scripts/services")
+    for item in issued:
+        access = access_as(settings, item.username, item.password)
+        wait_for(partial(_accepted, access), 30, f"the broker to accept {item.username}")
+
+
+def _accepted(access: BrokerAccess) -> bool:
+    return connack(access, client_id=f"probe-{uuid.uuid4().hex[:8]}") == ACCEPTED
+
+
+def with_test_account(settings: Settings) -> Settings:
+    """Give the suite's account (every right; a new password each call) to the broker that
+    scripts/services runs for ``settings`` (its run_dir and port), and log in as it.
+
+    Any broker a test starts with scripts/services lets no one in until accounts are added."""
+    files = BrokerFiles(broker_dir(settings))
+    issued = add_service(files, "test", TEST_ACCOUNT, rotate=True)
+    reload_and_wait(files, settings, [issued])
+    return settings_as(settings, issued)
+
+
+def settings_as(settings: Settings, issued: Issued) -> Settings:
+    """``settings``, logged in as ``issued``."""
+    return settings.model_copy(
+        update={"mqtt_username": issued.username, "mqtt_password": SecretStr(issued.password)}
+    )
 
 
 def wait_for(

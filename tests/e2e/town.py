@@ -27,7 +27,7 @@ from store.alerts import AlertStore
 from store.influx import InfluxClient
 from store.latest import LatestReader
 from store.sanitation_history import SanitationHistoryReader
-from tests.support import bearer, forget_session, issue_key, wait_for
+from tests.support import bearer, forget_session, issue_key, mqtt_login_env, wait_for
 
 REPO = Path(__file__).parents[2]
 
@@ -108,6 +108,7 @@ def process_env(settings: Settings, city_file: Path, **extra: str) -> dict[str, 
             settings.influx_password.get_secret_value() if settings.influx_password else ""
         ),
         CURBSIDE_CITY_FILE=str(city_file),
+        **mqtt_login_env(settings),
         **extra,
     )
     return env

@@ -17,6 +17,7 @@ import pytest
 
 from config.settings import Settings
 from tests.faults.stack import IngesterProcess, PrivateServices
+from tests.support import with_test_account
 
 ATTEMPTS = 5
 
@@ -37,6 +38,8 @@ def services(
         stack = PrivateServices(base_settings, run_dir / str(attempt), mqtt_port, influx_port)
         try:
             stack.run("start")
+            # A new broker lets no one in: give it the suite's account and log in as that.
+            stack.settings = with_test_account(stack.settings)
             break
         except AssertionError as exc:  # a port taken in the meantime: try the next ones
             failures.append(str(exc))

@@ -57,6 +57,7 @@ class PrivateServices:
                 "city_file": (REPO / base.city_file).resolve(),
                 "ingest_spool_dir": run_dir / "spool",
                 "ingest_metrics_port": 0,
+                "run_dir": run_dir,
             }
         )
         self._env = settings_env(self.settings) | {

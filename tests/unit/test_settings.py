@@ -67,3 +67,18 @@ def test_token_and_user_are_exclusive(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pending_bound_below_the_batch_size_is_refused_by_name() -> None:
     with pytest.raises(SettingsError, match="ingest_max_pending_messages"):
         load_settings(ingest_batch_size=5000, ingest_max_pending_messages=100)
+
+
+def test_a_tls_ca_file_needs_tls_on_and_must_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ca = tmp_path / "ca.crt"
+    ca.write_text("not checked here")
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(ca))
+    with pytest.raises(SettingsError, match="CURBSIDE_MQTT_TLS=true"):
+        load_settings()
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS", "true")
+    assert load_settings().mqtt_tls_ca_file == ca
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(tmp_path / "missing.crt"))
+    with pytest.raises(SettingsError, match=r"CURBSIDE_MQTT_TLS_CA_FILE: no such file"):
+        load_settings()

@@ -180,3 +180,20 @@ def test_network_server_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert options.traffic_summary()["format"] == "tts"
     with pytest.raises(SystemExit):
         parser.parse_args(["--format", "lora"])
+
+
+def test_tls_comes_from_the_command_line_or_the_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ca = tmp_path / "ca.crt"
+    ca.write_text("a CA")
+    options = options_from_args(build_parser().parse_args(["--tls-ca-file", str(ca)]))
+    assert (options.tls, options.tls_ca_file) == (True, ca)
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS", "true")
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(ca))
+    options = options_from_args(build_parser().parse_args([]))
+    assert (options.tls, options.tls_ca_file) == (True, ca)
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS", "false")
+    monkeypatch.delenv("CURBSIDE_MQTT_TLS_CA_FILE")
+    options = options_from_args(build_parser().parse_args([]))
+    assert (options.tls, options.tls_ca_file) == (False, None)
