@@ -42,6 +42,15 @@ def service_rights() -> dict[str, Rights]:
         "api": Rights(write=(f"{ALERTS_PREFIX}/#",), read=(f"{ALERTS_PREFIX}/#",)),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
+        # LoRaWAN network servers publish uplinks for every device of their applications;
+        # which DevEUIs count is the registry's business (ingest rejects unknown ones).
+        # ChirpStack also subscribes to its downlink topic; it gets none from Curbside.
+        "chirpstack": Rights(
+            write=("application/+/device/+/event/+",),
+            read=("application/+/device/+/command/+",),
+        ),
+        # A Mosquitto bridge from The Things Stack logs in with its local_username.
+        "tts-bridge": Rights(write=("v3/+/devices/+/up", "$SYS/broker/connection/+/state")),
         # People watching the broker (dead letters, alerts, $SYS); never publishes.
         "monitor": Rights(read=("#", "$SYS/#")),
         # The test suite's own account: publishes device traffic as any device.

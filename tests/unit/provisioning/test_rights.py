@@ -143,3 +143,22 @@ def test_revoking_needs_an_existing_account_of_the_right_kind() -> None:
 def test_user_names_are_checked() -> None:
     with pytest.raises(ProvisioningError, match="user name"):
         _account("a:b", Rights())
+
+
+@pytest.mark.parametrize(
+    ("role", "topic"),
+    [
+        ("chirpstack", "application/7/device/0004a30b001c0530/event/up"),
+        ("chirpstack", "application/7/device/0004a30b001c0530/event/status"),
+        ("tts-bridge", "v3/curbside@ttn/devices/em310-d1-b001/up"),
+    ],
+)
+def test_a_network_server_writes_uplinks_that_ingest_reads_and_nothing_native(
+    role: str, topic: str
+) -> None:
+    rights = service_rights()[role]
+    assert any(topic_matches(f, topic) for f in rights.write)
+    assert any(topic_matches(f, topic) for f in service_rights()["ingest"].read)
+    decoder_for(topic)  # a registered decoder owns it
+    for native in ("parking/Z01/Z01-001/status", "sanitation/D1/D1-B001/fill", "alerts/x"):
+        assert not any(topic_matches(f, native) for f in rights.write), native
