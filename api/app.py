@@ -14,7 +14,15 @@ from access.roles import Permission
 from alerts.desk import PublishingAlertStore
 from alerts.mqtt_publisher import AlertPublisher
 from api.alertfeed import AlertFeed
-from api.auth import Access, authenticate, district_in_scope, public, require, zone_in_scope
+from api.auth import (
+    Access,
+    authenticate,
+    district_in_scope,
+    public,
+    readable_areas,
+    require,
+    zone_in_scope,
+)
 from api.brokerlink import BrokerLink
 from api.deps import Limits, Services
 from api.livestate import LiveState, snapshot_loader
@@ -120,8 +128,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
     app.include_router(keys.whoami_router, dependencies=[Depends(authenticate)])
     app.include_router(keys.router, dependencies=[require(Permission.KEYS_MANAGE)])
-    # The map's layout and the live stream: any key; scope filtering is in the handlers.
-    app.include_router(city_routes.router, dependencies=[Depends(authenticate)])
-    app.include_router(live.router, dependencies=[Depends(authenticate)])
+    # The map's layout and the live stream serve both domains: each key gets the zones and
+    # districts it may read (filtered in the handlers), and 403 if it may read none.
+    some_area = [Depends(readable_areas)]
+    app.include_router(city_routes.router, dependencies=some_area)
+    app.include_router(live.router, dependencies=some_area)
     mount_dashboard(app)
     return app

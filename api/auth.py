@@ -6,6 +6,8 @@
 - :func:`zone_in_scope`, :func:`district_in_scope`: a ``zone``/``district`` query parameter is
   one the key may read (else 403); handlers filter city-wide lists with
   :func:`readable_zones` and :func:`readable_districts`;
+- :func:`readable_areas`: the zones and districts the key may read, 403 when there are none
+  (the city layout and the live stream, which serve both domains at once);
 - :func:`public`: routes anyone may call (the fee quote): a key if one is sent (a bad one is
   still 401), else a rate limit per client address.
 
@@ -30,6 +32,7 @@ from access.policy import may_read
 from access.ratelimit import RateLimiter
 from access.roles import Permission, may
 from access.scope import AreaKind
+from api.deps import CityDep
 from city.registry import City, District, Zone
 from config.settings import Settings
 
@@ -179,12 +182,36 @@ def readable_districts(key: ApiKey, city: City) -> list[District]:
     return [d for d in city.sanitation_districts if may_read(key, AreaKind.DISTRICT, d.id)]
 
 
+@dataclass(frozen=True, slots=True)
+class ReadableAreas:
+    """The zones and districts a key may read (parking and sanitation data), registry order."""
+
+    zones: list[Zone]
+    districts: list[District]
+
+
+def readable_areas(access: AccessDep, key: CallerDep, city: CityDep) -> ReadableAreas:
+    """What the key may read of the city; 403 if nothing (no zone and no district)."""
+    areas = ReadableAreas(readable_zones(key, city), readable_districts(key, city))
+    if not areas.zones and not areas.districts:
+        raise access.refuse(
+            status.HTTP_403_FORBIDDEN, f"key {key.name!r} may read no zone and no district"
+        )
+    return areas
+
+
+ReadableAreasDep = Annotated[ReadableAreas, Depends(readable_areas)]
+
+
 __all__ = [
     "Access",
     "CallerDep",
+    "ReadableAreas",
+    "ReadableAreasDep",
     "authenticate",
     "district_in_scope",
     "public",
+    "readable_areas",
     "readable_districts",
     "readable_zones",
     "require",

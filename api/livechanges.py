@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from api.livestate import Snapshot
 from api.schemas import BinOut, LiveChangesOut, SpaceOut, ZoneOccupancyOut
-from city.registry import City
+from city.registry import District, Zone
 from parking.occupancy import is_stale
 
 
-def live_changes(city: City, before: Snapshot | None, after: Snapshot) -> LiveChangesOut:
-    """Every zone's counts in ``after``, and the spaces and bins that differ from ``before``
-    (all of them when there is no ``before``). A space whose report did not change but
-    which went stale in between counts as changed."""
+def live_changes(
+    zones: Sequence[Zone],
+    districts: Sequence[District],
+    before: Snapshot | None,
+    after: Snapshot,
+) -> LiveChangesOut:
+    """The counts in ``after`` of each of ``zones``, and the spaces of those zones and the
+    bins of ``districts`` that differ from ``before`` (all of them when there is no
+    ``before``); nothing of any other zone or district. A space whose report did not change
+    but which went stale in between counts as changed."""
 
     def space_key(snapshot: Snapshot | None, zone: str, index: int) -> object:
         if snapshot is None:
@@ -21,19 +29,19 @@ def live_changes(city: City, before: Snapshot | None, after: Snapshot) -> LiveCh
 
     spaces = [
         SpaceOut.from_state(state, after.as_of, after.stale_after)
-        for zone, states in after.spaces.items()
-        for index, state in enumerate(states)
-        if space_key(before, zone, index) != space_key(after, zone, index)
+        for zone in zones
+        for index, state in enumerate(after.spaces[zone.id])
+        if space_key(before, zone.id, index) != space_key(after, zone.id, index)
     ]
     bins = [
         BinOut.from_state(state)
-        for district, states in after.bins.items()
-        for index, state in enumerate(states)
-        if before is None or before.bins[district][index] != state
+        for district in districts
+        for index, state in enumerate(after.bins[district.id])
+        if before is None or before.bins[district.id][index] != state
     ]
     return LiveChangesOut(
         as_of=after.as_of,
-        zones=[ZoneOccupancyOut.from_counts(after.zones[z.id], z.name) for z in city.parking_zones],
+        zones=[ZoneOccupancyOut.from_counts(after.zones[z.id], z.name) for z in zones],
         spaces=spaces,
         bins=bins,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -28,6 +28,8 @@ from api.deps import (
     database_unavailable,
     query_error,
 )
+from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
+from api.eventstream import openapi_responses as stream_responses
 from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
 from city.registry import City
 from store.influx import InfluxError
@@ -119,9 +121,6 @@ async def list_alerts(
     return [_out(a) for a in found]
 
 
-KEEPALIVE_S = 15.0
-
-
 def _wanted(document: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return all(document.get(name) == value for name, value in wanted.items())
 
@@ -135,7 +134,7 @@ def _visible(key: ApiKey, document: dict[str, Any]) -> bool:
 @router.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "alert changes"}},
+    responses=stream_responses("alert changes"),
     summary="New and changed alerts as server-sent events",
 )
 async def stream_alerts(
@@ -163,23 +162,26 @@ async def stream_alerts(
         if value is not None
     }
 
-    async def events() -> AsyncIterator[str]:
+    async def events() -> AsyncGenerator[str, None]:
+        loop = asyncio.get_running_loop()
         async with feed.listen() as queue:
-            yield ": connected\n\n"
-            # A stream outlives its request: it ends when its key is revoked.
-            while access.still_valid(key):
+            yield CONNECTED
+            # Quiet means nothing sent, even while changes the key may not see arrive.
+            quiet_since = loop.time()
+            while True:
                 try:
-                    document = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    wait_s = max(0.0, quiet_since + KEEPALIVE_S - loop.time())
+                    document = await asyncio.wait_for(queue.get(), wait_s)
                 except TimeoutError:
-                    yield ": keepalive\n\n"
+                    quiet_since = loop.time()
+                    yield KEEPALIVE
                     continue
                 if _wanted(document, wanted) and _visible(key, document):
+                    quiet_since = loop.time()
                     data = json.dumps(document, ensure_ascii=False)
-                    yield f"id: {document.get('id', '')}\nevent: alert\ndata: {data}\n\n"
+                    yield event("alert", data, str(document.get("id", "")))
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return keyed_stream(events(), access, key)
 
 
 @ack_router.post(

@@ -1,18 +1,22 @@
-"""GET /api/v1/city: the registry's layout (zones, spaces, districts, bins, stations)."""
+"""GET /api/v1/city: the registry's layout (zones, spaces, districts, bins, stations) of the
+areas the caller's key may read."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import ReadableAreasDep
 from api.deps import CityDep
 from api.schemas import CityOut, DistrictMapOut, PlaceOut, StationOut, ZoneMapOut
 
 router = APIRouter(prefix="/api/v1", tags=["city"])
 
 
-@router.get("/city", summary="Where every space, bin and station is")
-async def city_layout(city: CityDep) -> CityOut:
-    """The registry's zones, districts and stations with their coordinates; no live data."""
+@router.get("/city", summary="Where each space, bin and station the key may read is")
+async def city_layout(city: CityDep, areas: ReadableAreasDep) -> CityOut:
+    """The zones and districts the key may read, with their coordinates, and the transfer
+    stations if it may read any district; no live data. Where a zone's spaces are is
+    that zone's data: a key limited to one zone learns nothing of the others."""
     return CityOut(
         name=city.name,
         timezone=city.timezone,
@@ -23,7 +27,7 @@ async def city_layout(city: CityDep) -> CityOut:
                 tariff=z.tariff,
                 spaces=[PlaceOut(id=s.id, lat=s.lat, lon=s.lon) for s in z.spaces],
             )
-            for z in city.parking_zones
+            for z in areas.zones
         ],
         districts=[
             DistrictMapOut(
@@ -32,9 +36,12 @@ async def city_layout(city: CityDep) -> CityOut:
                 clearance_deadline=d.clearance_deadline.strftime("%H:%M"),
                 bins=[PlaceOut(id=b.id, lat=b.lat, lon=b.lon) for b in d.bins],
             )
-            for d in city.sanitation_districts
+            for d in areas.districts
         ],
+        # Stations are where bin rounds start: sanitation's, not parking's.
         stations=[
             StationOut(id=t.id, name=t.name, lat=t.lat, lon=t.lon) for t in city.transfer_stations
-        ],
+        ]
+        if areas.districts
+        else [],
     )

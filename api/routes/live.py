@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.deps import CityDep, LiveStateDep
+from api.auth import AccessDep, CallerDep, ReadableAreasDep
+from api.deps import LiveStateDep
+from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
+from api.eventstream import openapi_responses as stream_responses
 from api.livechanges import live_changes
 from api.livestate import Snapshot
 
@@ -17,37 +20,37 @@ router = APIRouter(prefix="/api/v1/live", tags=["live"])
 # How often a stream looks for a new snapshot: well below the refresh interval, and a
 # comparison of one reference, so cheap for any number of listeners.
 POLL_S = 0.5
-KEEPALIVE_S = 15.0
 
 
 @router.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "live changes"}},
+    responses=stream_responses("live changes"),
     summary="Zone counts and changed spaces and bins after each refresh, as server-sent events",
 )
-async def stream_live(city: CityDep, live: LiveStateDep) -> StreamingResponse:
-    """After each live-state refresh, one ``changes`` event: every zone's counts and the
-    spaces and bins that changed since the previous event. The first event carries every
-    space and bin; a comment line every 15 s keeps proxies from closing an idle stream."""
+async def stream_live(
+    live: LiveStateDep, areas: ReadableAreasDep, key: CallerDep, access: AccessDep
+) -> StreamingResponse:
+    """After each live-state refresh, one ``changes`` event: the counts of every zone the
+    key may read and the spaces and bins it may read that changed since the previous
+    event. The first event carries all of them; a comment line every 15 s keeps proxies
+    from closing an idle stream. The stream ends within 15 s of its key being revoked."""
 
-    async def events() -> AsyncIterator[str]:
-        yield ": connected\n\n"
+    async def events() -> AsyncGenerator[str, None]:
+        yield CONNECTED
         sent: Snapshot | None = None
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         while True:
             current = live.snapshot
             if current is not None and current is not sent:
-                changes = live_changes(city, sent, current)
+                changes = live_changes(areas.zones, areas.districts, sent, current)
                 sent = current
                 quiet_since = loop.time()
-                yield f"event: changes\ndata: {changes.model_dump_json()}\n\n"
+                yield event("changes", changes.model_dump_json())
             elif loop.time() - quiet_since >= KEEPALIVE_S:
                 quiet_since = loop.time()
-                yield ": keepalive\n\n"
+                yield KEEPALIVE
             await asyncio.sleep(POLL_S)
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return keyed_stream(events(), access, key)

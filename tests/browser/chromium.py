@@ -45,10 +45,11 @@ def chromium(
             context.close()
 
 
-def sign_in(page: Page, base: str, key: str = "test-key", name: str = "测试调度员") -> None:
-    """Open the dashboard and sign in; returns once the city layout has loaded."""
+def sign_in(page: Page, base: str, key: str, name: str = "") -> None:
+    """Open the dashboard and sign in with an API key (and, if given, a person's name);
+    returns once the layout the key may see has been drawn."""
     page.goto(f"{base}/")
     page.fill("#signin-key", key)
     page.fill("#signin-name", name)
     page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#map .space", state="attached")
+    page.wait_for_selector("#map .space, #map .bin", state="attached")

@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -30,9 +32,11 @@ from tests.e2e.town import (
 
 @dataclass(frozen=True)
 class Town:
-    """A running API over a simulated town, and what the simulator says is true."""
+    """A running API over a simulated town, its keys, and what the simulator says is true."""
 
     base: str
+    api: httpx.Client  # presents an admin key
+    keys_file: Path  # the API's: tests issue the keys they sign in with here
     truth: dict[str, Any]  # the simulator's final record
     alerts: int  # alerts the evaluation left active
 
@@ -42,10 +46,14 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap installs Debian's chromium")
     unique = uuid.uuid4().hex[:10]
-    settings = base_settings.model_copy(
-        update={"influx_db": f"test_{unique}", "mqtt_client_id": f"ingest-{unique}"}
-    )
     tmp = tmp_path_factory.mktemp("browser")
+    settings = base_settings.model_copy(
+        update={
+            "influx_db": f"test_{unique}",
+            "mqtt_client_id": f"ingest-{unique}",
+            "api_keys_file": tmp / "api-keys.json",
+        }
+    )
     city_file = tmp / "city.yaml"
     city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
     influx = InfluxClient.from_settings(settings)
@@ -69,7 +77,13 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             wait_until_stored(ingester, final["published"])
             alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
             with api_server(settings, city_file, tmp / "api.log") as api:
-                yield Town(base=str(api.base_url).rstrip("/"), truth=final, alerts=alerts)
+                yield Town(
+                    base=str(api.base_url).rstrip("/"),
+                    api=api,
+                    keys_file=settings.api_keys_file,
+                    truth=final,
+                    alerts=alerts,
+                )
     finally:
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()

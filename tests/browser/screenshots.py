@@ -3,8 +3,9 @@
     scripts/demo                                       # in one terminal, and wait a minute
     .venv/bin/python -m tests.browser.screenshots --base http://127.0.0.1:8000
 
+Signs in with the demo's admin key (``.run/demo-api-key``; ``--key`` to give another).
 Writes PNGs to docs/screenshots/ (``--out`` to change). Chinese text needs a CJK font on the
-machine taking them (Debian: fonts-noto-cjk or fonts-wqy-microhei).
+machine taking them (scripts/bootstrap installs Debian's fonts-wqy-microhei).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.browser.chromium import chromium, sign_in
 
-OUT = Path(__file__).parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).parents[2]
+OUT = REPO / "docs" / "screenshots"
+DEMO_KEY = REPO / ".run" / "demo-api-key"
 
 
 def _map(page: Page, out: Path, name: str, *, zoom_to: str | None = None) -> None:
@@ -56,7 +59,7 @@ def _sanitation(page: Page, out: Path, name: str, *, full_page: bool = True) -> 
     page.screenshot(path=out / name, full_page=full_page)
 
 
-def take(base: str, out: Path) -> list[Path]:
+def take(base: str, out: Path, key: str) -> list[Path]:
     """Take every screenshot; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -66,7 +69,7 @@ def take(base: str, out: Path) -> list[Path]:
             page.goto(f"{base}/")
             page.wait_for_selector("#signin-key")
             page.screenshot(path=out / "signin.png")
-            sign_in(page, base, key="demo-key", name="王调度")
+            sign_in(page, base, key, name="王调度")
             _map(page, out, "map.png")
             _parking(page, out)
             _sanitation(page, out, "sanitation.png")
@@ -77,7 +80,7 @@ def take(base: str, out: Path) -> list[Path]:
         with chromium(playwright, viewport=(1024, 768)) as context:
             page = context.new_page()
             page.set_default_timeout(60_000)
-            sign_in(page, base, key="demo-key", name="王调度")
+            sign_in(page, base, key, name="王调度")
             page.wait_for_selector("#live.ok")
             _sanitation(page, out, "tablet-sanitation.png", full_page=False)
     names = ["signin", "map", "parking", "sanitation", "map-en", "tablet-sanitation"]
@@ -88,8 +91,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000", help="the API's base URL")
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the PNGs")
+    parser.add_argument("--key", help=f"an API key that may read everything (default: {DEMO_KEY})")
     args = parser.parse_args()
-    for path in take(args.base.rstrip("/"), args.out):
+    key = args.key or DEMO_KEY.read_text(encoding="utf-8").strip()
+    for path in take(args.base.rstrip("/"), args.out, key):
         print(path)
 
 

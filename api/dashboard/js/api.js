@@ -129,14 +129,9 @@ export async function readEvents(path, { params, signal, onOpen, onEvent }) {
 }
 
 /**
- * Who the key belongs to, from GET /auth/whoami: {name, role, zones, districts}; null when
- * the API has no such endpoint (older servers without keys).
+ * Who the key belongs to and what it may do, from GET /api/v1/auth/whoami:
+ * {name, role, zones, districts, permissions}; zones/districts null means every one.
  */
 export async function whoami() {
-  try {
-    return await getJson("/auth/whoami");
-  } catch (err) {
-    if (err.status === 404 || err.status === 405) return null;
-    throw err;
-  }
+  return getJson("/api/v1/auth/whoami");
 }

@@ -4,7 +4,7 @@
 import { ApiError, getJson, readEvents } from "./api.js";
 import { t } from "./i18n.js";
 import { clock } from "./format.js";
-import { changed, store, subscribe } from "./store.js";
+import { can, changed, store, subscribe } from "./store.js";
 
 let controller = null;
 
@@ -78,6 +78,11 @@ export function startLive() {
   keepOpen("/api/v1/live/stream", signal, {
     onEvent: (name, data) => name === "changes" && applyChanges(data),
   });
+  if (!can("alerts.read")) {
+    store.alertsLoaded = true;
+    changed("alerts");
+    return;
+  }
   // The list is read after the stream is open, so no change falls between the two.
   keepOpen("/api/v1/alerts/stream", signal, {
     onOpen: () => loadAlerts().catch(() => {}),

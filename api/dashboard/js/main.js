@@ -8,10 +8,16 @@ import { startLive, stopLive } from "./live.js";
 import { initMap } from "./map.js";
 import { initParking, openParking } from "./parking.js";
 import { initSanitation } from "./sanitation.js";
-import { changed, setCity, store } from "./store.js";
+import { can, changed, setCity, store } from "./store.js";
 
 const VIEWS = ["map", "parking", "sanitation"];
+// The permission (from whoami) each view needs; the map shows whatever the key may read.
+const NEEDS = { parking: "parking.read", sanitation: "sanitation.read" };
 let booted = false;
+
+function allowed(view) {
+  return !NEEDS[view] || can(NEEDS[view]);
+}
 
 function banner(text) {
   const el = document.getElementById("banner");
@@ -20,9 +26,10 @@ function banner(text) {
 }
 
 function showView(name) {
-  const view = VIEWS.includes(name) ? name : "map";
+  const view = VIEWS.includes(name) && allowed(name) ? name : "map";
   for (const v of VIEWS) {
     const tab = document.getElementById(`tab-${v}`);
+    tab.hidden = !allowed(v);
     tab.setAttribute("aria-selected", String(v === view));
     tab.tabIndex = v === view ? 0 : -1;
     document.getElementById(`view-${v}`).hidden = !booted || v !== view;
@@ -37,11 +44,12 @@ function wireTabs() {
       location.hash = `#${tab.dataset.view}`;
     });
     tab.addEventListener("keydown", (event) => {
-      const i = tabs.indexOf(tab);
-      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      const shown = tabs.filter((t) => !t.hidden);
+      const i = shown.indexOf(tab);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: shown.length - 1 }[event.key];
       if (next === undefined) return;
       event.preventDefault();
-      const target = tabs[(next + tabs.length) % tabs.length];
+      const target = shown[(next + shown.length) % shown.length];
       target.focus();
       location.hash = `#${target.dataset.view}`;
     });
@@ -78,6 +86,8 @@ function renderWho() {
 }
 
 function askForKey(message) {
+  // Requests still in flight or on a timer may be refused too: say it once, keep the form.
+  if (!document.getElementById("signin").hidden) return;
   stopLive();
   booted = false;
   showView("map");
@@ -96,7 +106,9 @@ async function start() {
     store.who = await whoami();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return; // the handler asks again
-    store.who = null; // whoami failing otherwise must not keep anyone out
+    // Without whoami the page cannot know what the key may see: say why, ask again.
+    askForKey(err.detail || String(err));
+    return;
   }
   renderWho();
   changed("who");
@@ -110,8 +122,8 @@ async function start() {
       // Say whose clock the page's times are on: the city's, not the device's.
       document.getElementById("city-name").textContent = `${city.name} · ${city.timezone}`;
       initMap();
-      initParking();
-      initSanitation();
+      if (can("parking.read")) initParking();
+      if (can("sanitation.read")) initSanitation();
     } catch (err) {
       if (err.status === 401) return;
       booted = true;
@@ -134,7 +146,9 @@ function boot() {
     event.preventDefault();
     signIn(document.getElementById("signin-key").value.trim(), document.getElementById("signin-name").value.trim());
     document.getElementById("signin-key").value = "";
-    start();
+    // Another key may see other zones and views: build the page afresh for it.
+    if (store.city) location.reload();
+    else start();
   });
   document.getElementById("signout").addEventListener("click", () => {
     signOut();

@@ -7,7 +7,7 @@ import { clock, dateTime, duration, localDate, cityTime, percent } from "./forma
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { rateChart } from "./charts.js";
 import { t } from "./i18n.js";
-import { alertsFor, store, subscribe } from "./store.js";
+import { alertsFor, can, store, subscribe } from "./store.js";
 
 const M_PER_DEG_LAT = 110_540;
 const SPACE_PX = 3; // marker radius on screen, whatever the zoom
@@ -225,8 +225,10 @@ function wireControls() {
     view = { ...full };
     applyView();
   };
+  const needs = { spaces: "parking.read", bins: "sanitation.read", routes: "sanitation.read" };
   for (const name of ["spaces", "bins", "routes"]) {
     const box = document.getElementById(`layer-${name}`);
+    box.closest("label").hidden = !can(needs[name]);
     box.onchange = () => {
       layer[name].hidden = !box.checked;
       layer[name].style.display = box.checked ? "" : "none";
@@ -314,22 +316,31 @@ function renderLegend() {
   const c = mapCounts();
   const row = (cls, shape, label, count, key) =>
     h("li", {}, swatch(cls, shape), h("span", {}, label), h("strong", { class: "num", "data-count": key }, count));
+  // Only what the key may read; the alert count closes whichever list comes last.
+  const bins = can("sanitation.read");
+  document.getElementById("legend").dataset.alerts = store.alertsLoaded ? "loaded" : "loading";
+  const alerts = row("bin b-low alerted", "rect", t("legend.alert"), c.alerts, "alerts");
   show(
     document.getElementById("legend"),
-    h("h3", {}, t("map.spaces")),
-    h("ul", { class: "legend" },
-      row("space s-free", "circle", t("legend.free"), c.spaces.free, "spaces-free"),
-      row("space s-occupied", "circle", t("legend.occupied"), c.spaces.occupied, "spaces-occupied"),
-      row("space s-unknown", "circle", t("legend.unknown"), c.spaces.unknown, "spaces-unknown"),
-    ),
-    h("h3", {}, t("map.bins")),
-    h("ul", { class: "legend" },
-      row("bin b-low", "rect", t("legend.binLow"), c.bins.low, "bins-low"),
-      row("bin b-mid", "rect", t("legend.binMid"), c.bins.mid, "bins-mid"),
-      row("bin b-full", "rect", t("legend.binFull"), c.bins.full, "bins-full"),
-      row("bin b-unknown", "rect", t("legend.binUnknown"), c.bins.unknown, "bins-unknown"),
-      row("bin b-low alerted", "rect", t("legend.alert"), c.alerts, "alerts"),
-    ),
+    can("parking.read") ? [
+      h("h3", {}, t("map.spaces")),
+      h("ul", { class: "legend" },
+        row("space s-free", "circle", t("legend.free"), c.spaces.free, "spaces-free"),
+        row("space s-occupied", "circle", t("legend.occupied"), c.spaces.occupied, "spaces-occupied"),
+        row("space s-unknown", "circle", t("legend.unknown"), c.spaces.unknown, "spaces-unknown"),
+        bins ? null : alerts,
+      ),
+    ] : null,
+    bins ? [
+      h("h3", {}, t("map.bins")),
+      h("ul", { class: "legend" },
+        row("bin b-low", "rect", t("legend.binLow"), c.bins.low, "bins-low"),
+        row("bin b-mid", "rect", t("legend.binMid"), c.bins.mid, "bins-mid"),
+        row("bin b-full", "rect", t("legend.binFull"), c.bins.full, "bins-full"),
+        row("bin b-unknown", "rect", t("legend.binUnknown"), c.bins.unknown, "bins-unknown"),
+        alerts,
+      ),
+    ] : null,
   );
 }
 

@@ -135,8 +135,11 @@ function renderAlerts() {
 async function acknowledge(alert) {
   ackErrors.delete(alert.id);
   try {
-    const by = store.who?.name || savedName() || "dashboard";
-    const updated = await postJson(`/api/v1/alerts/${encodeURIComponent(alert.id)}/ack`, { by });
+    // The API records the key's name; a name typed at sign-in is added as the person
+    // behind it ("<name> via <key>"), never the key's own name again.
+    const person = savedName();
+    const body = person && person !== store.who?.name ? { by: person } : undefined;
+    const updated = await postJson(`/api/v1/alerts/${encodeURIComponent(alert.id)}/ack`, body);
     if (updated.status === "resolved") store.alerts.delete(updated.id);
     else store.alerts.set(updated.id, updated);
   } catch (err) {

@@ -2,7 +2,7 @@
 
 export const store = {
   city: null, // GET /api/v1/city
-  who: null, // GET /auth/whoami, or null when the server has no keys yet
+  who: null, // GET /api/v1/auth/whoami: name, role, zones, districts, permissions
   asOf: null, // the live snapshot's time
   zones: [], // zone counts from the live stream
   spaces: new Map(), // space id -> latest state
@@ -41,19 +41,27 @@ export function alertsFor(domain, device) {
   );
 }
 
+/** Whether the signed-in key's role holds a permission ("parking.read", "alerts.ack", ...). */
+export function can(permission) {
+  return Boolean(store.who?.permissions?.includes(permission));
+}
+
+const AREA = {
+  parking: { permission: "parking.read", scope: "zones" },
+  sanitation: { permission: "sanitation.read", scope: "districts" },
+};
+
+/** Whether the key may read a zone's ("parking") or a district's ("sanitation") data. */
+export function mayRead(domain, area) {
+  const { permission, scope } = AREA[domain];
+  const allowed = store.who?.[scope];
+  return can(permission) && (allowed === null || allowed === undefined || allowed.includes(area));
+}
+
 /**
- * Whether the signed-in key may acknowledge this alert. Without whoami (servers without
- * keys) the button is shown and the server decides; 403 is then reported in words.
+ * Whether the signed-in key may acknowledge this alert, as the API decides it: alerts.ack,
+ * and the alert's zone or district readable by the key.
  */
 export function mayAcknowledge(alert) {
-  const who = store.who;
-  if (!who) return true;
-  const role = String(who.role || "").toLowerCase();
-  if (role === "admin") return true;
-  const parking = /parking|operator/.test(role) && alert.domain === "parking";
-  const sanitation = /dispatch/.test(role) && alert.domain === "sanitation";
-  if (!parking && !sanitation) return false;
-  const scope = alert.domain === "parking" ? who.zones : who.districts;
-  const group = alert.domain === "parking" ? alert.zone : alert.district;
-  return !Array.isArray(scope) || scope.length === 0 || scope.includes(group);
+  return can("alerts.ack") && mayRead(alert.domain, alert.domain === "parking" ? alert.zone : alert.district);
 }

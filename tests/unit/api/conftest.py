@@ -32,7 +32,7 @@ def _bin(bin_id: str) -> dict[str, object]:
 
 
 def make_city() -> City:
-    """Zones Z2 (listed first) and Z1; districts D1 and D2."""
+    """Zones Z2 (listed first) and Z1; districts D1 and D2; a transfer station."""
     return parse_city(
         {
             "parking_zones": [
@@ -58,6 +58,7 @@ def make_city() -> City:
                     "bins": [_bin("D2-B1")],
                 },
             ],
+            "transfer_stations": [{"id": "TS1", "name": "Station", "lat": 29.86, "lon": 121.53}],
         }
     )
 

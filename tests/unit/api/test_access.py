@@ -3,10 +3,12 @@ caps, 429 past the rate; checked route by route over the OpenAPI route list."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -24,6 +26,9 @@ P = Permission
 OPEN = "open"  # no key looked at: load balancers' health checks
 PUBLIC = "public"  # a key is optional, a bad one still 401: citizens' fee quotes
 ANY_KEY = "any key"
+# Parking and sanitation at once (the city layout, the live stream): either permission, and
+# 403 only for a key that may read no zone and no district.
+SOME_AREA = "parking.read or sanitation.read"
 DAY = {"date": "2026-11-27"}
 WINDOW = {"start": "2026-11-27T08:00:00+08:00", "end": "2026-11-27T10:00:00+08:00"}
 
@@ -44,8 +49,8 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /api/v1/sanitation/clearance": (P.SANITATION_READ, DAY),
     "GET /api/v1/sanitation/worklist": (P.SANITATION_READ, {}),
     "GET /api/v1/sanitation/levels": (P.SANITATION_READ, {"district": "D1", "bin": "B1", **DAY}),
-    "GET /api/v1/city": (ANY_KEY, {}),
-    "GET /api/v1/live/stream": (ANY_KEY, {}),
+    "GET /api/v1/city": (SOME_AREA, {}),
+    "GET /api/v1/live/stream": (SOME_AREA, {}),
     "GET /api/v1/alerts": (P.ALERTS_READ, {}),
     "GET /api/v1/alerts/stream": (P.ALERTS_READ, {}),
     "POST /api/v1/alerts/{alert_id}/ack": (P.ALERTS_ACK, {}),
@@ -98,18 +103,39 @@ def anonymous(app: FastAPI) -> Iterator[TestClient]:
     yield TestClient(app, raise_server_exceptions=False)
 
 
+def send(
+    client: TestClient, method: str, path: str, params: dict[str, Any], **kwargs: Any
+) -> httpx.Response:
+    """The answer, read whole unless it is an event stream: a stream that was let through
+    never ends, so only its status and headers are taken before it is closed."""
+    response: httpx.Response
+    with client.stream(method, path, params=params, **kwargs) as response:
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            response.read()
+    return response
+
+
 def call(client: TestClient, route: str, token: str | None = None, **params: str) -> Any:
     method, path = route.split(" ")
     for name, value in PATHS.items():
         path = path.replace(name, value)
-    headers = bearer(token) if token else {}
-    return client.request(
+    return send(
+        client,
         method,
         path,
-        params={**RULES[route][1], **params},
-        headers=headers,
+        {**RULES[route][1], **params},
+        headers=bearer(token) if token else {},
         json=BODIES.get(route),
     )
+
+
+def allows(rule: str | Permission, role: Role) -> bool:
+    """Whether a city-wide key of this role passes the rule."""
+    if rule in (OPEN, PUBLIC, ANY_KEY):
+        return True
+    if rule == SOME_AREA:
+        return may(role, P.PARKING_READ) or may(role, P.SANITATION_READ)
+    return may(role, Permission(rule))
 
 
 def test_every_route_has_a_rule(anonymous: TestClient) -> None:
@@ -151,10 +177,11 @@ def test_a_bad_key_is_401_except_where_no_key_is_looked_at(
     anonymous: TestClient, keys_file: Path, route: str, token: str
 ) -> None:
     issue_key(keys_file, Role.ADMIN)  # a real key exists; it is just not this one
-    response = anonymous.request(
+    response = send(
+        anonymous,
         route.split(" ", maxsplit=1)[0],
         route.split(" ")[1].replace("{alert_id}", "x").replace("{key_id}", "0123456789ab"),
-        params=RULES[route][1],
+        RULES[route][1],
         headers={"Authorization": f"Bearer {token}"},
     )
     if RULES[route][0] == OPEN:
@@ -169,10 +196,8 @@ def test_each_role_gets_exactly_its_routes(
     anonymous: TestClient, keys_file: Path, route: str, role: Role
 ) -> None:
     token = issue_key(keys_file, role, name=f"a {role}")
-    rule = RULES[route][0]
-    allowed = rule in (OPEN, PUBLIC, ANY_KEY) or may(role, Permission(rule))
     response = call(anonymous, route, token)
-    if allowed:
+    if allows(RULES[route][0], role):
         assert response.status_code not in (401, 403, 429), response.text
     else:
         assert response.status_code == 403, response.text
@@ -219,6 +244,69 @@ def test_city_wide_lists_show_only_the_keys_areas(anonymous: TestClient, keys_fi
     everyone = issue_key(keys_file, Role.VIEWER)
     occupancy = anonymous.get("/api/v1/parking/occupancy", headers=bearer(everyone)).json()
     assert [z["zone"] for z in occupancy] == ["Z2", "Z1"]
+
+
+def first_live_changes(client: TestClient, token: str) -> Any:
+    """The first ``changes`` event of the live stream for this key."""
+    with client.stream("GET", "/api/v1/live/stream", headers=bearer(token)) as response:
+        assert response.status_code == 200, response.read()
+        data = next(line for line in response.iter_lines() if line.startswith("data: "))
+    return json.loads(data.removeprefix("data: "))
+
+
+# A key's role and scope, and the zones and districts the layout and the live stream show it.
+AREA_CASES: list[tuple[Role, list[str] | None, list[str] | None, list[str], list[str]]] = [
+    (Role.VIEWER, None, None, ["Z2", "Z1"], ["D1", "D2"]),
+    (Role.ADMIN, None, None, ["Z2", "Z1"], ["D1", "D2"]),
+    (Role.PARKING_OPERATOR, None, None, ["Z2", "Z1"], []),
+    (Role.PARKING_OPERATOR, ["Z1"], None, ["Z1"], []),
+    (Role.DISPATCHER, None, ["D2"], [], ["D2"]),
+    (Role.VIEWER, ["Z1"], None, ["Z1"], []),
+    (Role.VIEWER, ["Z1"], ["D2"], ["Z1"], ["D2"]),
+]
+
+
+@pytest.mark.parametrize("case", AREA_CASES)
+def test_the_layout_and_the_live_stream_show_only_the_keys_areas(
+    anonymous: TestClient, keys_file: Path, case: tuple[Any, ...]
+) -> None:
+    role, zones, districts, want_zones, want_districts = case
+    token = issue_key(keys_file, role, zones=zones, districts=districts)
+    layout = anonymous.get("/api/v1/city", headers=bearer(token)).json()
+    assert [z["id"] for z in layout["zones"]] == want_zones
+    assert [d["id"] for d in layout["districts"]] == want_districts
+    # Transfer stations are where bin rounds start: only for keys that read some district.
+    assert bool(layout["stations"]) == bool(want_districts)
+    spaces = {s["id"] for z in layout["zones"] for s in z["spaces"]}
+    bins = {b["id"] for d in layout["districts"] for b in d["bins"]}
+
+    first = first_live_changes(anonymous, token)
+    assert [z["zone"] for z in first["zones"]] == want_zones
+    assert {s["space"] for s in first["spaces"]} == spaces
+    assert {s["zone"] for s in first["spaces"]} == set(want_zones)
+    assert {b["bin"] for b in first["bins"]} == bins
+    assert {b["district"] for b in first["bins"]} == set(want_districts)
+
+
+@pytest.mark.parametrize(
+    ("role", "zones", "districts"),
+    [
+        (Role.PARKING_OPERATOR, None, ["D1"]),  # its districts are no use without sanitation.read
+        (Role.DISPATCHER, ["Z1"], None),  # its zones are no use without parking.read
+    ],
+)
+def test_a_key_that_may_read_no_area_gets_403_for_the_layout_and_the_live_stream(
+    anonymous: TestClient,
+    keys_file: Path,
+    role: Role,
+    zones: list[str] | None,
+    districts: list[str] | None,
+) -> None:
+    token = issue_key(keys_file, role, zones=zones, districts=districts)
+    for route in ("GET /api/v1/city", "GET /api/v1/live/stream"):
+        response = call(anonymous, route, token)
+        assert response.status_code == 403, (route, response.text)
+        assert "may read no zone and no district" in response.json()["detail"]
 
 
 def test_alert_lists_are_limited_to_the_keys_areas(app: FastAPI, keys_file: Path) -> None:

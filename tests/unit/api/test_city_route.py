@@ -29,7 +29,9 @@ def test_city_lists_every_zone_district_and_place_in_registry_order(client: Test
         ["D1-B2", "D1-B1"],
         ["D2-B1"],
     ]
-    assert body["stations"] == []
+    assert [(t["id"], t["lat"], t["lon"]) for t in body["stations"]] == [
+        (t.id, t.lat, t.lon) for t in city.transfer_stations
+    ]
 
 
 def test_every_asset_the_page_names_is_served(client: TestClient) -> None:
