@@ -22,8 +22,9 @@ from tests.e2e.town import (
     read_truth,
     run_simulator,
     small_city,
+    wait_until_stored,
 )
-from tests.support import mqtt_client, wait_for
+from tests.support import mqtt_client
 
 pytestmark = pytest.mark.e2e
 
@@ -94,14 +95,7 @@ def test_mixed_lorawan_fleet_matches_ground_truth(
     ]
     assert chirpstack_topics, "faults must hit the ChirpStack traffic too"
 
-    wait_for(
-        lambda: (
-            ingester.metrics.value("curbside_ingest_received_total") >= published
-            and ingester.metrics.value("curbside_ingest_pending_points") == 0
-        ),
-        120,
-        f"ingest to receive all {published} messages and write them",
-    )
+    wait_until_stored(ingester, published)
     rejected = ingester.metrics.rejected_by_reason()
     assert rejected.pop("unknown_device") == 1, rejected
     assert sum(rejected.values()) == parking["malformed"] + bins["malformed"], rejected
