@@ -4,6 +4,8 @@ started once for the module, since a browser test only reads it (or acknowledges
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +30,9 @@ from tests.e2e.town import (
     small_city,
     wait_until_stored,
 )
+from tests.support import mqtt_client
+
+FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             )  # fmt: skip
             final, _ = read_truth(truth_file)
             wait_until_stored(ingester, final["published"])
+            _set_bins_on_fire(settings, final["bins"], FIRES)
+            wait_until_stored(ingester, final["published"] + FIRES)
             alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
             with api_server(settings, city_file, tmp / "api.log") as api:
                 yield Town(
@@ -87,3 +94,19 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     finally:
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()
+
+
+def _set_bins_on_fire(settings: Settings, bins: dict[str, dict[str, float]], count: int) -> None:
+    """Fires now in ``count`` bins, at their true fill, so alerts are active whatever the hour
+    (the simulated incidents, overfilling and a fire that may be over, depend on the time of
+    day) and enough of them for every test that acknowledges one."""
+    places = [(d, b, fill) for d, fills in bins.items() for b, fill in fills.items()][:count]
+    client = mqtt_client(settings)
+    try:
+        for district, bin_id, fill in places:
+            payload = json.dumps({"fill_pct": fill, "temp_c": 90.0, "ts": int(time.time())})
+            topic = f"sanitation/{district}/{bin_id}/fill"
+            client.publish(topic, payload, qos=1).wait_for_publish(10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
