@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     ingest_metrics_port: Port = Field(9108, ge=0, le=65535)
     ingest_summary_interval_s: float = Field(30.0, gt=0)
     ingest_retry_max_s: float = Field(30.0, gt=0, le=3600)
+    # "i/n": this process is shard i of n (ingest/sharding.py); unset, it takes every topic.
+    ingest_shard: str | None = Field(None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$")
     ts_future_tolerance_s: int = Field(300, ge=0)
     ts_max_age_s: int = Field(7 * 86_400, gt=0)
 
@@ -84,6 +86,15 @@ class Settings(BaseSettings):
     clearance_rubbish_above_pct: float = Field(10.0, ge=0, le=100)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("ingest_shard")
+    @classmethod
+    def _check_shard(cls, value: str | None) -> str | None:
+        if value is not None:
+            index, count = (int(part) for part in value.split("/"))
+            if index > count:
+                raise ValueError(f"shard i/n needs i <= n (got {value})")
+        return value
 
     @model_validator(mode="after")
     def _check_credentials(self) -> Self:

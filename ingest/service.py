@@ -11,9 +11,11 @@ from prometheus_client import start_http_server
 import decoders.formats  # noqa: F401 - registers every payload format
 from city.registry import load_city
 from config.settings import Settings
+from decoders.registry import subscriptions
 from ingest.consumer import Consumer
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
+from ingest.sharding import apply_shard
 from store.influx import InfluxClient, Unavailable
 from telemetry.admission import TimestampPolicy
 
@@ -33,7 +35,10 @@ class Ingester:
             max_age=timedelta(seconds=settings.ts_max_age_s),
         )
         pipeline = Pipeline(self.city, policy, settings.ingest_max_payload_bytes)
-        self.consumer = Consumer(settings, pipeline, self.metrics, self.store.write)
+        settings, topic_filters = apply_shard(settings, self.city, subscriptions())
+        self.consumer = Consumer(
+            settings, pipeline, self.metrics, self.store.write, topic_filters=topic_filters
+        )
         self._stopped = threading.Event()
         self._metrics_server: object | None = None
 
