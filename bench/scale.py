@@ -62,7 +62,7 @@ def measure_api(stack: Stack, city: City, seconds: int) -> tuple[float, ...]:
     wanted = dict(endpoints(city, datetime.now(UTC)))
     zone = run_wrk(
         "zone",
-        wanted["occupancy, one zone"],
+        wanted["zone occupancy"],
         api_pid=api.pid,
         key=None,
         seconds=seconds,
@@ -70,7 +70,7 @@ def measure_api(stack: Stack, city: City, seconds: int) -> tuple[float, ...]:
     )
     whole = run_wrk(
         "city",
-        wanted["occupancy, whole city"],
+        wanted["city occupancy"],
         api_pid=api.pid,
         key=None,
         seconds=seconds,

@@ -127,6 +127,8 @@ class Stack:
             "CURBSIDE_INFLUX_DB": DATABASE,
             "CURBSIDE_CITY_FILE": str(self.city_file),
             "CURBSIDE_LOG_LEVEL": "WARNING",
+            # Reading the latest state of 100,000 devices takes longer than the default 10 s.
+            "CURBSIDE_INFLUX_TIMEOUT_S": "120",
         }
 
     def settings(self) -> Settings:
