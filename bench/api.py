@@ -18,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ LUA = """
 local paths = {%(paths)s}
 local i = 0
 %(headers)s
+%(delay)s
 request = function()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
@@ -62,10 +64,22 @@ end
 
 
 @dataclass(frozen=True, slots=True)
+class Wrk:
+    """How wrk loads an endpoint: each connection sends its next request ``think_ms`` after
+    the previous answer (0: at once, saturating the API)."""
+
+    connections: int = 50
+    seconds: int = 10
+    think_ms: int = 0
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Load:
     """What wrk measured on one endpoint."""
 
     name: str
+    think_ms: int
     example: str
     requests: int
     seconds: float
@@ -225,13 +239,30 @@ def endpoints(city: City, now: datetime) -> list[tuple[str, list[str]]]:
     ]
 
 
-def run_wrk(
-    name: str, paths: list[str], *, api_pid: int, key: str | None, seconds: int, connections: int
-) -> Load:
+def wait_idle(pid: int, timeout_s: float = 120.0) -> None:
+    """Wait until the API has finished what an earlier load left queued (under 5 % CPU)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = proc_cpu_s(pid)
+        time.sleep(0.5)
+        if proc_cpu_s(pid) - before < 0.025:
+            return
+    print(f"bench: the API is still busy after {timeout_s:.0f} s; loading it anyway", flush=True)
+
+
+def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
     """Load one endpoint with wrk and read its Lua summary."""
     script = RUN_DIR / "wrk.lua"
-    headers = f'wrk.headers["Authorization"] = "Bearer {key}"' if key else ""
-    script.write_text(LUA % {"paths": ", ".join(json.dumps(p) for p in paths), "headers": headers})
+    headers = f'wrk.headers["Authorization"] = "Bearer {wrk.key}"' if wrk.key else ""
+    delay = f"delay = function() return {wrk.think_ms} end" if wrk.think_ms else ""
+    script.write_text(
+        LUA
+        % {
+            "paths": ", ".join(json.dumps(p) for p in paths),
+            "headers": headers,
+            "delay": delay,
+        }
+    )
     cpu = proc_cpu_s(api_pid)
     done = subprocess.run(
         [
@@ -239,9 +270,9 @@ def run_wrk(
             "-t",
             "2",
             "-c",
-            str(connections),
+            str(wrk.connections),
             "-d",
-            f"{seconds}s",
+            f"{wrk.seconds}s",
             "--timeout",
             "10s",
             "-s",
@@ -251,11 +282,12 @@ def run_wrk(
         capture_output=True,
         text=True,
         check=True,
-        timeout=seconds + 60,
+        timeout=wrk.seconds + 60,
     )
     figures = json.loads(done.stderr.strip().splitlines()[-1])
     return Load(
         name,
+        wrk.think_ms,
         paths[0],
         figures["requests"],
         figures["duration_us"] / 1e6,
@@ -272,9 +304,9 @@ def report(
 ) -> str:
     """The figures as a Markdown section for docs/performance.md."""
     rows = [
-        "| endpoint | example | requests/s | p50 | p99 | max | errors | API CPU ms/request "
-        "| target p99 |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| endpoint | example | think ms | requests/s | p50 | p99 | max | errors "
+        "| API CPU ms/request | target p99 |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for load in loads:
         target = TARGETS_MS.get(load.name)
@@ -284,7 +316,7 @@ def report(
             else f"< {target:.0f} ms: {'met' if load.p99_ms < target else 'missed'}"
         )
         rows.append(
-            f"| {load.name} | `{unquote(load.example)}` | {load.rate:,.0f} "
+            f"| {load.name} | `{unquote(load.example)}` | {load.think_ms} | {load.rate:,.0f} "
             f"| {load.p50_ms:.1f} ms | {load.p99_ms:.1f} ms | {load.max_ms:.0f} ms "
             f"| {load.errors} | {load.api_cpu_s / max(load.requests, 1) * 1000:.2f} | {verdict} |"
         )
@@ -297,7 +329,9 @@ def report(
             f"- city: {city.space_count:,} spaces in {len(city.parking_zones)} zones, "
             f"{city.bin_count:,} bins in {len(city.sanitation_districts)} districts; one API "
             f"process (RSS {rss / 2**20:.0f} MiB after the run); wrk 2 threads, "
-            f"{connections} connections, each endpoint on its own",
+            f"{connections} connections, each endpoint on its own; *think ms* 0: each connection "
+            "sends its next request as soon as the answer arrives (the API saturated, latency "
+            "includes the queue); 100: a pause between requests, as dashboards polling",
             f"- check: {check}",
             "",
             *rows,
@@ -318,6 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument(
+        "--think-ms",
+        default="0,100",
+        help="pauses between a connection's requests to compare, ms (0: saturate)",
+    )
     parser.add_argument("--only", help="comma-separated endpoint names to load (default all)")
     parser.add_argument(
         "--api-key",
@@ -340,17 +379,15 @@ def main(argv: list[str] | None = None) -> int:
         for name, paths in endpoints(city, datetime.now(UTC)):
             if args.only and name not in args.only.split(","):
                 continue
-            loads.append(
-                run_wrk(
-                    name,
-                    paths,
-                    api_pid=api.pid,
-                    key=args.api_key,
-                    seconds=args.seconds,
-                    connections=args.connections,
+            for think_ms in (int(t) for t in args.think_ms.split(",")):
+                wrk = Wrk(args.connections, args.seconds, think_ms, args.api_key)
+                wait_idle(api.pid)
+                loads.append(run_wrk(name, paths, api.pid, wrk))
+                print(
+                    f"{name}, think {think_ms} ms: {loads[-1].rate:,.0f}/s, "
+                    f"p99 {loads[-1].p99_ms:.1f} ms",
+                    flush=True,
                 )
-            )
-            print(f"{name}: {loads[-1].rate:,.0f}/s, p99 {loads[-1].p99_ms:.1f} ms", flush=True)
         rss = proc_rss_bytes(api.pid)
         influx.close()
     finally:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bench.api import endpoints, load_data, run_wrk
+from bench.api import Wrk, endpoints, load_data, run_wrk
 from bench.city import write_city
 from bench.ingest import DRAIN_CLIENT_ID, IngestFigures, measure_backlog
 from bench.paho_drain import CLIENT_ID as PAHO_CLIENT_ID
@@ -60,22 +60,9 @@ def measure_api(stack: Stack, city: City, seconds: int) -> tuple[float, ...]:
     time.sleep(IDLE_S)
     idle = (proc_cpu_s(api.pid) - cpu) / IDLE_S
     wanted = dict(endpoints(city, datetime.now(UTC)))
-    zone = run_wrk(
-        "zone",
-        wanted["zone occupancy"],
-        api_pid=api.pid,
-        key=None,
-        seconds=seconds,
-        connections=50,
-    )
-    whole = run_wrk(
-        "city",
-        wanted["city occupancy"],
-        api_pid=api.pid,
-        key=None,
-        seconds=seconds,
-        connections=50,
-    )
+    wrk = Wrk(seconds=seconds)
+    zone = run_wrk("zone", wanted["zone occupancy"], api.pid, wrk)
+    whole = run_wrk("city", wanted["city occupancy"], api.pid, wrk)
     rss = proc_rss_bytes(api.pid)
     stack.stop_processes()
     return start_s, rss, idle, zone.p99_ms, whole.p99_ms, zone.rate, whole.rate
