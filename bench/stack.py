@@ -243,7 +243,26 @@ class Stack:
             self._services("stop")
 
 
+def listening(port: int) -> bool:
+    """Whether a socket listens on the loopback ``port``.
+
+    Polling a port nobody listens on yet is not harmless here: the benchmark ports lie in
+    Linux's ephemeral range, so a connect can be given that very port as its source and
+    connect to itself (a TCP self-connect), reading back its own request and keeping the
+    port from the server about to bind it.
+    """
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if local.endswith(wanted) and state == "0A":
+                return True
+    return False
+
+
 def _answers(p: Process) -> bool:
+    if not listening(p.metrics_port):
+        return False
     try:
         p.metric("curbside_ingest_broker_connected")
     except OSError:
@@ -252,6 +271,8 @@ def _answers(p: Process) -> bool:
 
 
 def _healthy() -> bool:
+    if not listening(API_PORT):
+        return False
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{API_PORT}/health", timeout=5):
             return True
