@@ -33,22 +33,30 @@ IDLE_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
-class Size:
-    """Everything measured for one city size."""
+class ApiFigures:
+    """The API at one city size."""
 
-    devices: int
-    ingest: IngestFigures
-    api_start_s: float
-    api_rss: int
-    api_idle_cpu: float  # share of one core, refreshing only
+    start_s: float
+    rss: int
+    idle_cpu: float  # share of one core, refreshing only
+    influxd_idle_cpu: float  # share of one core, answering the API's refreshes
     zone_p99_ms: float
     city_p99_ms: float
     zone_rate: float
     city_rate: float
 
 
-def measure_api(stack: Stack, city: City, seconds: int) -> tuple[float, ...]:
-    """Start time, RSS, idle CPU share, zone and city p99 and rates of the API."""
+@dataclass(frozen=True, slots=True)
+class Size:
+    """Everything measured for one city size."""
+
+    devices: int
+    ingest: IngestFigures
+    api: ApiFigures
+
+
+def measure_api(stack: Stack, city: City, seconds: int) -> ApiFigures:
+    """Start the API on an hour of history and measure it idle and under wrk."""
     stack.start_services()
     influx = stack.influx()
     load_data(influx, city, alerts=0, history=timedelta(hours=1))
@@ -56,16 +64,19 @@ def measure_api(stack: Stack, city: City, seconds: int) -> tuple[float, ...]:
     started = time.perf_counter()
     api = stack.start_api()
     start_s = time.perf_counter() - started
-    cpu = proc_cpu_s(api.pid)
+    cpu, influxd_cpu = proc_cpu_s(api.pid), proc_cpu_s(stack.influxd_pid)
     time.sleep(IDLE_S)
     idle = (proc_cpu_s(api.pid) - cpu) / IDLE_S
+    influxd_idle = (proc_cpu_s(stack.influxd_pid) - influxd_cpu) / IDLE_S
     wanted = dict(endpoints(city, datetime.now(UTC)))
     wrk = Wrk(seconds=seconds)
     zone = run_wrk("zone", wanted["zone occupancy"], api.pid, wrk)
     whole = run_wrk("city", wanted["city occupancy"], api.pid, wrk)
     rss = proc_rss_bytes(api.pid)
     stack.stop_processes()
-    return start_s, rss, idle, zone.p99_ms, whole.p99_ms, zone.rate, whole.rate
+    return ApiFigures(
+        start_s, rss, idle, influxd_idle, zone.p99_ms, whole.p99_ms, zone.rate, whole.rate
+    )
 
 
 def measure_size(stack: Stack, devices: int, messages: int, seconds: int) -> Size:
@@ -79,15 +90,15 @@ def measure_size(stack: Stack, devices: int, messages: int, seconds: int) -> Siz
     stack.stop_processes()
     stack.forget_sessions([DRAIN_CLIENT_ID, PAHO_CLIENT_ID, *stack.ingest_client_ids(1)])
     print(f"{devices:,} devices: API ...", flush=True)
-    start_s, rss, idle, zone_p99, city_p99, zone_rate, city_rate = measure_api(stack, city, seconds)
-    return Size(devices, ingest, start_s, int(rss), idle, zone_p99, city_p99, zone_rate, city_rate)
+    return Size(devices, ingest, measure_api(stack, city, seconds))
 
 
 def report(sizes: list[Size], messages: int, command: str) -> str:
     """The figures as a Markdown section for docs/performance.md."""
     rows = [
         "| devices | ingest msg/s (ratio to mosquitto_sub) | ingest CPU µs/msg | ingest RSS MiB "
-        "| API start s | API RSS MiB | API refresh CPU, idle | zone occupancy p99, req/s "
+        "| API start s | API RSS MiB | refresh CPU, idle: API, influxd "
+        "| zone occupancy p99, req/s "
         "| city occupancy p99, req/s |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -96,16 +107,17 @@ def report(sizes: list[Size], messages: int, command: str) -> str:
         rows.append(
             f"| {s.devices:,} | {f.ingest_rate:,.0f} ({f.ratio:.2f}) "
             f"| {f.ingest_cpu_s / f.messages * 1e6:.0f} | {f.ingest_rss[0] / 2**20:.0f} "
-            f"| {s.api_start_s:.1f} | {s.api_rss / 2**20:.0f} | {s.api_idle_cpu:.0%} "
-            f"| {s.zone_p99_ms:.1f} ms, {s.zone_rate:,.0f} | {s.city_p99_ms:.1f} ms, "
-            f"{s.city_rate:,.0f} |"
+            f"| {s.api.start_s:.1f} | {s.api.rss / 2**20:.0f} "
+            f"| {s.api.idle_cpu:.0%}, {s.api.influxd_idle_cpu:.0%} "
+            f"| {s.api.zone_p99_ms:.1f} ms, {s.api.zone_rate:,.0f} "
+            f"| {s.api.city_p99_ms:.1f} ms, {s.api.city_rate:,.0f} |"
         )
     small, large = sizes[0], sizes[-1]
     added = large.devices - small.devices
     growth = []
     if added > 0:
         per_ingest = (large.ingest.ingest_rss[0] - small.ingest.ingest_rss[0]) / added
-        per_api = (large.api_rss - small.api_rss) / added
+        per_api = (large.api.rss - small.api.rss) / added
         growth = [
             "",
             f"Memory per device, from {small.devices:,} to {large.devices:,} devices: ingest "
