@@ -6,8 +6,9 @@ its own (``.run/bench/``):
 - ingest: the backlog measurement of bench/ingest.py (``--messages`` per size, one ingest
   process, with its mosquitto_sub ratio), CPU per message and the ingest process's RSS;
 - API: an hour of history for every device written straight to InfluxDB, ``python -m api``
-  started (time to its first snapshot), its RSS and the CPU its background refresh costs while
-  no request comes in, then zone and city occupancy under ``wrk`` (50 connections).
+  started (time to its first snapshot), its RSS and the CPU its background refresh costs it and
+  InfluxDB while no request comes in, then zone and city occupancy under ``wrk`` (50
+  connections).
 
 Memory per device is the growth of RSS between the smallest and the largest city, divided by
 the devices added. Prints a table and appends it to docs/performance.md (``--no-record``).
