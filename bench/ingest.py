@@ -183,7 +183,7 @@ def drain_with_ingest(
         lambda: _total(running, "curbside_ingest_stored_points_total") >= count,
         1800,
         f"ingest to store {count} points",
-        0.1,
+        0.25,  # each poll costs the ingest processes a little CPU: not too often
     )
     took = time.perf_counter() - started
     cpu_after = [proc_cpu_s(p.pid) for p in running] + [proc_cpu_s(pid) for pid in others]
