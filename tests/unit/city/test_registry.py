@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,13 @@ def test_bad_tariffs_and_calendar_are_located() -> None:
     assert "tariffs.secondary.colour" in _broken(
         lambda d: d["tariffs"]["secondary"].update(colour=1)
     )
+
+
+def test_a_json_registry_reads_like_the_yaml_one(tmp_path: Path) -> None:
+    as_json = tmp_path / "city.json"
+    as_json.write_text(json.dumps(demo_city(), default=str))
+    assert load_city(as_json) == load_city(DEMO_FILE)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"parking_zones": [')
+    with pytest.raises(CityFileError, match=r"bad\.json: not valid JSON"):
+        load_city(bad)
