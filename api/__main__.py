@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request at INFO: one line per refresh drowns everything else.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The registry (hundreds of thousands of objects at 100,000 devices) lives as long as the
+    # process: keep the garbage collector from walking it on every full collection, which
+    # showed as request latency spikes under load (bench/api.py, side by side).
+    gc.freeze()
     uvicorn.run(
         create_app(settings, city),
         host=settings.api_host,

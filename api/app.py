@@ -62,7 +62,13 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
         broker = BrokerLink.from_settings(settings)
-        reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
+        # Between full reads, only the last few refresh intervals: cost follows what changed,
+        # not the size of the city (store/latest.py).
+        reader = LatestReader(
+            influx,
+            timedelta(seconds=settings.ts_max_age_s),
+            recent=timedelta(seconds=max(120.0, 10 * settings.api_refresh_s)),
+        )
         stale_after = timedelta(seconds=settings.space_stale_after_s)
         live = LiveState(snapshot_loader(reader, city, stale_after), settings.api_refresh_s)
         rules = session_rules(settings)

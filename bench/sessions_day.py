@@ -17,13 +17,12 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 
+from bench.city import bench_city
 from bench.record import machine_lines, record
-from city.demo import demo_city
-from city.registry import City, parse_city
+from city.registry import City
 from config.settings import load_settings
 from parking.fees import compute_fee
 from parking.fees_vectorised import compute_fees
@@ -33,34 +32,8 @@ from store.influx import InfluxClient
 from store.lineprotocol import encode_line
 from store.schema import PARKING
 
-SPACES_PER_ZONE = 100
 HEARTBEAT = timedelta(minutes=10)
 BATCH = 5000
-
-
-def bench_city(spaces: int) -> City:
-    """A city of ``spaces`` spaces in zones of 100, half under each demo tariff."""
-    demo = demo_city()
-    zones: list[dict[str, Any]] = []
-    for z in range((spaces + SPACES_PER_ZONE - 1) // SPACES_PER_ZONE):
-        count = min(SPACES_PER_ZONE, spaces - z * SPACES_PER_ZONE)
-        zone_id = f"B{z:04d}"
-        zones.append(
-            {
-                "id": zone_id,
-                "name": zone_id,
-                "tariff": "main-road" if z % 2 == 0 else "secondary",
-                "spaces": [{"id": f"{zone_id}-{n:03d}", "lat": 0, "lon": 0} for n in range(count)],
-            }
-        )
-    return parse_city(
-        {
-            "timezone": demo["timezone"],
-            "tariffs": demo["tariffs"],
-            "workday_calendar": demo["workday_calendar"],
-            "parking_zones": zones,
-        }
-    )
 
 
 def day_lines(city: City, day_start: datetime, seed: int) -> tuple[list[str], int]:

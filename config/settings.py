@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     ingest_spool_dir: Path = Path(".run/ingest-spool")
     ingest_spool_max_bytes: int = Field(512 * 1024 * 1024, ge=0)
     ingest_spool_after_s: float = Field(30.0, ge=0, le=86_400)
+    # "i/n": this process is shard i of n (ingest/sharding.py); unset, it takes every topic.
+    ingest_shard: str | None = Field(None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$")
     ts_future_tolerance_s: int = Field(300, ge=0)
     ts_max_age_s: int = Field(7 * 86_400, gt=0)
 
@@ -103,6 +105,15 @@ class Settings(BaseSettings):
     run_dir: Path = Path(".run")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("ingest_shard")
+    @classmethod
+    def _check_shard(cls, value: str | None) -> str | None:
+        if value is not None:
+            index, count = (int(part) for part in value.split("/"))
+            if index > count:
+                raise ValueError(f"shard i/n needs i <= n (got {value})")
+        return value
 
     @model_validator(mode="after")
     def _check_credentials(self) -> Self:

@@ -51,8 +51,11 @@ class Consumer:
         *,
         spool: Spool | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        topic_filters: Sequence[str] | None = None,
     ) -> None:
         self._pipeline = pipeline
+        # Every format's topics, unless this process is one shard of several (ingest/sharding).
+        self._topic_filters = list(topic_filters or subscriptions())
         self._metrics = metrics
         self._clock = clock
         self._throttle = Throttle(60.0)
@@ -117,9 +120,9 @@ class Consumer:
         log.info(
             "connected to the broker (session %s); subscribing to %s",
             "resumed" if flags.session_present else "new",
-            ", ".join(subscriptions()),
+            ", ".join(self._topic_filters),
         )
-        client.subscribe([(topic, 1) for topic in subscriptions()])
+        client.subscribe([(topic, 1) for topic in self._topic_filters])
 
     def _on_disconnect(
         self,

@@ -11,9 +11,11 @@ from prometheus_client import start_http_server
 import decoders.formats  # noqa: F401 - registers every payload format
 from city.registry import load_city
 from config.settings import Settings
+from decoders.registry import subscriptions
 from ingest.consumer import Consumer
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
+from ingest.sharding import apply_shard
 from ingest.spool import Spool
 from store.influx import InfluxClient, Unavailable
 from telemetry.admission import TimestampPolicy
@@ -35,6 +37,7 @@ class Ingester:
         )
         pipeline = Pipeline(self.city, policy, settings.ingest_max_payload_bytes)
         # One spool per client id: each ingester owns its folder (a lock keeps others out).
+        settings, topic_filters = apply_shard(settings, self.city, subscriptions())
         self.spool = (
             Spool(
                 settings.ingest_spool_dir / settings.mqtt_client_id,
@@ -44,7 +47,12 @@ class Ingester:
             else None
         )
         self.consumer = Consumer(
-            settings, pipeline, self.metrics, self.store.write, spool=self.spool
+            settings,
+            pipeline,
+            self.metrics,
+            self.store.write,
+            spool=self.spool,
+            topic_filters=topic_filters,
         )
         self._stopped = threading.Event()
         self._metrics_server: object | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,13 @@ def test_full_distance_must_be_above_the_bottom() -> None:
         bin_["full_distance_cm"] = bin_["depth_cm"]
 
     assert "full_distance_cm" in _broken(inverted)
+
+
+def test_a_json_registry_reads_like_the_yaml_one(tmp_path: Path) -> None:
+    as_json = tmp_path / "city.json"
+    as_json.write_text(json.dumps(demo_city(), default=str))
+    assert load_city(as_json) == load_city(DEMO_FILE)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"parking_zones": [')
+    with pytest.raises(CityFileError, match=r"bad\.json: not valid JSON"):
+        load_city(bad)
