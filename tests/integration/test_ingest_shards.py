@@ -20,7 +20,7 @@ from config.settings import Settings
 from decoders.topics import topic_matches
 from ingest.sharding import NATIVE_ROOTS, Shard, shard_subscriptions
 from store.influx import InfluxClient
-from tests.support import forget_session, mqtt_client, wait_for
+from tests.support import forget_session, mqtt_client, mqtt_login_env, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +57,7 @@ class ShardProcess:
             "CURBSIDE_INGEST_METRICS_PORT": "0",
             # Small batches, so a burst is many writes and the kill lands between some of them.
             "CURBSIDE_INGEST_BATCH_SIZE": "500",
+            **mqtt_login_env(s),
         }
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
