@@ -62,12 +62,13 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
         broker = BrokerLink.from_settings(settings)
-        # Between full reads, only the last few refresh intervals: cost follows what changed,
-        # not the size of the city (store/latest.py).
+        # Optionally, between full reads only the recent points: cost follows what changed, not
+        # the size of the city, but backfill waits for the next full read (store/latest.py).
+        recent = settings.api_recent_window_s
         reader = LatestReader(
             influx,
             timedelta(seconds=settings.ts_max_age_s),
-            recent=timedelta(seconds=max(120.0, 10 * settings.api_refresh_s)),
+            recent=timedelta(seconds=max(recent, 10 * settings.api_refresh_s)) if recent else None,
         )
         stale_after = timedelta(seconds=settings.space_stale_after_s)
         live = LiveState(snapshot_loader(reader, city, stale_after), settings.api_refresh_s)
