@@ -55,8 +55,11 @@ def test_sessions_and_fees_equal_the_true_stays(
     settings: Settings, influx: InfluxClient, ingester: Ingester, city_file: Path, tmp_path: Path
 ) -> None:
     truth_file = tmp_path / "truth.jsonl"
-    # 20 hours up to now: a local day band, an evening and a night, whatever the hour.
-    run_start = (datetime.now(UTC) - timedelta(hours=20)).replace(microsecond=0)
+    # 20 hours ending 5 minutes ago: a local day band, an evening and a night, whatever the
+    # hour. The gap matters: a stay that ended less than the debounce before the query is
+    # rightly still ongoing to the API, while the truth knows it ended.
+    run_end = datetime.now(UTC) - timedelta(minutes=5)
+    run_start = (run_end - timedelta(hours=20)).replace(microsecond=0)
     run_simulator(
         settings,
         city_file,
