@@ -29,7 +29,15 @@ from urllib.parse import quote, unquote
 from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject
 from bench.city import write_city
 from bench.record import machine_lines, record
-from bench.stack import API_PORT, RUN_DIR, Stack, proc_cpu_s, proc_rss_bytes
+from bench.stack import (
+    API_PORT,
+    RUN_DIR,
+    Stack,
+    finish_profile,
+    proc_cpu_s,
+    proc_rss_bytes,
+    start_profile,
+)
 from city.registry import City
 from store.alerts import AlertStore
 from store.influx import InfluxClient
@@ -340,6 +348,16 @@ def report(
     )
 
 
+def _api_env(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("CURBSIDE_"):
+            parser.error(f"--api-env {item!r}: expected CURBSIDE_NAME=VALUE")
+        env[name] = value
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark on services of its own."""
     parser = argparse.ArgumentParser(
@@ -361,28 +379,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--api-key",
         default=os.environ.get("CURBSIDE_BENCH_API_KEY"),
-        help="sent as Authorization: Bearer (default $CURBSIDE_BENCH_API_KEY)",
+        help="sent as Authorization: Bearer (default $CURBSIDE_BENCH_API_KEY, else an admin "
+        "key the benchmark issues in its own keys file)",
+    )
+    parser.add_argument(
+        "--api-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for the API process (repeatable), e.g. "
+        "CURBSIDE_API_REFRESH_S=30",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the API during each load (.run/bench/api-profile-<endpoint>-<think>.txt)",
     )
     parser.add_argument("--keep-services", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not write docs/performance.md")
     args = parser.parse_args(argv)
     city = write_city(RUN_DIR / "city.json", args.spaces, args.bins)
-    stack = Stack(RUN_DIR / "city.json")
+    stack = Stack(RUN_DIR / "city.json", api_key=args.api_key)
     try:
         stack.start_services()
         influx = stack.influx()
         print(f"wrote {load_data(influx, city, args.alerts):,} points", flush=True)
-        api = stack.start_api()
-        check = check_answers(influx, city, args.api_key)
+        api = stack.start_api(_api_env(parser, args.api_env))
+        check = check_answers(influx, city, stack.api_key)
         print(f"check: {check}", flush=True)
         loads = []
         for name, paths in endpoints(city, datetime.now(UTC)):
             if args.only and name not in args.only.split(","):
                 continue
             for think_ms in (int(t) for t in args.think_ms.split(",")):
-                wrk = Wrk(args.connections, args.seconds, think_ms, args.api_key)
+                wrk = Wrk(args.connections, args.seconds, think_ms, stack.api_key)
                 wait_idle(api.pid)
+                out = RUN_DIR / f"api-profile-{name.replace(' ', '-')}-{think_ms}.txt"
+                spy = start_profile(api.pid, out) if args.profile else None
                 loads.append(run_wrk(name, paths, api.pid, wrk))
+                if spy is not None:
+                    finish_profile(spy, out, f"the API, {name}, think {think_ms} ms")
                 print(
                     f"{name}, think {think_ms} ms: {loads[-1].rate:,.0f}/s, "
                     f"p99 {loads[-1].p99_ms:.1f} ms",

@@ -28,12 +28,21 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bench.city import write_city
 from bench.paho_drain import CLIENT_ID as PAHO_CLIENT_ID
 from bench.record import machine_lines, record
-from bench.stack import RUN_DIR, Process, Stack, proc_cpu_s, proc_rss_bytes, wait_until
+from bench.stack import (
+    BENCH_ROLE,
+    RUN_DIR,
+    Process,
+    Stack,
+    finish_profile,
+    proc_cpu_s,
+    proc_rss_bytes,
+    start_profile,
+    wait_until,
+)
 from bench.traffic import Message, Publisher, backlog, steady
 from city.registry import City
 from ingest.sharding import groups, split
@@ -94,13 +103,18 @@ class Latency:
     poll_ms: float
 
 
-def mosquitto_sub(port: int, *extra: str) -> list[str]:
+def mosquitto_sub(stack: Stack, *extra: str) -> list[str]:
     """The mosquitto_sub command line for the drain session."""
     topics = [arg for t in TOPICS for arg in ("-t", t)]
+    login = stack.login(BENCH_ROLE)
     return [
         "mosquitto_sub",
         "-p",
-        str(port),
+        str(stack.mqtt_port),
+        "-u",
+        login.username,
+        "-P",
+        login.password,
         "-i",
         DRAIN_CLIENT_ID,
         "-c",
@@ -111,34 +125,34 @@ def mosquitto_sub(port: int, *extra: str) -> list[str]:
     ]
 
 
-def paho_drain(port: int, *extra: str) -> list[str]:
-    """The command line of bench/paho_drain.py (paho alone, acknowledging by hand)."""
-    return [sys.executable, "-m", "bench.paho_drain", "--port", str(port), *extra]
-
-
-def drain_with_paho(stack: Stack, count: int) -> float:
-    """Seconds paho-mqtt takes from the first to the ``count``-th queued message."""
-    done = subprocess.run(
-        paho_drain(stack.mqtt_port, "--count", str(count)),
+def paho_drain(stack: Stack, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run bench/paho_drain.py (paho alone, acknowledging by hand), logged in as the bench."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench.paho_drain", "--port", str(stack.mqtt_port), *extra],
+        env={**os.environ, **stack.login_env(BENCH_ROLE)},
         check=True,
         timeout=1800,
         capture_output=True,
         text=True,
     )
-    return float(done.stdout.strip())
+
+
+def drain_with_paho(stack: Stack, count: int) -> float:
+    """Seconds paho-mqtt takes from the first to the ``count``-th queued message."""
+    return float(paho_drain(stack, "--count", str(count)).stdout.strip())
 
 
 def create_sessions(stack: Stack, processes: int, ingest_env: dict[str, str]) -> None:
     """Durable sessions for mosquitto_sub and the ingest processes, then all offline."""
-    subprocess.run(mosquitto_sub(stack.mqtt_port, "-E"), check=True, timeout=30)
-    subprocess.run(paho_drain(stack.mqtt_port, "--subscribe-only"), check=True, timeout=60)
+    subprocess.run(mosquitto_sub(stack, "-E"), check=True, timeout=30)
+    paho_drain(stack, "--subscribe-only")
     stack.start_ingest(processes, ingest_env)
     stack.stop_processes()
 
 
 def publish_all(stack: Stack, messages: list[Message]) -> float:
     """Publish at QoS 1 as fast as the broker takes them; seconds taken."""
-    publisher = Publisher(stack.mqtt_port)
+    publisher = Publisher(stack.mqtt_port, stack.login(BENCH_ROLE))
     started = time.perf_counter()
     for m in messages:
         publisher.publish(m)
@@ -151,9 +165,7 @@ def publish_all(stack: Stack, messages: list[Message]) -> float:
 def drain_with_mosquitto_sub(stack: Stack, count: int) -> tuple[float, float]:
     """Seconds and CPU seconds mosquitto_sub takes to receive ``count`` queued messages."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        mosquitto_sub(stack.mqtt_port, "-C", str(count)), stdout=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(mosquitto_sub(stack, "-C", str(count)), stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     took = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -178,7 +190,8 @@ def drain_with_ingest(
     started = time.perf_counter()
     others = [stack.influxd_pid, stack.mosquitto_pid]
     cpu_before = [proc_cpu_s(p.pid) for p in running] + [proc_cpu_s(pid) for pid in others]
-    spy = _start_profile(running[0]) if profile else None
+    out = RUN_DIR / "ingest-profile.txt"
+    spy = start_profile(running[0].pid, out) if profile else None
     wait_until(
         lambda: _total(running, "curbside_ingest_stored_points_total") >= count,
         1800,
@@ -189,7 +202,7 @@ def drain_with_ingest(
     cpu_after = [proc_cpu_s(p.pid) for p in running] + [proc_cpu_s(pid) for pid in others]
     rss = [proc_rss_bytes(p.pid) for p in running]
     if spy is not None:
-        _finish_profile(spy)
+        finish_profile(spy, out, "ingest process 1")
     used = [b - a for a, b in zip(cpu_before, cpu_after, strict=True)]
     return took, sum(used[:processes]), used[processes], used[processes + 1], rss
 
@@ -285,7 +298,7 @@ def measure_latency(
     stored = "curbside_ingest_stored_points_total"
     baseline = [p.metric(stored) for p in running]
     source = steady(city)
-    publisher = Publisher(stack.mqtt_port, "bench-steady")
+    publisher = Publisher(stack.mqtt_port, stack.login(BENCH_ROLE), "bench-steady")
     total = int(rate * seconds)
     since_ms = int(time.time() * 1000) - 1000
     sent: list[tuple[int, int, float]] = []  # (process, index among its messages, wall time)
@@ -330,34 +343,6 @@ def measure_latency(
     latencies = sorted((seen[i][k - 1] - t) * 1000 for i, k, t in sent)
     cuts = statistics.quantiles(latencies, n=100)
     return Latency(rate, total, cuts[49], cuts[98], latencies[-1], poll_s * 1000)
-
-
-def _start_profile(process: Process) -> subprocess.Popen[bytes]:
-    out = RUN_DIR / "ingest-profile.txt"
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "py-spy"),
-            "record",
-            "--pid",
-            str(process.pid),
-            "--format",
-            "raw",
-            "--rate",
-            "200",
-            "--threads",
-            "--output",
-            str(out),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _finish_profile(spy: subprocess.Popen[bytes]) -> None:
-    spy.send_signal(2)
-    spy.wait(60)
-    print(f"py-spy profile of ingest process 1: {RUN_DIR / 'ingest-profile.txt'}")
 
 
 def report(

@@ -9,6 +9,7 @@ is the MQTT client library itself.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Any
 
@@ -51,6 +52,10 @@ def main() -> int:
     client.on_message = on_message
     client.on_subscribe = on_subscribe
     client.on_connect = lambda c, *rest: c.subscribe([("parking/#", 1), ("sanitation/#", 1)])
+    # The broker lets no one in anonymously; bench/ingest.py passes the bench's account.
+    username = os.environ.get("CURBSIDE_MQTT_USERNAME")
+    if username:
+        client.username_pw_set(username, os.environ.get("CURBSIDE_MQTT_PASSWORD"))
     client.connect("127.0.0.1", args.port)
     client.loop_forever()
     if not args.subscribe_only:

@@ -70,7 +70,7 @@ def measure_api(stack: Stack, city: City, seconds: int) -> ApiFigures:
     idle = (proc_cpu_s(api.pid) - cpu) / IDLE_S
     influxd_idle = (proc_cpu_s(stack.influxd_pid) - influxd_cpu) / IDLE_S
     wanted = dict(endpoints(city, datetime.now(UTC)))
-    wrk = Wrk(seconds=seconds)
+    wrk = Wrk(seconds=seconds, key=stack.api_key)
     zone = run_wrk("zone", wanted["zone occupancy"], api.pid, wrk)
     whole = run_wrk("city", wanted["city occupancy"], api.pid, wrk)
     rss = proc_rss_bytes(api.pid)

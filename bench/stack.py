@@ -9,16 +9,21 @@ exactly as deployed. Everything started here is stopped again by :meth:`Stack.cl
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from access.keyfile import add_key
+from access.roles import Role
+from access.scope import Scope
 from bench.record import ROOT
 from config.settings import Settings, load_settings
 from ingest.sharding import Shard
@@ -30,8 +35,11 @@ INFLUX_PORT = 35186
 METRICS_BASE_PORT = 35900
 API_PORT = 35800
 INGEST_CLIENT_ID = "bench-ingest"
+# The benchmark's own clients publish as any device and read everything: the test role.
+BENCH_ROLE = "test"
 USERNAME, PASSWORD = "curbside", "curbside-dev-only"
 DATABASE = "curbside_bench"
+KEYS_FILE = RUN_DIR / "api-keys.json"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -62,6 +70,14 @@ def wait_until(condition: object, timeout_s: float, what: str, interval_s: float
             return
         time.sleep(interval_s)
     raise SystemExit(f"bench: timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+@dataclass(frozen=True)
+class Login:
+    """A broker account's user name and password."""
+
+    username: str
+    password: str
 
 
 @dataclass
@@ -113,11 +129,17 @@ class Stack:
     mqtt_port: int = MQTT_PORT
     influx_port: int = INFLUX_PORT
     processes: list[Process] = field(default_factory=list)
+    # Broker accounts by role, made by start_services: the broker lets no one in without one.
+    logins: dict[str, Login] = field(default_factory=dict)
+    # The admin API key start_api issues (every route), unless a caller set one.
+    api_key: str | None = None
 
     @property
     def env(self) -> dict[str, str]:
-        """The CURBSIDE_* environment of every process of this stack."""
+        """The CURBSIDE_* environment of every process of this stack (logged in as the
+        benchmark's own account; ingest and the API as theirs)."""
         return {
+            **self.login_env(BENCH_ROLE),
             "CURBSIDE_RUN_DIR": str(RUN_DIR),
             "CURBSIDE_MQTT_HOST": "127.0.0.1",
             "CURBSIDE_MQTT_PORT": str(self.mqtt_port),
@@ -126,6 +148,7 @@ class Stack:
             "CURBSIDE_INFLUX_PASSWORD": PASSWORD,
             "CURBSIDE_INFLUX_DB": DATABASE,
             "CURBSIDE_CITY_FILE": str(self.city_file),
+            "CURBSIDE_API_KEYS_FILE": str(KEYS_FILE),
             "CURBSIDE_LOG_LEVEL": "WARNING",
             # Reading the latest state of 100,000 devices takes longer than the default 10 s.
             "CURBSIDE_INFLUX_TIMEOUT_S": "120",
@@ -150,9 +173,42 @@ class Stack:
             stdout=subprocess.DEVNULL,
         )
 
+    def login(self, role: str) -> Login:
+        """The broker account of ``role`` (start_services made it)."""
+        if role not in self.logins:
+            raise SystemExit(f"bench: no broker account for {role!r}; start the services first")
+        return self.logins[role]
+
+    def login_env(self, role: str) -> dict[str, str]:
+        """The variables that make a Curbside process log in as ``role``."""
+        if role not in self.logins:
+            return {}
+        login = self.logins[role]
+        return {"CURBSIDE_MQTT_USERNAME": login.username, "CURBSIDE_MQTT_PASSWORD": login.password}
+
+    def _provision(self) -> None:
+        # As scripts/demo does: an account per role, new passwords every run. The benchmark's
+        # own clients (publishers, mosquitto_sub, the paho drain) use the test role's.
+        env = {"PATH": os.environ.get("PATH", ""), **self.env}
+        for role in (BENCH_ROLE, "ingest", "api"):
+            done = subprocess.run(
+                [sys.executable, "-m", "provisioning", "service", "add", role, "--rotate"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            username, _, password = done.stdout.strip().partition("\t")
+            if not password:
+                raise SystemExit(f"bench: provisioning {role!r} issued no password: {done.stderr}")
+            self.logins[role] = Login(username, password)
+
     def start_services(self) -> None:
-        """Start Mosquitto and InfluxDB (if not running) and make a fresh database."""
+        """Start Mosquitto and InfluxDB (if not running), give the processes broker accounts
+        and make a fresh database."""
         self._services("start")
+        self._provision()
         influx = self.influx()
         influx.query(f'DROP DATABASE "{DATABASE}"')
         influx.ensure_database()
@@ -191,6 +247,7 @@ class Stack:
         started = []
         for i in range(1, count + 1):
             env = {
+                **self.login_env("ingest"),
                 "CURBSIDE_MQTT_CLIENT_ID": INGEST_CLIENT_ID,
                 "CURBSIDE_INGEST_METRICS_PORT": str(METRICS_BASE_PORT + i),
                 **({"CURBSIDE_INGEST_SHARD": f"{i}/{count}"} if count > 1 else {}),
@@ -211,7 +268,20 @@ class Stack:
         """The API on API_PORT, once its first snapshot is loaded."""
         # The recorded API figures were measured with the recent-window refresh on (it is off by
         # default: docs/api.md); a caller's extra_env can override it.
-        env = {"CURBSIDE_API_RECENT_WINDOW_S": "120", **(extra_env or {})}
+        if self.api_key is None:
+            self.api_key = add_key(KEYS_FILE, "bench", Role.ADMIN, Scope(), datetime.now(UTC))[1]
+        env = {
+            **self.login_env("api"),
+            "CURBSIDE_API_RECENT_WINDOW_S": "120",
+            # The benchmark measures the service, not the per-key and per-address rate limits
+            # (docs/security.md), which would answer most of its requests with 429. The limiter
+            # still runs on every request.
+            "CURBSIDE_API_RATE_PER_S": "100000",
+            "CURBSIDE_API_RATE_BURST": "1000000",
+            "CURBSIDE_API_PUBLIC_RATE_PER_S": "100000",
+            "CURBSIDE_API_PUBLIC_RATE_BURST": "1000000",
+            **(extra_env or {}),
+        }
         api = self.spawn("api", ["-m", "api", "--port", str(API_PORT)], env)
         wait_until(lambda: api.alive() and _healthy(), 600, "the API's first snapshot", 0.2)
         return api
@@ -228,6 +298,8 @@ class Stack:
             client = mqtt.Client(
                 CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True
             )
+            login = self.login(BENCH_ROLE)
+            client.username_pw_set(login.username, login.password)
             client.connect("127.0.0.1", self.mqtt_port)
             client.loop_start()
             client.disconnect()
@@ -244,6 +316,36 @@ class Stack:
         self.stop_processes()
         if not keep_services:
             self._services("stop")
+
+
+def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling process ``pid`` (every thread, 200 Hz) into ``out`` as collapsed stacks,
+    until :func:`finish_profile`."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "--threads",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def finish_profile(spy: subprocess.Popen[bytes], out: Path, what: str) -> None:
+    """Stop py-spy (as Ctrl-C would, so it writes its file) and say where the profile is."""
+    spy.send_signal(signal.SIGINT)
+    spy.wait(60)
+    print(f"py-spy profile of {what}: {out}", flush=True)
 
 
 def listening(port: int) -> bool:

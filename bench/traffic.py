@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from bench.stack import Login
 from city.registry import City
 
 SPACE_RATE, BIN_RATE = 8.0, 4.0  # messages per device per hour
@@ -123,7 +124,7 @@ class Publisher:
     second on a busy machine.)
     """
 
-    def __init__(self, port: int, client_id: str = "bench-publisher") -> None:
+    def __init__(self, port: int, login: Login, client_id: str = "bench-publisher") -> None:
         self.acked = 0
         self._sent = 0
         self.client = mqtt.Client(
@@ -132,6 +133,7 @@ class Publisher:
         self.client.max_inflight_messages_set(5000)
         self.client.max_queued_messages_set(0)
         self.client.on_publish = self._on_publish
+        self.client.username_pw_set(login.username, login.password)
         self.client.connect("127.0.0.1", port)
         deadline = time.monotonic() + 30
         while not self.client.is_connected():
