@@ -80,7 +80,7 @@ class Access:
         return HTTPException(code, detail, headers=headers)
 
 
-def get_access(request: Request) -> Access:
+async def get_access(request: Request) -> Access:
     """The access state the app was created with."""
     access = request.app.state.access
     if not isinstance(access, Access):
@@ -116,7 +116,7 @@ def _key_of(access: Access, credentials: HTTPAuthorizationCredentials) -> ApiKey
     return key
 
 
-def authenticate(access: AccessDep, credentials: CredentialsDep) -> ApiKey:
+async def authenticate(access: AccessDep, credentials: CredentialsDep) -> ApiKey:
     """The caller's key: 401 without a valid one, 429 past its rate limit."""
     if credentials is None:
         raise access.refuse(
@@ -133,7 +133,7 @@ CallerDep = Annotated[ApiKey, Depends(authenticate)]
 def require(permission: Permission) -> Any:
     """A dependency: 403 unless the caller's role holds ``permission``."""
 
-    def check(access: AccessDep, key: CallerDep) -> None:
+    async def check(access: AccessDep, key: CallerDep) -> None:
         if not may(key.role, permission):
             raise access.refuse(status.HTTP_403_FORBIDDEN, f"role {key.role} may not {permission}")
 
@@ -141,7 +141,7 @@ def require(permission: Permission) -> Any:
 
 
 def _in_scope(kind: AreaKind) -> Any:
-    def check(request: Request, access: AccessDep, key: CallerDep) -> None:
+    async def check(request: Request, access: AccessDep, key: CallerDep) -> None:
         # Read from the raw query so the parameter stays documented by the route alone.
         wanted = request.query_params.get(str(kind))
         if wanted is not None and not may_read(key, kind, wanted):
@@ -156,7 +156,7 @@ zone_in_scope = _in_scope(AreaKind.ZONE)
 district_in_scope = _in_scope(AreaKind.DISTRICT)
 
 
-def _public(request: Request, access: AccessDep, credentials: CredentialsDep) -> None:
+async def _public(request: Request, access: AccessDep, credentials: CredentialsDep) -> None:
     if credentials is not None:
         _key_of(access, credentials)
         return
@@ -190,7 +190,7 @@ class ReadableAreas:
     districts: list[District]
 
 
-def readable_areas(access: AccessDep, key: CallerDep, city: CityDep) -> ReadableAreas:
+async def readable_areas(access: AccessDep, key: CallerDep, city: CityDep) -> ReadableAreas:
     """What the key may read of the city; 403 if nothing (no zone and no district)."""
     areas = ReadableAreas(readable_zones(key, city), readable_districts(key, city))
     if not areas.zones and not areas.districts:

@@ -79,17 +79,17 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_live_state(request: Request) -> LiveState:
+async def get_live_state(request: Request) -> LiveState:
     """The live-state holder (snapshot and refresh status)."""
     return get_services(request).live
 
 
-def get_broker(request: Request) -> BrokerStatus:
+async def get_broker(request: Request) -> BrokerStatus:
     """The API's broker connection."""
     return get_services(request).broker
 
 
-def get_city(request: Request) -> City:
+async def get_city(request: Request) -> City:
     """The city registry the app was created with."""
     city = request.app.state.city
     if not isinstance(city, City):
@@ -97,27 +97,27 @@ def get_city(request: Request) -> City:
     return city
 
 
-def get_history(request: Request) -> ParkingHistory:
+async def get_history(request: Request) -> ParkingHistory:
     """The parking-history reader (queries InfluxDB; call it through asyncio.to_thread)."""
     return get_services(request).history
 
 
-def get_sanitation_history(request: Request) -> SanitationHistory:
+async def get_sanitation_history(request: Request) -> SanitationHistory:
     """The bin-history reader (queries InfluxDB; call it through asyncio.to_thread)."""
     return get_services(request).sanitation
 
 
-def get_alerts(request: Request) -> PublishingAlertStore:
+async def get_alerts(request: Request) -> PublishingAlertStore:
     """The alert store and publisher."""
     return get_services(request).alerts
 
 
-def get_feed(request: Request) -> AlertFeed:
+async def get_feed(request: Request) -> AlertFeed:
     """The relay of alert changes for server-sent events."""
     return get_services(request).feed
 
 
-def get_clearance_rules(request: Request) -> ClearanceRules:
+async def get_clearance_rules(request: Request) -> ClearanceRules:
     """The clearance and collection rules the settings configure."""
     rules = request.app.state.clearance_rules
     if not isinstance(rules, ClearanceRules):
@@ -133,7 +133,7 @@ class Limits:
     max_results: int
 
 
-def get_limits(request: Request) -> Limits:
+async def get_limits(request: Request) -> Limits:
     """The caps the app was created with."""
     limits = request.app.state.limits
     if not isinstance(limits, Limits):
@@ -141,7 +141,7 @@ def get_limits(request: Request) -> Limits:
     return limits
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The current time, UTC: what "now" means for a request."""
     return datetime.now(UTC)
 
