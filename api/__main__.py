@@ -16,6 +16,7 @@ from city.registry import CityFileError, load_city
 from config.settings import SettingsError, load_settings
 
 EXIT_CONFIG_ERROR = 2
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # process: keep the garbage collector from walking it on every full collection, which
     # showed as request latency spikes under load (bench/api.py, side by side).
     gc.freeze()
+    # The refresh thread decodes and arranges the whole city on every refresh while holding
+    # the GIL. Each time the event loop gives the GIL up for a socket write or a poll, it
+    # waits for it back up to the switch interval (5 ms by default), several times per
+    # request: a convoy that showed as 300 ms stalls in bench/api.py (py-spy: 20 % of the
+    # loop's samples in socket writes). A shorter interval bounds each wait.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     uvicorn.run(
         create_app(settings, city),
         host=settings.api_host,
