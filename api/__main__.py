@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
+        # Named rather than "auto", so a missing parser fails at start instead of silently
+        # costing about 15 % more CPU per request. The default asyncio loop stays: uvloop served
+        # more requests but let some connections wait up to a second under saturation.
+        http="httptools",
     )
     return 0
 

@@ -63,10 +63,11 @@ end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.stderr:write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, '
-    .. '"errors": %%d, "status_errors": %%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    latency.max, e.connect + e.read + e.write + e.timeout, e.status))
+    '{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, "p99_us": %%d, '
+    .. '"p999_us": %%d, "max_us": %%d, "errors": %%d, "status_errors": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9), latency.max,
+    e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
 
@@ -247,22 +248,28 @@ def endpoints(city: City, now: datetime) -> list[tuple[str, list[str]]]:
     ]
 
 
-def wait_idle(pid: int, timeout_s: float = 120.0) -> None:
-    """Wait until the API has finished what an earlier load left queued (under 5 % CPU)."""
+def wait_idle(pid: int, what: str, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
+    """Wait until ``pid`` has used under 5 % of a core for ``quiet_s`` on end: the API done
+    with what an earlier load left queued, InfluxDB done compacting what was just written."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         before = proc_cpu_s(pid)
-        time.sleep(0.5)
-        if proc_cpu_s(pid) - before < 0.025:
+        time.sleep(quiet_s)
+        if proc_cpu_s(pid) - before < 0.05 * quiet_s:
             return
-    print(f"bench: the API is still busy after {timeout_s:.0f} s; loading it anyway", flush=True)
+    print(f"bench: {what} is still busy after {timeout_s:.0f} s; loading anyway", flush=True)
 
 
 def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
     """Load one endpoint with wrk and read its Lua summary."""
     script = RUN_DIR / "wrk.lua"
     headers = f'wrk.headers["Authorization"] = "Bearer {wrk.key}"' if wrk.key else ""
-    delay = f"delay = function() return {wrk.think_ms} end" if wrk.think_ms else ""
+    # A pause drawn uniformly from 0 to twice the think time: independent dashboards do not
+    # poll in lockstep, and a fixed pause would keep the 50 connections' first, simultaneous
+    # requests bunched together for the whole run.
+    delay = (
+        f"delay = function() return math.random(0, {2 * wrk.think_ms}) end" if wrk.think_ms else ""
+    )
     script.write_text(
         LUA
         % {
@@ -293,6 +300,12 @@ def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
         timeout=wrk.seconds + 60,
     )
     figures = json.loads(done.stderr.strip().splitlines()[-1])
+    print(
+        "  latency ms: "
+        + ", ".join(f"{q} {figures[f'{q}_us'] / 1000:.1f}" for q in ("p50", "p90", "p99", "p999"))
+        + f", max {figures['max_us'] / 1000:.0f}",
+        flush=True,
+    )
     return Load(
         name,
         wrk.think_ms,
@@ -404,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         stack.start_services()
         influx = stack.influx()
         print(f"wrote {load_data(influx, city, args.alerts):,} points", flush=True)
+        # The bulk write leaves InfluxDB compacting for a while; measure the API, not that.
+        wait_idle(stack.influxd_pid, "InfluxDB", timeout_s=600, quiet_s=3)
         api = stack.start_api(_api_env(parser, args.api_env))
         check = check_answers(influx, city, stack.api_key)
         print(f"check: {check}", flush=True)
@@ -413,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             for think_ms in (int(t) for t in args.think_ms.split(",")):
                 wrk = Wrk(args.connections, args.seconds, think_ms, stack.api_key)
-                wait_idle(api.pid)
+                wait_idle(api.pid, "the API")
                 out = RUN_DIR / f"api-profile-{name.replace(' ', '-')}-{think_ms}.txt"
                 spy = start_profile(api.pid, out) if args.profile else None
                 loads.append(run_wrk(name, paths, api.pid, wrk))

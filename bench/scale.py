@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bench.api import Wrk, endpoints, load_data, run_wrk
+from bench.api import Wrk, endpoints, load_data, run_wrk, wait_idle
 from bench.city import write_city
 from bench.ingest import DRAIN_CLIENT_ID, IngestFigures, measure_backlog
 from bench.paho_drain import CLIENT_ID as PAHO_CLIENT_ID
@@ -62,6 +62,7 @@ def measure_api(stack: Stack, city: City, seconds: int) -> ApiFigures:
     influx = stack.influx()
     load_data(influx, city, alerts=0, history=timedelta(hours=1))
     influx.close()
+    wait_idle(stack.influxd_pid, "InfluxDB", timeout_s=600, quiet_s=3)
     started = time.perf_counter()
     api = stack.start_api()
     start_s = time.perf_counter() - started
