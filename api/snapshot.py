@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from city.registry import City, Zone
 from parking.occupancy import SpaceState, ZoneOccupancy, is_stale, zone_occupancy
@@ -107,32 +108,14 @@ class SnapshotBuilder:
         as_of: datetime,
     ) -> Snapshot:
         """``previous`` with the given spaces and bins taken from ``states``, as of ``as_of``."""
-        by_zone = dict(previous.spaces)
-        copied: set[str] = set()
-        for key in spaces:
-            index = self._space_at.get(key)
-            if index is None:
-                continue
-            zone = key[0]
-            if zone not in copied:
-                by_zone[zone] = list(by_zone[zone])
-                copied.add(zone)
-            record = states.spaces.get(key)
-            by_zone[zone][index] = record.state(*key) if record else _never_seen_space(*key)
-        by_district = dict(previous.bins)
-        copied_districts: set[str] = set()
-        for key in bins:
-            index = self._bin_at.get(key)
-            if index is None:
-                continue
-            district = key[0]
-            if district not in copied_districts:
-                by_district[district] = list(by_district[district])
-                copied_districts.add(district)
-            bin_record = states.bins.get(key)
-            by_district[district][index] = (
-                bin_record.state(*key) if bin_record else _never_seen_bin(*key)
-            )
+        by_zone, copied = _copied_on_write(
+            previous.spaces,
+            self._space_at,
+            {key: _space_state(states, key) for key in spaces},
+        )
+        by_district, _ = _copied_on_write(
+            previous.bins, self._bin_at, {key: _bin_state(states, key) for key in bins}
+        )
         zones = {}
         for zone_id, counts in previous.zones.items():
             if zone_id in copied or as_of > self._stale_next.get(zone_id, as_of):
@@ -150,6 +133,38 @@ class SnapshotBuilder:
         # Recounted once `as_of` passes this: the moment the first of its live spaces goes stale.
         self._stale_next[zone.id] = min(live) + self._stale_after if live else _far_future(as_of)
         return zone_occupancy(zone, states, as_of, self._stale_after)
+
+
+S = TypeVar("S")
+
+
+def _copied_on_write(
+    lists: dict[str, list[S]], position: dict[DeviceKey, int], changed: dict[DeviceKey, S]
+) -> tuple[dict[str, list[S]], set[str]]:
+    # A new list only for a group (zone or district) with a changed device; the others are
+    # shared with the previous snapshot. Devices the registry does not list are skipped.
+    result = dict(lists)
+    copied: set[str] = set()
+    for key, state in changed.items():
+        index = position.get(key)
+        if index is None:
+            continue
+        group = key[0]
+        if group not in copied:
+            result[group] = list(result[group])
+            copied.add(group)
+        result[group][index] = state
+    return result, copied
+
+
+def _space_state(states: LatestStates, key: DeviceKey) -> SpaceState:
+    record = states.spaces.get(key)
+    return record.state(*key) if record else _never_seen_space(*key)
+
+
+def _bin_state(states: LatestStates, key: DeviceKey) -> BinState:
+    record = states.bins.get(key)
+    return record.state(*key) if record else _never_seen_bin(*key)
 
 
 def _far_future(as_of: datetime) -> datetime:

@@ -78,13 +78,13 @@ def _stored(*readings: Reading) -> LatestStates:
     return states
 
 
-def _live(database: Database, feed: Feed, clocks: Clocks) -> LiveState:
+def _live(database: Database, feed: Feed, clocks: Clocks, interval_s: float = 60) -> LiveState:
     return LiveState(
         make_city(),
         database,
         feed,
         stale_after=STALE_AFTER,
-        interval_s=60,
+        interval_s=interval_s,
         full_read_s=600,
         settle_s=SETTLE_S,
         clock=lambda: clocks.now,
@@ -275,17 +275,7 @@ def test_a_failed_start_is_retried_at_the_next_tick() -> None:
 def test_the_task_ticks_every_interval_until_stopped() -> None:
     clocks = Clocks()
     feed = Feed()
-    live = LiveState(
-        make_city(),
-        Database(LatestStates()),
-        feed,
-        stale_after=STALE_AFTER,
-        interval_s=0.05,
-        full_read_s=600,
-        settle_s=SETTLE_S,
-        clock=lambda: clocks.now,
-        monotonic=lambda: clocks.mono,
-    )
+    live = _live(Database(LatestStates()), feed, clocks, interval_s=0.05)
     published: list[datetime] = []
 
     async def run_for_a_while() -> int:
@@ -310,7 +300,7 @@ def test_the_task_ticks_every_interval_until_stopped() -> None:
 
 def test_stop_gives_up_on_a_read_that_hangs() -> None:
     release = asyncio.Event()
-    live = _live(Database(LatestStates()), Feed(), Clocks())
+    live = _live(Database(LatestStates()), Feed(), Clocks(), interval_s=0.01)
 
     async def hanging_tick() -> None:
         await release.wait()
@@ -319,7 +309,6 @@ def test_stop_gives_up_on_a_read_that_hangs() -> None:
 
     async def start_and_stop() -> float:
         loop = asyncio.get_running_loop()
-        live._interval_s = 0.01
         live.start()
         await asyncio.sleep(0.05)
         started = loop.time()
