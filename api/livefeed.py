@@ -95,7 +95,7 @@ class LiveFeed:
         self.connects = 0
         self.overflows = 0
         self.received = 0
-        self.rejected: Counter[str] = Counter()
+        self._rejected: Counter[str] = Counter()
         self._client = new_client(access, client_id=client_id, clean_session=True)
         self._client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
         self._client.on_connect = self._on_connect
@@ -139,6 +139,12 @@ class LiveFeed:
         """Disconnect and stop the network thread."""
         self._client.disconnect()
         self._client.loop_stop()
+
+    @property
+    def rejected(self) -> dict[str, int]:
+        """Of the messages received, how many the intake refused, by reason."""
+        with self._lock:
+            return dict(self._rejected)
 
     def drain(self, limit: int) -> list[tuple[float, list[Reading]]]:
         """Up to ``limit`` queued messages' readings, oldest first, with their receive times."""
@@ -215,16 +221,20 @@ class LiveFeed:
         try:
             readings = self._intake.readings(message.topic, bytes(message.payload), self._clock())
         except Rejected as rejected:
-            self.rejected[str(rejected.reason)] += 1
+            self._count_rejected(rejected.reason)
             return
         # A bug must not stop paho's thread; ingest logs and dead-letters the same message.
         except Exception:  # noqa: BLE001
-            self.rejected[str(Reason.INTERNAL_ERROR)] += 1
+            self._count_rejected(Reason.INTERNAL_ERROR)
             return
         if len(self._queue) >= MAX_QUEUED:
             self.overflows += 1
             return
         self._queue.append((received, readings))
+
+    def _count_rejected(self, reason: Reason) -> None:
+        with self._lock:
+            self._rejected[str(reason)] += 1
 
     @property
     def _where(self) -> tuple[str, int]:
