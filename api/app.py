@@ -23,9 +23,9 @@ from api.auth import (
     require,
     zone_in_scope,
 )
-from api.brokerlink import BrokerLink
 from api.deps import Limits, Services
-from api.livestate import LiveState, snapshot_loader
+from api.livefeed import LiveFeed
+from api.livestate import LiveState
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
 from api.routes import (
@@ -47,8 +47,12 @@ from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.latest import LatestReader
 from store.sanitation_history import SanitationHistoryReader
+from telemetry.intake import Intake
 
 log = logging.getLogger(__name__)
+
+# How long start-up waits for the live feed's subscription before the first full read.
+FOLLOW_WAIT_S = 3.0
 
 
 def create_app(settings: Settings, city: City) -> FastAPI:
@@ -61,17 +65,20 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
-        broker = BrokerLink.from_settings(settings)
-        # Optionally, between full reads only the recent points: cost follows what changed, not
-        # the size of the city, but backfill waits for the next full read (store/latest.py).
-        recent = settings.api_recent_window_s
-        reader = LatestReader(
-            influx,
-            timedelta(seconds=settings.ts_max_age_s),
-            recent=timedelta(seconds=max(recent, 10 * settings.api_refresh_s)) if recent else None,
-        )
+        # The API follows the sensor stream itself (api/livestate.py), through the same intake.
+        broker = LiveFeed.from_settings(settings, Intake.from_settings(settings, city))
+        reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
         stale_after = timedelta(seconds=settings.space_stale_after_s)
-        live = LiveState(snapshot_loader(reader, city, stale_after), settings.api_refresh_s)
+        live = LiveState(
+            city,
+            reader,
+            broker,
+            stale_after=stale_after,
+            interval_s=settings.api_refresh_s,
+            full_read_s=settings.api_full_read_s,
+            # Ingest stores a point within its flush interval (plus the write itself).
+            settle_s=2 * settings.ingest_flush_interval_s + 2.0,
+        )
         rules = session_rules(settings)
         history = HistoryReader(influx, rules, stale_after)
         feed = AlertFeed()
@@ -80,9 +87,12 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         )
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
         broker.start()
+        # Briefly wait for the subscription, so the first full read already covers everything
+        # the stream will not bring (else the first connect causes a second one at once).
+        await broker.wait_following(FOLLOW_WAIT_S)
         try:
             # Ready only after a first attempt, so a healthy start serves data at once; a
-            # failed one is retried by the refresher while endpoints answer 503.
+            # failed one is retried at every tick while endpoints answer 503.
             if await live.refresh():
                 log.info("live state loaded in %.3f s", live.last_duration_s or 0.0)
             live.start()

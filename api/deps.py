@@ -14,7 +14,7 @@ from pydantic import BeforeValidator
 
 from alerts.desk import PublishingAlertStore
 from api.alertfeed import AlertFeed
-from api.brokerlink import BrokerStatus
+from api.livefeed import BrokerStatus
 from api.livestate import LiveState, Snapshot
 from city.registry import City, Zone
 from parking.occupancy_history import OccupancyBucket

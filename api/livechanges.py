@@ -27,15 +27,25 @@ def live_changes(
         state = snapshot.spaces[zone][index]
         return state, is_stale(state, snapshot.as_of, snapshot.stale_after)
 
+    def untouched(zone: str) -> bool:
+        # The same list (api/snapshot.py reuses unchanged ones) and the same counts: no state
+        # changed and, staleness only growing, none went stale.
+        if before is None or before.spaces[zone] is not after.spaces[zone]:
+            return False
+        old, new = before.zones[zone], after.zones[zone]
+        return (old.occupied, old.free, old.unknown) == (new.occupied, new.free, new.unknown)
+
     spaces = [
         SpaceOut.from_state(state, after.as_of, after.stale_after)
         for zone in zones
+        if not untouched(zone.id)
         for index, state in enumerate(after.spaces[zone.id])
         if space_key(before, zone.id, index) != space_key(after, zone.id, index)
     ]
     bins = [
         BinOut.from_state(state)
         for district in districts
+        if before is None or before.bins[district.id] is not after.bins[district.id]
         for index, state in enumerate(after.bins[district.id])
         if before is None or before.bins[district.id][index] != state
     ]

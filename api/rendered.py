@@ -1,7 +1,7 @@
 """JSON bodies rendered once per live-state snapshot, for the endpoints every dashboard polls.
 
-Between two refreshes every request for the same thing gets the same answer, so the first
-request after a refresh renders it and the others send the same bytes: building and
+Between two live-state ticks every request for the same thing gets the same answer, so the first
+request after a tick renders it and the others send the same bytes: building and
 validating a hundred response models per request was most of an occupancy request's cost.
 """
 

@@ -244,17 +244,24 @@ class BinOut(_Response):
 
 
 class BrokerHealth(_Response):
-    """The API's own connection to the MQTT broker."""
+    """The API's own connection to the MQTT broker, which feeds the live state."""
 
     connected: bool
+    following: bool = Field(
+        description="subscribed to the sensor topics: the live state follows the stream"
+    )
+    received: int = Field(description="sensor messages received since the API started")
+    rejected: dict[str, int] = Field(
+        description="of those, refused by the intake (as ingest refuses them), by reason"
+    )
 
 
 class DatabaseHealth(_Response):
-    """How the live-state refresh from InfluxDB is going."""
+    """How the live state's reads from InfluxDB are going."""
 
-    reachable: bool = Field(description="the latest refresh succeeded")
+    reachable: bool = Field(description="the latest read or check of the database succeeded")
     last_refresh: UtcTime | None = Field(description="when the snapshot served was taken")
-    refresh_error: str | None = Field(description="why the latest refresh failed, if it did")
+    refresh_error: str | None = Field(description="why the latest read failed, if it did")
 
 
 class HealthOut(_Response):

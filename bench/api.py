@@ -4,7 +4,10 @@ Starts its own Mosquitto and InfluxDB (``.run/bench/``), writes six hours of sta
 for every space (changes and 10-minute heartbeats), fill reports for every bin and a few
 hundred alerts straight into InfluxDB, starts ``python -m api`` on port 35800, checks that its
 occupancy and bin answers equal what InfluxDB holds, then loads each endpoint with ``wrk``
-(50 connections, 2 threads; a Lua script reports p50, p99 and errors) one after the other.
+(50 connections, 2 threads; a Lua script reports p50, p99 and errors) one after the other,
+while a steady trickle of sensor messages flows through MQTT (the county's rates for the
+city's size, bench/traffic.py; ``--trickle-per-s 0`` for none), which the API's live feed
+applies as it serves.
 ``--api-key`` (or ``CURBSIDE_BENCH_API_KEY``) is sent as ``Authorization: Bearer``.
 
 Prints a table and appends it to docs/performance.md (``--no-record`` to skip).
@@ -18,6 +21,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -31,6 +35,7 @@ from bench.city import write_city
 from bench.record import machine_lines, record
 from bench.stack import (
     API_PORT,
+    BENCH_ROLE,
     RUN_DIR,
     Stack,
     finish_profile,
@@ -38,6 +43,7 @@ from bench.stack import (
     proc_rss_bytes,
     start_profile,
 )
+from bench.traffic import BIN_RATE, SPACE_RATE, Publisher, steady
 from city.registry import City
 from store.alerts import AlertStore
 from store.influx import InfluxClient
@@ -320,8 +326,56 @@ def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
     )
 
 
+class Trickle:
+    """Sensor messages published at a steady rate, in a thread of its own, while it is entered."""
+
+    def __init__(self, stack: Stack, city: City, per_s: float) -> None:
+        self._stack = stack
+        self._source = steady(city)
+        self._per_s = per_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-trickle", daemon=True)
+        self.sent = 0
+
+    def __enter__(self) -> Trickle:
+        if self._per_s > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(30)
+
+    def _run(self) -> None:
+        publisher = Publisher(self._stack.mqtt_port, self._stack.login(BENCH_ROLE), "bench-trickle")
+        started = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                left = started + self.sent / self._per_s - time.monotonic()
+                if left > 0:
+                    publisher.service(min(left, 0.05))
+                    continue
+                publisher.publish(self._source(datetime.now(UTC)))
+                self.sent += 1
+        finally:
+            publisher.close()
+
+
+def county_rate(city: City) -> float:
+    """Sensor messages per second of a city this size at the county's rates."""
+    return (city.space_count * SPACE_RATE + city.bin_count * BIN_RATE) / 3600
+
+
 def report(
-    loads: list[Load], city: City, *, check: str, rss: int, connections: int, command: str
+    loads: list[Load],
+    city: City,
+    *,
+    check: str,
+    rss: int,
+    connections: int,
+    command: str,
+    trickle_per_s: float,
 ) -> str:
     """The figures as a Markdown section for docs/performance.md."""
     rows = [
@@ -354,6 +408,10 @@ def report(
             "sends its next request as soon as the answer arrives (the API saturated, latency "
             "includes the queue); 100: a pause between requests, as dashboards polling",
             f"- check: {check}",
+            f"- during each load {trickle_per_s:.0f} sensor messages/s flow through MQTT "
+            "(the API's live feed applies them)"
+            if trickle_per_s > 0
+            else "- no sensor messages during the loads",
             "",
             *rows,
             "",
@@ -371,8 +429,7 @@ def _api_env(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, str
     return env
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark on services of its own."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.api",
         description=__doc__,
@@ -408,10 +465,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="py-spy the API during each load (.run/bench/api-profile-<endpoint>-<think>.txt)",
     )
+    parser.add_argument(
+        "--trickle-per-s",
+        type=float,
+        help="sensor messages per second published during each load (default: the county's "
+        "rates for the city's size; 0: none)",
+    )
     parser.add_argument("--keep-services", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not write docs/performance.md")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark on services of its own."""
+    parser = _parser()
     args = parser.parse_args(argv)
     city = write_city(RUN_DIR / "city.json", args.spaces, args.bins)
+    trickle_per_s = county_rate(city) if args.trickle_per_s is None else args.trickle_per_s
     stack = Stack(RUN_DIR / "city.json", api_key=args.api_key)
     try:
         stack.start_services()
@@ -431,14 +501,21 @@ def main(argv: list[str] | None = None) -> int:
                 wait_idle(api.pid, "the API")
                 out = RUN_DIR / f"api-profile-{name.replace(' ', '-')}-{think_ms}.txt"
                 spy = start_profile(api.pid, out) if args.profile else None
-                loads.append(run_wrk(name, paths, api.pid, wrk))
+                with Trickle(stack, city, trickle_per_s) as trickle:
+                    loads.append(run_wrk(name, paths, api.pid, wrk))
                 if spy is not None:
                     finish_profile(spy, out, f"the API, {name}, think {think_ms} ms")
                 print(
                     f"{name}, think {think_ms} ms: {loads[-1].rate:,.0f}/s, "
-                    f"p99 {loads[-1].p99_ms:.1f} ms",
+                    f"p99 {loads[-1].p99_ms:.1f} ms; {trickle.sent:,} sensor messages sent",
                     flush=True,
                 )
+        feed = get_json("/health", stack.api_key)["broker"]
+        print(
+            f"the API's live feed received {feed['received']:,} sensor messages "
+            f"(refused: {feed['rejected'] or 'none'})",
+            flush=True,
+        )
         rss = proc_rss_bytes(api.pid)
         influx.close()
     finally:
@@ -448,7 +525,13 @@ def main(argv: list[str] | None = None) -> int:
         given[given.index("--api-key") + 1] = "…"
     command = "python -m bench.api " + " ".join(given)
     section = report(
-        loads, city, check=check, rss=rss, connections=args.connections, command=command.strip()
+        loads,
+        city,
+        check=check,
+        rss=rss,
+        connections=args.connections,
+        command=command.strip(),
+        trickle_per_s=trickle_per_s,
     )
     print(section)
     if not args.no_record:

@@ -266,13 +266,10 @@ class Stack:
 
     def start_api(self, extra_env: dict[str, str] | None = None) -> Process:
         """The API on API_PORT, once its first snapshot is loaded."""
-        # The recorded API figures were measured with the recent-window refresh on (it is off by
-        # default: docs/api.md); a caller's extra_env can override it.
         if self.api_key is None:
             self.api_key = add_key(KEYS_FILE, "bench", Role.ADMIN, Scope(), datetime.now(UTC))[1]
         env = {
             **self.login_env("api"),
-            "CURBSIDE_API_RECENT_WINDOW_S": "120",
             # The benchmark measures the service, not the per-key and per-address rate limits
             # (docs/security.md), which would answer most of its requests with 429. The limiter
             # still runs on every request.

@@ -58,11 +58,11 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: Port = Field(8000, ge=1, le=65535)
-    api_refresh_s: float = Field(2.0, gt=0, le=300)
-    # Seconds of recent points each refresh reads between full reads (store/latest.py); 0: every
-    # refresh reads in full. Off by default: a backfilled message (a spool drained after an
-    # outage, a gateway's buffer, the demo's replay) would stay unseen until the next full read.
-    api_recent_window_s: float = Field(0.0, ge=0, le=3600)
+    # How often the live state applies what the MQTT stream brought and publishes a snapshot.
+    api_refresh_s: float = Field(1.0, gt=0, le=300)
+    # How often the live state is read in full from InfluxDB anyway (besides at start and after
+    # every reconnect to the broker): the safety net for anything the stream missed.
+    api_full_read_s: float = Field(600.0, ge=10, le=86_400)
     space_stale_after_s: int = Field(3600, gt=0)
     parking_debounce_s: int = Field(60, gt=0, le=3600)
     # API access (docs/security.md): the keys file, rate limits, caps on what a request asks

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
 from prometheus_client import start_http_server
 
@@ -18,7 +17,7 @@ from ingest.pipeline import Pipeline
 from ingest.sharding import apply_shard
 from ingest.spool import Spool
 from store.influx import InfluxClient, Unavailable
-from telemetry.admission import TimestampPolicy
+from telemetry.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +30,7 @@ class Ingester:
         self.city = load_city(settings.city_file)
         self.metrics = IngestMetrics()
         self.store = InfluxClient.from_settings(settings)
-        policy = TimestampPolicy(
-            future_tolerance=timedelta(seconds=settings.ts_future_tolerance_s),
-            max_age=timedelta(seconds=settings.ts_max_age_s),
-        )
-        pipeline = Pipeline(self.city, policy, settings.ingest_max_payload_bytes)
+        pipeline = Pipeline(Intake.from_settings(settings, self.city))
         # One spool per client id: each ingester owns its folder (a lock keeps others out).
         settings, topic_filters = apply_shard(settings, self.city, subscriptions())
         self.spool = (

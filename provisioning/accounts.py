@@ -38,8 +38,9 @@ def service_rights() -> dict[str, Rights]:
     return {
         # Subscribes to every decoder's topics; republishes rejected messages as dead letters.
         "ingest": Rights(write=(f"{DEADLETTER_PREFIX}/#",), read=tuple(subscriptions())),
-        # Publishes acknowledged alerts; hears every alert change for its event stream.
-        "api": Rights(write=(f"{ALERTS_PREFIX}/#",), read=(f"{ALERTS_PREFIX}/#",)),
+        # Publishes acknowledged alerts; hears every alert change for its event stream, and
+        # follows the sensor topics ingest reads to keep its live state current.
+        "api": Rights(write=(f"{ALERTS_PREFIX}/#",), read=(f"{ALERTS_PREFIX}/#", *subscriptions())),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
         # LoRaWAN network servers publish uplinks for every device of their applications;

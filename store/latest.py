@@ -3,28 +3,21 @@
 One request carries the grouped ``last()`` statements for parking and bins. A space's
 ``since`` (when its current status began) needs one statement per space, so it is asked
 only for spaces whose current status or last opposite report changed since the previous
-read; the answer for the others is remembered. A steady refresh therefore costs one request,
+read; the answer for the others is remembered. A steady read therefore costs one request,
 plus a second one with a statement for each space that changed.
 
 Selectors are ordered by the points' timestamps, not by arrival: a late message carrying
-an older timestamp does not change a device's current state.
-
-Reading the whole look-back window costs InfluxDB a ``last()`` over every device and the reader
-a decode of every device's answer (about 7 MB at 10,000 spaces), whatever changed. Given a
-``recent`` window, the reader does that only every ``full_every`` (and first); in between it
-asks for the last points of the recent window alone, which only the devices that reported
-lately have, and merges them into what it holds (newest timestamp wins). A message whose
-timestamp is already older than the window when it is stored (a gateway emptying its buffer)
-shows at the next full read.
+an older timestamp does not change a device's current state. The API reads this in full
+only at start and now and then; in between it follows the MQTT stream (api/livestate.py)
+and asks :meth:`LatestReader.settle_since` for the rare ``since`` the stream cannot settle.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from parking.occupancy import SpaceState, opposite_status_seen
 from sanitation.bins import BinState
@@ -32,19 +25,15 @@ from store.influx import InfluxClient, QueryFailed, Series
 from store.influxql import literal
 from store.lineprotocol import epoch_ms, from_epoch_ms
 from store.schema import BIN_LEVEL, PARKING
+from telemetry.latest_state import BinRecord, DeviceKey, LatestStates, SpaceRecord, Stamped
 
-# With a ``recent`` window, a full read of the whole look-back window still runs this often: it
-# picks up what the short reads cannot see (a late message whose timestamp is older than the
-# window, a device that left the look-back window).
-FULL_READ_EVERY = timedelta(minutes=5)
+T = TypeVar("T")
 
 # Statements per request when many spaces need their `since` (the first read after start):
 # keeps each request's body and the server's work per request bounded.
 SINCE_STATEMENTS_PER_REQUEST = 500
 
 _BIN_FIELDS = ("fill_pct", "battery_v", "temp_c", "tilted")
-
-DeviceKey = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,51 +59,46 @@ class _KnownSince:
 
 
 @dataclass(frozen=True, slots=True)
-class _SpaceLast:
+class SinceQuestion:
+    """Which space, and its current status."""
+
     zone: str
     space: str
     occupied: bool
-    last_seen: datetime
-    battery_v: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SinceAnswer:
+    """The newest report of the opposite status and the first report after it."""
+
     opposite_seen: datetime | None
+    since: datetime
 
 
 class LatestReader:
     """Reads the latest state from one database, remembering each space's ``since``.
 
-    Not thread-safe: one refresher calls :meth:`read` at a time.
+    Not thread-safe: one caller reads at a time.
     """
 
-    def __init__(
-        self,
-        client: InfluxClient,
-        lookback: timedelta,
-        *,
-        recent: timedelta | None = None,
-        full_every: timedelta = FULL_READ_EVERY,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, client: InfluxClient, lookback: timedelta) -> None:
         self._client = client
         self._lookback_s = max(1, int(lookback.total_seconds()))
-        # With ``recent``, reads between full ones ask only for points of the last ``recent``
-        # and merge them into what is held (see the module docstring).
-        self._recent_s = None if recent is None else max(1, int(recent.total_seconds()))
-        self._full_every_s = full_every.total_seconds()
-        self._clock = clock
-        self._held: list[dict[DeviceKey, _Point]] = []
-        self._full_at = 0.0
         self._since: dict[DeviceKey, _KnownSince] = {}
         self.since_statements_last_read = 0
-        self.last_read_was_full = False
 
     def read(self) -> Latest:
         """The latest state now; raises :class:`store.influx.InfluxError` when the DB fails."""
-        now = self._clock()
-        full = self._recent_s is None or not self._held or now - self._full_at >= self._full_every_s
-        window_s = self._lookback_s if full else self._recent_s
-        assert window_s is not None
-        parking = _parking_statements(window_s)
-        bins = _bin_statements(window_s)
+        states = self.read_states()
+        return Latest(
+            spaces=[r.state(*key) for key, r in states.spaces.items()],
+            bins=[r.state(*key) for key, r in states.bins.items()],
+        )
+
+    def read_states(self) -> LatestStates:
+        """The latest state now, with each field's timestamp, for merging with newer points."""
+        parking = _parking_statements(self._lookback_s)
+        bins = _bin_statements(self._lookback_s)
         try:
             results = self._client.query_many([*parking, *bins])
         except QueryFailed as exc:
@@ -125,26 +109,50 @@ class LatestReader:
             raise
         if len(results) != len(parking) + len(bins):
             raise ValueError(f"expected {len(parking) + len(bins)} results, got {len(results)}")
-        fresh = [_by_device(r, "zone", "space") for r in results[: len(parking)]] + [
+        status, battery, vacant, occupied = (
+            _by_device(r, "zone", "space") for r in results[: len(parking)]
+        )
+        fill, bin_battery, temp, tilted = (
             _by_device(r, "district", "bin") for r in results[len(parking) :]
-        ]
-        if full:
-            self._held, self._full_at = fresh, now
-        else:
-            for held, points in zip(self._held, fresh, strict=True):
-                for key, point in points.items():
-                    if key not in held or point.time >= held[key].time:
-                        held[key] = point
-        self.last_read_was_full = full
-        status, battery, vacant, occupied, *bin_fields = self._held
-        spaces = _spaces_last(status, battery, vacant, occupied)
-        return Latest(spaces=self._with_since(spaces), bins=_bins_last(*bin_fields))
+        )
+        spaces = self._with_since(_spaces_last(status, battery, vacant, occupied))
+        return LatestStates(spaces, _bins_last(fill, bin_battery, temp, tilted))
 
-    def _with_since(self, spaces: list[_SpaceLast]) -> list[SpaceState]:
+    def check(self) -> None:
+        """Raise :class:`store.influx.InfluxError` unless the database answers a query."""
+        self._client.query("SHOW MEASUREMENTS LIMIT 1")
+
+    def settle_since(self, questions: list[SinceQuestion]) -> dict[DeviceKey, SinceAnswer]:
+        """Each space's newest opposite report and the first report after it, as stored now.
+
+        A space whose current status has no report in the window is left out of the answer.
+        """
+        answers: dict[DeviceKey, SinceAnswer] = {}
+        for chunk in _chunks(questions, SINCE_STATEMENTS_PER_REQUEST):
+            results = self._client.query_many(
+                [_opposite_statement(q, self._lookback_s) for q in chunk]
+            )
+            opposites = [_single_point(series) for series in results]
+            asked = [
+                (q, point.time if point is not None else None)
+                for q, point in zip(chunk, opposites, strict=True)
+            ]
+            statements = [
+                _since_statement(q.zone, q.space, opposite, self._lookback_s)
+                for q, opposite in asked
+            ]
+            for (q, opposite), series in zip(
+                asked, self._client.query_many(statements), strict=True
+            ):
+                first = _single_point(series)
+                if first is not None:
+                    answers[(q.zone, q.space)] = SinceAnswer(opposite, first.time)
+        return answers
+
+    def _with_since(self, spaces: dict[DeviceKey, SpaceRecord]) -> dict[DeviceKey, SpaceRecord]:
         known: dict[DeviceKey, _KnownSince] = {}
-        missing: list[_SpaceLast] = []
-        for space in spaces:
-            key = (space.zone, space.space)
+        missing: list[tuple[DeviceKey, SpaceRecord]] = []
+        for key, space in spaces.items():
             cached = self._since.get(key)
             if (
                 cached is not None
@@ -153,35 +161,29 @@ class LatestReader:
             ):
                 known[key] = cached
             else:
-                missing.append(space)
+                missing.append((key, space))
         found = self._first_since(missing)
-        for space in missing:
-            key = (space.zone, space.space)
+        for key, space in missing:
             known[key] = _KnownSince(space.occupied, space.opposite_seen, found.get(key))
         # Replacing the cache drops spaces that left the look-back window.
         self._since = known
         self.since_statements_last_read = len(missing)
-        return [
-            SpaceState(
-                zone=s.zone,
-                space=s.space,
-                occupied=s.occupied,
-                since=known[(s.zone, s.space)].since,
-                last_seen=s.last_seen,
-                battery_v=s.battery_v,
-            )
-            for s in spaces
-        ]
+        return {key: replace(s, since=known[key].since) for key, s in spaces.items()}
 
-    def _first_since(self, spaces: list[_SpaceLast]) -> dict[DeviceKey, datetime]:
+    def _first_since(
+        self, spaces: list[tuple[DeviceKey, SpaceRecord]]
+    ) -> dict[DeviceKey, datetime]:
         found: dict[DeviceKey, datetime] = {}
         for chunk in _chunks(spaces, SINCE_STATEMENTS_PER_REQUEST):
-            statements = [_since_statement(s, self._lookback_s) for s in chunk]
+            statements = [
+                _since_statement(key[0], key[1], s.opposite_seen, self._lookback_s)
+                for key, s in chunk
+            ]
             results = self._client.query_many(statements)
-            for space, series in zip(chunk, results, strict=True):
+            for (key, _), series in zip(chunk, results, strict=True):
                 point = _single_point(series)
                 if point is not None:
-                    found[(space.zone, space.space)] = point.time
+                    found[key] = point.time
         return found
 
 
@@ -209,14 +211,17 @@ def _bin_statements(lookback_s: int) -> list[str]:
     ]
 
 
-def _since_statement(space: _SpaceLast, lookback_s: int) -> str:
-    after = (
-        f"now() - {lookback_s}s"
-        if space.opposite_seen is None
-        else f"{epoch_ms(space.opposite_seen)}ms"
-    )
-    device = f"zone = {literal(space.zone)} AND space = {literal(space.space)}"
+def _since_statement(zone: str, space: str, opposite_seen: datetime | None, lookback_s: int) -> str:
+    after = f"now() - {lookback_s}s" if opposite_seen is None else f"{epoch_ms(opposite_seen)}ms"
+    device = f"zone = {literal(zone)} AND space = {literal(space)}"
     return _select("first(occupied)", PARKING, f"{device} AND time > {after}")
+
+
+def _opposite_statement(question: SinceQuestion, lookback_s: int) -> str:
+    device = f"zone = {literal(question.zone)} AND space = {literal(question.space)}"
+    opposite = 0 if question.occupied else 1
+    where = f"{device} AND time > now() - {lookback_s}s AND occupied = {opposite}"
+    return _select("last(occupied)", PARKING, where)
 
 
 def _spaces_last(
@@ -224,27 +229,24 @@ def _spaces_last(
     battery: dict[DeviceKey, _Point],
     vacant: dict[DeviceKey, _Point],
     occupied: dict[DeviceKey, _Point],
-) -> list[_SpaceLast]:
-    spaces = []
+) -> dict[DeviceKey, SpaceRecord]:
+    spaces = {}
     for key, point in status.items():
         now_occupied = bool(point.value)
         battery_point = battery.get(key)
         vacant_point = vacant.get(key)
         occupied_point = occupied.get(key)
-        spaces.append(
-            _SpaceLast(
-                zone=key[0],
-                space=key[1],
-                occupied=now_occupied,
-                last_seen=point.time,
-                battery_v=_float(battery_point.value) if battery_point else None,
-                opposite_seen=opposite_status_seen(
-                    now_occupied,
-                    point.time,
-                    vacant_point.time if vacant_point else None,
-                    occupied_point.time if occupied_point else None,
-                ),
-            )
+        spaces[key] = SpaceRecord(
+            occupied=now_occupied,
+            last_seen=point.time,
+            opposite_seen=opposite_status_seen(
+                now_occupied,
+                point.time,
+                vacant_point.time if vacant_point else None,
+                occupied_point.time if occupied_point else None,
+            ),
+            since=None,
+            battery_v=_stamped_float(battery_point),
         )
     return spaces
 
@@ -254,25 +256,23 @@ def _bins_last(
     battery: dict[DeviceKey, _Point],
     temp: dict[DeviceKey, _Point],
     tilted: dict[DeviceKey, _Point],
-) -> list[BinState]:
+) -> dict[DeviceKey, BinRecord]:
     keys = dict.fromkeys([*fill, *battery, *temp, *tilted])
-    bins = []
-    for key in keys:
-        points = [p for p in (fill.get(key), battery.get(key), temp.get(key), tilted.get(key)) if p]
-        # Last seen is the newest report of any field: a report without a fill level (a
-        # sensor that only sent its battery) still shows the device is alive.
-        bins.append(
-            BinState(
-                district=key[0],
-                bin=key[1],
-                fill_pct=_float(fill[key].value) if key in fill else None,
-                last_seen=max(p.time for p in points),
-                battery_v=_float(battery[key].value) if key in battery else None,
-                temp_c=_float(temp[key].value) if key in temp else None,
-                tilted=bool(tilted[key].value) if key in tilted else None,
-            )
+    tilted_points = {k: Stamped(p.time, bool(p.value)) for k, p in tilted.items()}
+    return {
+        key: BinRecord(
+            fill_pct=_stamped_float(fill.get(key)),
+            battery_v=_stamped_float(battery.get(key)),
+            temp_c=_stamped_float(temp.get(key)),
+            tilted=tilted_points.get(key),
         )
-    return bins
+        for key in keys
+    }
+
+
+def _stamped_float(point: _Point | None) -> Stamped[float] | None:
+    # JSON drops the fraction of whole floats (50.0 arrives as 50).
+    return Stamped(point.time, float(point.value)) if point is not None else None
 
 
 def _by_device(series: list[Series], first_tag: str, second_tag: str) -> dict[DeviceKey, _Point]:
@@ -295,11 +295,6 @@ def _single_point(series: list[Series]) -> _Point | None:
     return None
 
 
-def _float(value: Any) -> float:
-    # JSON drops the fraction of whole floats (50.0 arrives as 50).
-    return float(value)
-
-
-def _chunks(items: list[_SpaceLast], size: int) -> Iterator[list[_SpaceLast]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -1,4 +1,4 @@
-"""GET /health: whether the broker connection and the live-state refresh are working."""
+"""GET /health: whether the live feed from the broker and the database reads are working."""
 
 from __future__ import annotations
 
@@ -16,17 +16,23 @@ router = APIRouter(tags=["health"])
     summary="Service health",
 )
 async def health(live: LiveStateDep, broker: BrokerDep, response: Response) -> HealthOut:
-    """200 when the broker is connected and the latest refresh succeeded, else 503."""
-    # Reachable means the latest refresh worked, not merely that some snapshot exists:
+    """200 when the live feed follows the broker and the database answers, else 503."""
+    # Reachable means the latest read worked, not merely that some snapshot exists:
     # a snapshot kept from before an outage is served, but the outage is still reported.
     reachable = live.snapshot is not None and live.refresh_error is None
     connected = broker.connected
-    healthy = reachable and connected
+    following = broker.following
+    healthy = reachable and connected and following
     if not healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return HealthOut(
         status="ok" if healthy else "degraded",
-        broker=BrokerHealth(connected=connected),
+        broker=BrokerHealth(
+            connected=connected,
+            following=following,
+            received=broker.received,
+            rejected=dict(broker.rejected),
+        ),
         database=DatabaseHealth(
             reachable=reachable,
             last_refresh=live.last_refresh,

@@ -17,7 +17,7 @@ from api.livestate import Snapshot
 
 router = APIRouter(prefix="/api/v1/live", tags=["live"])
 
-# How often a stream looks for a new snapshot: well below the refresh interval, and a
+# How often a stream looks for a new snapshot: below the tick interval, and a
 # comparison of one reference, so cheap for any number of listeners.
 POLL_S = 0.5
 
@@ -26,12 +26,12 @@ POLL_S = 0.5
     "/stream",
     response_class=StreamingResponse,
     responses=stream_responses("live changes"),
-    summary="Zone counts and changed spaces and bins after each refresh, as server-sent events",
+    summary="Zone counts and changed spaces and bins after each tick, as server-sent events",
 )
 async def stream_live(
     live: LiveStateDep, areas: ReadableAreasDep, key: CallerDep, access: AccessDep
 ) -> StreamingResponse:
-    """After each live-state refresh, one ``changes`` event: the counts of every zone the
+    """After each live-state tick, one ``changes`` event: the counts of every zone the
     key may read and the spaces and bins it may read that changed since the previous
     event. The first event carries all of them; a comment line every 15 s keeps proxies
     from closing an idle stream. The stream ends within 15 s of its key being revoked."""

@@ -11,6 +11,7 @@ from city.registry import load_city
 from ingest.pipeline import Pipeline
 from store.schema import BIN_EMPTIED, BIN_LEVEL, PARKING
 from telemetry.admission import TimestampPolicy
+from telemetry.intake import Intake
 from telemetry.rejection import Rejected
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,9 +26,11 @@ TOPICS = [
 MEASUREMENTS = (PARKING, BIN_LEVEL, BIN_EMPTIED)
 
 PIPELINE = Pipeline(
-    load_city(REPO / "config" / "demo-city.yaml"),
-    TimestampPolicy(future_tolerance=timedelta(seconds=300), max_age=timedelta(days=7)),
-    max_payload_bytes=4096,
+    Intake(
+        load_city(REPO / "config" / "demo-city.yaml"),
+        TimestampPolicy(future_tolerance=timedelta(seconds=300), max_age=timedelta(days=7)),
+        max_payload_bytes=4096,
+    )
 )
 
 

@@ -197,65 +197,14 @@ def test_endpoints_serve_what_was_written(settings: Settings, influx: InfluxClie
         ]
 
 
-def _space(client: TestClient, zone: str, space: str) -> dict[str, Any]:
-    response = client.get("/api/v1/parking/spaces", params={"zone": zone})
-    assert response.status_code == 200
-    found: list[dict[str, Any]] = [s for s in response.json() if s["space"] == space]
-    assert len(found) == 1
-    return found[0]
-
-
-def _last_refresh(client: TestClient) -> str:
-    refreshed = client.get("/health").json()["database"]["last_refresh"]
-    assert isinstance(refreshed, str)
-    return refreshed
-
-
-def test_new_reports_show_after_a_refresh_and_late_ones_do_not(
-    settings: Settings, influx: InfluxClient
-) -> None:
-    now = _now()
-    _write(influx, SpaceStatus("Z1", "A-1", False, _ago(now, 30)))
-    with _running(settings) as client:
-        assert _space(client, "Z1", "A-1")["occupied"] is False
-
-        _write(influx, SpaceStatus("Z1", "A-1", True, _ago(now, 1), battery_v=3.4))
-        wait_for(
-            lambda: _space(client, "Z1", "A-1")["occupied"] is True, 5, "the new status served"
-        )
-        expected = {
-            "space": "A-1",
-            "zone": "Z1",
-            "occupied": True,
-            "since": _json_time(_ago(now, 1)),
-            "last_seen": _json_time(_ago(now, 1)),
-            "battery_v": 3.4,
-            "stale": False,
-        }
-        assert _space(client, "Z1", "A-1") == expected
-
-        # A late vacant report stamped before the current run, and one older still.
-        _write(
-            influx,
-            SpaceStatus("Z1", "A-1", False, _ago(now, 5), battery_v=2.0),
-            SpaceStatus("Z1", "A-1", True, _ago(now, 60), battery_v=2.1),
-        )
-        before = _last_refresh(client)
-        wait_for(lambda: _last_refresh(client) > before, 5, "a refresh after the late writes")
-        assert _space(client, "Z1", "A-1") == expected
-        assert (
-            client.get("/api/v1/parking/occupancy", params={"zone": "Z1"}).json()[0]["occupied"]
-            == 1
-        )
-
-
 def test_healthy_with_broker_and_database(settings: Settings, influx: InfluxClient) -> None:
     with _running(settings) as client:
         # The broker connection is made in the background after start.
         wait_for(lambda: client.get("/health").status_code == 200, 5, "a healthy /health")
         body = client.get("/health").json()
         assert body["status"] == "ok"
-        assert body["broker"] == {"connected": True}
+        assert body["broker"]["connected"] is True
+        assert body["broker"]["following"] is True
         assert body["database"]["reachable"] is True
         assert body["database"]["refresh_error"] is None
         refreshed = datetime.fromisoformat(body["database"]["last_refresh"])
@@ -295,5 +244,6 @@ def test_serves_data_and_reports_a_broker_that_is_down(
         health = client.get("/health")
         assert health.status_code == 503
         assert health.json()["status"] == "degraded"
-        assert health.json()["broker"] == {"connected": False}
+        assert health.json()["broker"]["connected"] is False
+        assert health.json()["broker"]["following"] is False
         assert health.json()["database"]["reachable"] is True

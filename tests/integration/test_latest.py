@@ -10,7 +10,7 @@ from config.settings import Settings
 from parking.occupancy import SpaceState
 from sanitation.bins import BinState
 from store.influx import InfluxClient, QueryFailed
-from store.latest import Latest, LatestReader
+from store.latest import Latest, LatestReader, SinceAnswer, SinceQuestion
 from store.schema import to_line
 from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
 
@@ -204,60 +204,31 @@ def test_a_missing_database_is_named_in_the_error(settings: Settings) -> None:
         client.close()
 
 
-def _was_full(reader: LatestReader) -> bool:
-    # A call, not the attribute: mypy would hold on to what an earlier assert narrowed.
-    return reader.last_read_was_full
-
-
-class _Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_recent_reads_merge_new_reports_and_full_reads_catch_late_ones(
+def test_settle_since_reads_back_the_run_a_late_opposite_report_cut(
     influx: InfluxClient,
 ) -> None:
     now = _now()
     _write(
         influx,
-        SpaceStatus("Z1", "A-1", False, _ago(now, 30), battery_v=3.6),
-        SpaceStatus("Z1", "A-2", True, _ago(now, 30)),
-        BinLevel("D1", "D1-B1", fill_pct=40.0, ts=_ago(now, 30), battery_v=3.4),
+        SpaceStatus("Z1", "A-1", True, _ago(now, 30)),
+        SpaceStatus("Z1", "A-1", True, _ago(now, 15)),
+        SpaceStatus("Z1", "A-1", True, _ago(now, 5)),
+        # Arrived late: the occupied run now begins at the report 15 minutes ago.
+        SpaceStatus("Z1", "A-1", False, _ago(now, 20)),
+        SpaceStatus("Z1", "A-2", False, _ago(now, 8)),
     )
-    clock = _Clock()
-    reader = LatestReader(
-        influx, WEEK, recent=timedelta(minutes=2), full_every=timedelta(minutes=5), clock=clock
+    answers = LatestReader(influx, WEEK).settle_since(
+        [
+            SinceQuestion("Z1", "A-1", True),
+            SinceQuestion("Z1", "A-2", False),
+            # No report in this status: no answer.
+            SinceQuestion("Z1", "A-2", True),
+            SinceQuestion("Z1", "A-3", True),
+        ]
     )
-    first = reader.read()
-    assert _was_full(reader)
-    assert _spaces(first)["A-1"].occupied is False
-
-    # New reports inside the recent window show at the next read, which is a short one; A-2
-    # and the bin, silent since, keep what the full read found.
-    _write(
-        influx,
-        SpaceStatus("Z1", "A-1", True, _ago(now, 1)),
-        SpaceStatus("Z1", "A-3", False, _ago(now, 0.5), battery_v=3.2),
-        # Stored now but stamped before the window: invisible to a short read.
-        SpaceStatus("Z1", "A-2", False, _ago(now, 20)),
-    )
-    clock.now += 2
-    second = reader.read()
-    assert not _was_full(reader)
-    spaces = _spaces(second)
-    assert spaces["A-1"] == SpaceState("Z1", "A-1", True, _ago(now, 1), _ago(now, 1), 3.6)
-    assert spaces["A-3"] == SpaceState("Z1", "A-3", False, _ago(now, 0.5), _ago(now, 0.5), 3.2)
-    assert spaces["A-2"] == _spaces(first)["A-2"]
-    assert _bins(second) == _bins(first)
-
-    # The next full read sees the late report, and equals a fresh reader's answer.
-    clock.now += 300
-    third = reader.read()
-    assert _was_full(reader)
-    assert _spaces(third)["A-2"].occupied is False
-    assert _spaces(third) == _spaces(LatestReader(influx, WEEK).read())
+    assert answers == {
+        ("Z1", "A-1"): SinceAnswer(_ago(now, 20), _ago(now, 15)),
+        ("Z1", "A-2"): SinceAnswer(None, _ago(now, 8)),
+    }
+    # The same as a full read finds.
+    assert _spaces(LatestReader(influx, WEEK).read())["A-1"].since == _ago(now, 15)

@@ -16,7 +16,9 @@ from city.registry import City, parse_city
 from config.settings import Settings
 from parking.occupancy import SpaceState
 from sanitation.bins import BinState
-from store.latest import Latest
+from store.latest import Latest, SinceAnswer, SinceQuestion
+from telemetry.latest_state import DeviceKey, LatestStates
+from telemetry.readings import Reading
 from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -89,17 +91,44 @@ def make_snapshot() -> Snapshot:
 
 
 class FakeBroker:
-    def __init__(self, connected: bool = True) -> None:
+    def __init__(self, connected: bool = True, following: bool = True) -> None:
         self.connected = connected
+        self.following = following
+        self.received = 0
+        self.rejected: dict[str, int] = {}
 
 
-def _never_loaded(now: datetime) -> Snapshot:
-    raise AssertionError("route tests must not refresh the live state")
+class Untouchable:
+    """A database and a feed the route tests must not use: the snapshot is injected."""
+
+    connects = 0
+    overflows = 0
+
+    def read_states(self) -> LatestStates:
+        raise AssertionError("route tests must not read the database")
+
+    def settle_since(self, questions: list[SinceQuestion]) -> dict[DeviceKey, SinceAnswer]:
+        raise AssertionError("route tests must not read the database")
+
+    def check(self) -> None:
+        raise AssertionError("route tests must not read the database")
+
+    def drain(self, limit: int) -> list[tuple[float, list[Reading]]]:
+        raise AssertionError("route tests must not follow the stream")
 
 
 @pytest.fixture
 def live() -> LiveState:
-    state = LiveState(_never_loaded, interval_s=60)
+    untouchable = Untouchable()
+    state = LiveState(
+        make_city(),
+        untouchable,
+        untouchable,
+        stale_after=STALE_AFTER,
+        interval_s=60,
+        full_read_s=600,
+        settle_s=2,
+    )
     state.snapshot = make_snapshot()
     return state
 

@@ -1,4 +1,4 @@
-"""GET /health: ok only with the broker connected and the latest refresh successful."""
+"""GET /health: ok only with the live feed following the broker and the database answering."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def test_healthy(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "broker": {"connected": True},
+        "broker": {"connected": True, "following": True, "received": 0, "rejected": {}},
         "database": {
             "reachable": True,
             "last_refresh": "2026-11-27T08:00:00.000Z",
@@ -28,8 +28,23 @@ def test_broker_down_is_degraded(client: TestClient, broker: FakeBroker) -> None
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "degraded"
-    assert body["broker"] == {"connected": False}
+    assert body["broker"]["connected"] is False
     assert body["database"]["reachable"] is True
+
+
+def test_a_feed_the_broker_refused_the_topics_is_degraded(
+    client: TestClient, broker: FakeBroker
+) -> None:
+    broker.following = False
+    broker.received, broker.rejected = 7, {"unknown_device": 2}
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["broker"] == {
+        "connected": True,
+        "following": False,
+        "received": 7,
+        "rejected": {"unknown_device": 2},
+    }
 
 
 def test_failing_refresh_is_degraded_but_keeps_the_last_refresh(
@@ -40,7 +55,7 @@ def test_failing_refresh_is_degraded_but_keeps_the_last_refresh(
     assert response.status_code == 503
     assert response.json() == {
         "status": "degraded",
-        "broker": {"connected": True},
+        "broker": {"connected": True, "following": True, "received": 0, "rejected": {}},
         "database": {
             "reachable": False,
             "last_refresh": "2026-11-27T08:00:00.000Z",

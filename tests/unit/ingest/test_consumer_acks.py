@@ -12,6 +12,7 @@ from ingest.consumer import Consumer
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from telemetry.admission import TimestampPolicy
+from telemetry.intake import Intake
 
 
 def _consumer() -> tuple[Consumer, IngestMetrics, list[tuple[int, int]]]:
@@ -20,7 +21,7 @@ def _consumer() -> tuple[Consumer, IngestMetrics, list[tuple[int, int]]]:
     metrics = IngestMetrics()
     consumer = Consumer(
         settings,
-        Pipeline(load_city(settings.city_file), policy, 4096),
+        Pipeline(Intake(load_city(settings.city_file), policy, 4096)),
         metrics,
         write=lambda lines: None,
     )

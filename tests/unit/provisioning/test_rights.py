@@ -47,6 +47,13 @@ def test_every_device_topic_is_one_ingest_reads_and_a_decoder_owns(city: City) -
             assert any(topic_matches(f, concrete) for f in ingest_reads), topic
 
 
+def test_the_api_reads_every_topic_ingest_reads_and_writes_only_alerts() -> None:
+    # Its live state follows the same stream ingest stores (api/livefeed.py).
+    api = service_rights()["api"]
+    assert set(service_rights()["ingest"].read) <= set(api.read)
+    assert api.write == ("alerts/#",)
+
+
 def test_a_device_may_write_only_topics_naming_itself(city: City) -> None:
     for device in city_devices(city):
         assert device.rights.read == ()

@@ -1,0 +1,44 @@
+"""From one MQTT message to admitted readings: size check, decode, admit. Pure.
+
+Ingest stores what this returns and the API's live feed applies it, so both accept and
+refuse exactly the same messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from city.registry import City
+from config.settings import Settings
+from decoders.registry import decoder_for
+from telemetry.admission import TimestampPolicy, admit
+from telemetry.readings import Reading
+from telemetry.rejection import Reason, Rejected
+
+
+class Intake:
+    """Turns a message into admitted readings, or raises Rejected saying why not."""
+
+    def __init__(self, city: City, policy: TimestampPolicy, max_payload_bytes: int) -> None:
+        self._city = city
+        self._policy = policy
+        self._max_payload_bytes = max_payload_bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings, city: City) -> Intake:
+        """The intake with the configured timestamp policy and payload limit."""
+        policy = TimestampPolicy(
+            future_tolerance=timedelta(seconds=settings.ts_future_tolerance_s),
+            max_age=timedelta(seconds=settings.ts_max_age_s),
+        )
+        return cls(city, policy, settings.ingest_max_payload_bytes)
+
+    def readings(self, topic: str, payload: bytes, received_at: datetime) -> list[Reading]:
+        """Every reading in the message, admitted (timestamp set, fill computed)."""
+        if len(payload) > self._max_payload_bytes:
+            raise Rejected(
+                Reason.TOO_LARGE,
+                f"{len(payload)} bytes is over the limit of {self._max_payload_bytes}",
+            )
+        readings = decoder_for(topic).decode(topic, payload, self._city.sensors)
+        return [admit(r, self._city, received_at, self._policy) for r in readings]
