@@ -53,11 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # process: keep the garbage collector from walking it on every full collection, which
     # showed as request latency spikes under load (bench/api.py, side by side).
     gc.freeze()
-    # The refresh thread decodes and arranges the whole city on every refresh while holding
-    # the GIL. Each time the event loop gives the GIL up for a socket write or a poll, it
-    # waits for it back up to the switch interval (5 ms by default), several times per
-    # request: a convoy that showed as 300 ms stalls in bench/api.py (py-spy: 20 % of the
-    # loop's samples in socket writes). A shorter interval bounds each wait.
+    # A full read of the city from InfluxDB (at start, after a reconnect, every
+    # api_full_read_s) decodes in a worker thread holding the GIL. Each time the event loop
+    # gives the GIL up for a socket write or a poll, it waits up to the switch interval
+    # (5 ms by default) to get it back, several times per request: a convoy that showed as
+    # 300 ms stalls in bench/api.py when a read ran every 2 s (py-spy: 20 % of the loop's
+    # samples in socket writes). A shorter interval bounds each wait.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     uvicorn.run(
         create_app(settings, city),
