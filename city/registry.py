@@ -120,6 +120,8 @@ class City(_Strict):
     transfer_stations: list[TransferStation] = Field(default_factory=list)
     trucks: list[Truck] = Field(default_factory=list)
 
+    _zones: dict[str, Zone] = PrivateAttr(default_factory=dict)
+    _districts: dict[str, District] = PrivateAttr(default_factory=dict)
     _spaces: dict[tuple[str, str], Space] = PrivateAttr(default_factory=dict)
     _bins: dict[tuple[str, str], Bin] = PrivateAttr(default_factory=dict)
     _sensors: dict[str, SensorBinding] = PrivateAttr(default_factory=dict)
@@ -156,6 +158,9 @@ class City(_Strict):
         return self
 
     def model_post_init(self, context: object, /) -> None:
+        # Every request names a zone or district: a dict, not a scan of 1,000 zones.
+        self._zones = {z.id: z for z in self.parking_zones}
+        self._districts = {d.id: d for d in self.sanitation_districts}
         self._spaces = {(z.id, s.id): s for z in self.parking_zones for s in z.spaces}
         self._bins = {(d.id, b.id): b for d in self.sanitation_districts for b in d.bins}
         self._sensors = {b.dev_eui: b for b in _bindings(self)}
@@ -180,7 +185,7 @@ class City(_Strict):
 
     def zone(self, zone_id: str) -> Zone | None:
         """The parking zone with this id, or None."""
-        return next((z for z in self.parking_zones if z.id == zone_id), None)
+        return self._zones.get(zone_id)
 
     def tariff_for_zone(self, zone_id: str) -> Tariff:
         """The tariff of a parking zone; KeyError naming what is missing otherwise."""
@@ -194,7 +199,7 @@ class City(_Strict):
 
     def district(self, district_id: str) -> District | None:
         """The sanitation district with this id, or None."""
-        return next((d for d in self.sanitation_districts if d.id == district_id), None)
+        return self._districts.get(district_id)
 
     @property
     def space_count(self) -> int:
