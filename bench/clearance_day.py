@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from api.deps import local_day
 from bench.city import bench_city
 from bench.record import machine_lines, record
+from bench.scratch import scratch_database
 from city.registry import City, District
 from config.rules import clearance_rules
 from config.settings import load_settings
@@ -220,7 +221,7 @@ def check(reports: list[ClearanceReport], truth: dict[str, str]) -> None:
         raise SystemExit("clearance disagrees with the generated day: " + "; ".join(problems))
 
 
-def measure(client: InfluxClient, city: City, seed: int) -> Figures:
+def measure(client: InfluxClient, city: City, rules: ClearanceRules, seed: int) -> Figures:
     """Write yesterday's bin traffic, then read and judge it as the endpoint does, timing each."""
     day = datetime.now(city.tz).date() - timedelta(days=1)
     start, end = local_day(city, day)
@@ -230,7 +231,6 @@ def measure(client: InfluxClient, city: City, seed: int) -> Figures:
     for offset in range(0, len(lines), BATCH):
         client.write(lines[offset : offset + BATCH])
     write_s = time.perf_counter() - started
-    rules = clearance_rules(load_settings())
     history = SanitationHistoryReader(client)
     # Asked the morning after: the day is complete, nothing is cut as from the future.
     now = end + MARGIN_AFTER + timedelta(hours=1)
@@ -305,13 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     city = bench_city(0, args.bins)
-    client = InfluxClient.from_settings(settings.model_copy(update={"influx_db": "curbside_bench"}))
-    client.ensure_database()
-    try:
-        figures = measure(client, city, args.seed)
-    finally:
-        client.query('DROP DATABASE "curbside_bench"')
-        client.close()
+    with scratch_database(settings) as client:
+        figures = measure(client, city, clearance_rules(settings), args.seed)
     command = "python -m bench.clearance_day " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
