@@ -17,28 +17,28 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from api.deps import local_day
+
+# The endpoint's own steps (readings cut at now, one bin's verdict), so that the benchmark
+# judges exactly as GET /api/v1/sanitation/clearance does, not a copy of it.
+from api.routes.sanitation_reports import _until, _verdict
 from bench.city import bench_city
 from bench.record import machine_lines, record
 from bench.scratch import scratch_database
-from city.registry import City, District
+from city.registry import City
 from config.rules import clearance_rules
 from config.settings import load_settings
 from sanitation.clearance import (
-    BinClearance,
     ClearanceReport,
     ClearanceRules,
-    bin_clearance,
     summarise,
 )
-from sanitation.collections import detect_collections
 from store.influx import InfluxClient
 from store.sanitation_history import (
     MARGIN_AFTER,
     MARGIN_BEFORE,
-    BinReadings,
     SanitationHistoryReader,
 )
 from store.schema import to_line
@@ -154,32 +154,6 @@ def day_lines(
     return lines, truth, counts
 
 
-def verdict(
-    district: District,
-    read: BinReadings,
-    bin_id: str,
-    day: date,
-    *,
-    city: City,
-    rules: ClearanceRules,
-) -> BinClearance:
-    """One bin's verdict, as the clearance endpoint reaches it (collections over the whole read)."""
-    found = detect_collections(
-        read.levels.get(bin_id, ()), read.reports.get(bin_id, ()), rules.collection
-    )
-    return bin_clearance(
-        read.levels.get(bin_id, ()), found, day, district.clearance_deadline, city.tz, rules=rules
-    )
-
-
-def as_of(read: BinReadings, now: datetime) -> BinReadings:
-    """The readings up to ``now``, as the endpoint cuts them: a clock ahead clears nothing."""
-    return BinReadings(
-        levels={b: [lv for lv in found if lv.ts <= now] for b, found in read.levels.items()},
-        reports={b: [r for r in found if r.ts <= now] for b, found in read.reports.items()},
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Figures:
     """What one run measured."""
@@ -240,8 +214,8 @@ def measure(client: InfluxClient, city: City, rules: ClearanceRules, seed: int) 
     read_s, read_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     started, cpu = time.perf_counter(), time.process_time()
     reports = [
-        summarise({b.id: verdict(d, r, b.id, day, city=city, rules=rules) for b in d.bins})
-        for d, r in zip(districts, (as_of(r, now) for r in read), strict=True)
+        summarise({b.id: _verdict(d, r, b.id, day, city.tz, rules=rules) for b in d.bins})
+        for d, r in zip(districts, (_until(r, now) for r in read), strict=True)
     ]
     judge_s, judge_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     check(reports, truth)
