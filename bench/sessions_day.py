@@ -22,6 +22,7 @@ import numpy as np
 
 from bench.city import bench_city
 from bench.record import machine_lines, record
+from bench.scratch import scratch_database
 from city.registry import City
 from config.settings import load_settings
 from parking.fees import compute_fee
@@ -173,13 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-record", action="store_true", help="do not write docs/performance.md")
     args = parser.parse_args(argv)
     settings = load_settings()
-    client = InfluxClient.from_settings(settings.model_copy(update={"influx_db": "curbside_bench"}))
-    client.ensure_database()
-    try:
+    with scratch_database(settings) as client:
         figures = measure(client, bench_city(args.spaces), args.seed)
-    finally:
-        client.query('DROP DATABASE "curbside_bench"')
-        client.close()
     command = "python -m bench.sessions_day " + " ".join(argv if argv is not None else sys.argv[1:])
     section = report(figures, args.spaces, command.strip())
     print(section)
