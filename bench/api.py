@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 
 from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject
 from bench.city import write_city
-from bench.record import machine_lines, record
+from bench.record import command_line, machine_lines, publish
 from bench.stack import (
     API_PORT,
     BENCH_ROLE,
@@ -523,19 +523,17 @@ def main(argv: list[str] | None = None) -> int:
     given = list(argv if argv is not None else sys.argv[1:])
     if "--api-key" in given:  # a key never goes into docs/performance.md
         given[given.index("--api-key") + 1] = "…"
-    command = "python -m bench.api " + " ".join(given)
+    command = command_line("bench.api", given)
     section = report(
         loads,
         city,
         check=check,
         rss=rss,
         connections=args.connections,
-        command=command.strip(),
+        command=command,
         trickle_per_s=trickle_per_s,
     )
-    print(section)
-    if not args.no_record:
-        record(section)
+    publish(section, keep=not args.no_record)
     return 0
 
 

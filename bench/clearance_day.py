@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from api.deps import local_day
 # judges exactly as GET /api/v1/sanitation/clearance does, not a copy of it.
 from api.routes.sanitation_reports import _until, _verdict
 from bench.city import bench_city
-from bench.record import machine_lines, record
+from bench.record import command_line, machine_lines, publish
 from bench.scratch import scratch_database
 from city.registry import City
 from config.rules import clearance_rules
@@ -281,13 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     city = bench_city(0, args.bins)
     with scratch_database(settings) as client:
         figures = measure(client, city, clearance_rules(settings), args.seed)
-    command = "python -m bench.clearance_day " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    section = report(figures, args.bins, len(city.sanitation_districts), command.strip())
-    print(section)
-    if not args.no_record:
-        record(section)
+    command = command_line("bench.clearance_day", argv)
+    section = report(figures, args.bins, len(city.sanitation_districts), command)
+    publish(section, keep=not args.no_record)
     return 0
 
 

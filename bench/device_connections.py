@@ -21,7 +21,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from bench.record import machine_lines, record
+from bench.record import machine_lines, publish
 from city.registry import load_city
 from config.settings import Settings, load_settings
 from mqttclient import BrokerAccess, new_client
@@ -202,9 +202,7 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     section = run(load_settings(), args.devices)
-    print(section)
-    if not args.no_record:
-        record(section)
+    publish(section, keep=not args.no_record)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bench.record import PERFORMANCE_DOC, machine_lines, record
+from bench.record import command_line, machine_lines, publish
 from city.registry import City, load_city
 from parking.fees import compute_fee, from_seconds, wall_to_seconds
 from parking.fees_vectorised import compute_fees
@@ -156,12 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    command = "python -m bench.fees " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = report(vectorised, scalar, sum(reference), command.strip())
-    print(section)
-    if not args.no_record:
-        record(section)
-        print(f"added to {PERFORMANCE_DOC.relative_to(ROOT)}")
+    command = command_line("bench.fees", argv)
+    section = report(vectorised, scalar, sum(reference), command)
+    publish(section, keep=not args.no_record)
     return 0
 
 

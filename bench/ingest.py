@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 
 from bench.city import write_city
 from bench.paho_drain import CLIENT_ID as PAHO_CLIENT_ID
-from bench.record import machine_lines, record
+from bench.record import command_line, machine_lines, publish
 from bench.stack import (
     BENCH_ROLE,
     RUN_DIR,
@@ -449,15 +449,13 @@ def main(argv: list[str] | None = None) -> int:
             stack.forget_sessions([DRAIN_CLIENT_ID, PAHO_CLIENT_ID, *stack.ingest_client_ids(n)])
     finally:
         stack.close(keep_services=args.keep_services)
-    command = "python -m bench.ingest " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = command_line("bench.ingest", argv)
     batching = (
         f"{args.batch_size or '5000 (default)'}, flush interval "
         f"{args.flush_interval or '0.5 (default)'} s"
     )
-    section = report(figures, latency, city, command.strip(), batching)
-    print(section)
-    if not args.no_record:
-        record(section)
+    section = report(figures, latency, city, command, batching)
+    publish(section, keep=not args.no_record)
     return 0
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +41,17 @@ def record(section: str, doc: Path = PERFORMANCE_DOC) -> None:
     if MARKER not in text:
         raise SystemExit(f"{doc}: no line {MARKER!r} to add the results above")
     doc.write_text(text.replace(MARKER, f"{section}\n{MARKER}"), encoding="utf-8")
+
+
+def command_line(module: str, argv: Sequence[str] | None) -> str:
+    """How the benchmark was run, as the results section quotes it."""
+    given = list(argv if argv is not None else sys.argv[1:])
+    return " ".join(["python -m", module, *given])
+
+
+def publish(section: str, *, keep: bool) -> None:
+    """Print the results section and, if ``keep``, add it to docs/performance.md."""
+    print(section)
+    if keep:
+        record(section)
+        print(f"added to {PERFORMANCE_DOC.relative_to(ROOT)}")

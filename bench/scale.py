@@ -17,7 +17,6 @@ the devices added. Prints a table and appends it to docs/performance.md (``--no-
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from bench.api import Wrk, endpoints, load_data, run_wrk, wait_idle
 from bench.city import write_city
 from bench.ingest import DRAIN_CLIENT_ID, IngestFigures, measure_backlog
 from bench.paho_drain import CLIENT_ID as PAHO_CLIENT_ID
-from bench.record import machine_lines, record
+from bench.record import command_line, machine_lines, publish
 from bench.stack import RUN_DIR, Stack, proc_cpu_s, proc_rss_bytes
 from city.registry import City
 
@@ -157,11 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             sizes.append(measure_size(stack, devices, args.messages, args.seconds))
     finally:
         stack.close(keep_services=args.keep_services)
-    command = "python -m bench.scale " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = report(sizes, args.messages, command.strip())
-    print(section)
-    if not args.no_record:
-        record(section)
+    command = command_line("bench.scale", argv)
+    section = report(sizes, args.messages, command)
+    publish(section, keep=not args.no_record)
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import random
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from bench.city import bench_city
-from bench.record import machine_lines, record
+from bench.record import command_line, machine_lines, publish
 from bench.scratch import scratch_database
 from city.registry import City
 from config.settings import load_settings
@@ -176,11 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     with scratch_database(settings) as client:
         figures = measure(client, bench_city(args.spaces), args.seed)
-    command = "python -m bench.sessions_day " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = report(figures, args.spaces, command.strip())
-    print(section)
-    if not args.no_record:
-        record(section)
+    command = command_line("bench.sessions_day", argv)
+    section = report(figures, args.spaces, command)
+    publish(section, keep=not args.no_record)
     return 0
 
 
