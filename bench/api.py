@@ -348,7 +348,7 @@ class Trickle:
             self._thread.join(30)
 
     def _run(self) -> None:
-        publisher = Publisher(self._stack.mqtt_port, self._stack.login(BENCH_ROLE), "bench-trickle")
+        publisher = Publisher(self._stack.access(BENCH_ROLE), "bench-trickle")
         started = time.monotonic()
         try:
             while not self._stop.is_set():

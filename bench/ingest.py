@@ -152,7 +152,7 @@ def create_sessions(stack: Stack, processes: int, ingest_env: dict[str, str]) ->
 
 def publish_all(stack: Stack, messages: list[Message]) -> float:
     """Publish at QoS 1 as fast as the broker takes them; seconds taken."""
-    publisher = Publisher(stack.mqtt_port, stack.login(BENCH_ROLE))
+    publisher = Publisher(stack.access(BENCH_ROLE))
     started = time.perf_counter()
     for m in messages:
         publisher.publish(m)
@@ -298,7 +298,7 @@ def measure_latency(
     stored = "curbside_ingest_stored_points_total"
     baseline = [p.metric(stored) for p in running]
     source = steady(city)
-    publisher = Publisher(stack.mqtt_port, stack.login(BENCH_ROLE), "bench-steady")
+    publisher = Publisher(stack.access(BENCH_ROLE), "bench-steady")
     total = int(rate * seconds)
     since_ms = int(time.time() * 1000) - 1000
     sent: list[tuple[int, int, float]] = []  # (process, index among its messages, wall time)

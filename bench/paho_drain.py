@@ -14,7 +14,8 @@ import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+
+from mqttclient import BrokerAccess, new_client
 
 CLIENT_ID = "bench-paho"
 
@@ -26,13 +27,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--subscribe-only", action="store_true")
     args = parser.parse_args()
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=CLIENT_ID,
-        clean_session=False,
-        protocol=mqtt.MQTTv311,
-        manual_ack=True,
+    # The broker lets no one in anonymously; bench/ingest.py passes the bench's account.
+    access = BrokerAccess(
+        "127.0.0.1",
+        args.port,
+        os.environ.get("CURBSIDE_MQTT_USERNAME") or None,
+        os.environ.get("CURBSIDE_MQTT_PASSWORD") or None,
     )
+    client = new_client(access, client_id=CLIENT_ID, clean_session=False, manual_ack=True)
     received = 0
     first = 0.0
 
@@ -52,11 +54,7 @@ def main() -> int:
     client.on_message = on_message
     client.on_subscribe = on_subscribe
     client.on_connect = lambda c, *rest: c.subscribe([("parking/#", 1), ("sanitation/#", 1)])
-    # The broker lets no one in anonymously; bench/ingest.py passes the bench's account.
-    username = os.environ.get("CURBSIDE_MQTT_USERNAME")
-    if username:
-        client.username_pw_set(username, os.environ.get("CURBSIDE_MQTT_PASSWORD"))
-    client.connect("127.0.0.1", args.port)
+    client.connect(access.host, access.port)
     client.loop_forever()
     if not args.subscribe_only:
         print(f"{time.perf_counter() - first:.6f}")

@@ -18,15 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
 from access.keyfile import add_key
 from access.roles import Role
 from access.scope import Scope
 from bench.record import ROOT
 from config.settings import Settings, load_settings
 from ingest.sharding import Shard
+from mqttclient import BrokerAccess, new_client
 from store.influx import InfluxClient
 
 RUN_DIR = ROOT / ".run" / "bench"
@@ -179,6 +177,11 @@ class Stack:
             raise SystemExit(f"bench: no broker account for {role!r}; start the services first")
         return self.logins[role]
 
+    def access(self, role: str) -> BrokerAccess:
+        """The broker, logged in as ``role``, for the benchmark's own MQTT clients."""
+        login = self.login(role)
+        return BrokerAccess("127.0.0.1", self.mqtt_port, login.username, login.password)
+
     def login_env(self, role: str) -> dict[str, str]:
         """The variables that make a Curbside process log in as ``role``."""
         if role not in self.logins:
@@ -292,11 +295,7 @@ class Stack:
     def forget_sessions(self, client_ids: list[str]) -> None:
         """Delete persistent sessions so they stop collecting messages."""
         for client_id in client_ids:
-            client = mqtt.Client(
-                CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True
-            )
-            login = self.login(BENCH_ROLE)
-            client.username_pw_set(login.username, login.password)
+            client = new_client(self.access(BENCH_ROLE), client_id=client_id, clean_session=True)
             client.connect("127.0.0.1", self.mqtt_port)
             client.loop_start()
             client.disconnect()

@@ -18,10 +18,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
-from bench.stack import Login
 from city.registry import City
+from mqttclient import BrokerAccess, new_client
 
 SPACE_RATE, BIN_RATE = 8.0, 4.0  # messages per device per hour
 EMPTIED_EVERY = 20
@@ -124,21 +123,18 @@ class Publisher:
     second on a busy machine.)
     """
 
-    def __init__(self, port: int, login: Login, client_id: str = "bench-publisher") -> None:
+    def __init__(self, access: BrokerAccess, client_id: str = "bench-publisher") -> None:
         self.acked = 0
         self._sent = 0
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311
-        )
+        self.client = new_client(access, client_id=client_id)
         self.client.max_inflight_messages_set(5000)
         self.client.max_queued_messages_set(0)
         self.client.on_publish = self._on_publish
-        self.client.username_pw_set(login.username, login.password)
-        self.client.connect("127.0.0.1", port)
+        self.client.connect(access.host, access.port)
         deadline = time.monotonic() + 30
         while not self.client.is_connected():
             if time.monotonic() > deadline:
-                raise SystemExit(f"bench: no MQTT connection to port {port}")
+                raise SystemExit(f"bench: no MQTT connection to port {access.port}")
             self.client.loop(0.1)
 
     def _on_publish(self, *args: object) -> None:
