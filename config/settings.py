@@ -104,11 +104,30 @@ class Settings(BaseSettings):
     collection_empty_at_most_pct: float = Field(15.0, ge=0, le=100)
     clearance_rubbish_above_pct: float = Field(10.0, ge=0, le=100)
 
+    # The record store (records/, docs/records.md): an SQLAlchemy URL, e.g.
+    # postgresql+psycopg://curbside@127.0.0.1:5433/curbside; unset, an SQLite file in run_dir.
+    records_url: str | None = Field(None, pattern=r"^(sqlite|postgresql\+psycopg)://")
+    # The recorder (python -m recorder): its MQTT session, how long a local day stays open for
+    # late data before its clearance verdicts are frozen, and how often it closes what time
+    # alone closes (a vacancy that lasted the debounce, a sensor gone silent).
+    recorder_client_id: str = Field("curbside-recorder", min_length=1, max_length=64)
+    recorder_batch_size: int = Field(500, ge=1, le=100_000)
+    recorder_flush_interval_s: float = Field(0.5, gt=0, le=60)
+    recorder_tick_s: float = Field(30.0, gt=0, le=3600)
+    recorder_freeze_grace_s: int = Field(2 * 3600, ge=0, le=7 * 86_400)
+
     # Where scripts/services keeps each broker's and database's folder (the broker's password
     # and ACL files, read by ``python -m provisioning``, are in ``mosquitto-<port>/auth/``).
     run_dir: Path = Path(".run")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def records_database_url(self) -> str:
+        """The record store's URL: ``records_url``, else ``run_dir/records.sqlite3``."""
+        if self.records_url is not None:
+            return self.records_url
+        return f"sqlite:///{(self.run_dir / 'records.sqlite3').resolve()}"
 
     @field_validator("ingest_shard")
     @classmethod
