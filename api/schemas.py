@@ -315,6 +315,9 @@ class QuoteOut(_Response):
 
     zone: str
     tariff: str
+    tariff_version: date | None = Field(
+        description="effective date of the version in force at start; null: the first version"
+    )
     start: UtcTime
     end: UtcTime
     duration_s: int
@@ -328,6 +331,11 @@ class TariffOut(_Response):
     name: str | None
     zones: list[str]
     definition: dict[str, Any] = Field(description="the tariff as written in the registry")
+    versions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="later versions, each in force for stays beginning on or after its "
+        "effective_from (local date)",
+    )
 
 
 class TariffsOut(_Response):
