@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
 
 from city.registry import City
 from parking.charges import PricedStay, adjustment_reason, business_day, price_stay
@@ -44,6 +45,13 @@ class ParkingRecorder:
         # A stay that ended on a vacancy this long before a new report cannot be changed by it.
         self._settled = rules.silent_after + rules.debounce
         self._spaces = {z.id: len(z.spaces) for z in city.parking_zones}
+
+    def record_in(
+        self, sessions: sessionmaker[DbSession], reports: list[StatusReport], now: datetime
+    ) -> None:
+        """Record the reports in one transaction of their own."""
+        with sessions.begin() as db:
+            self.record(db, reports, now)
 
     def record(self, db: DbSession, reports: Iterable[StatusReport], now: datetime) -> int:
         """Keep the reports and bring the sessions of their spaces up to date; returns how

@@ -1,0 +1,110 @@
+"""One running recorder: follows MQTT, records parking, closes due stays, freezes days."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError
+
+import decoders.formats  # noqa: F401 - registers every payload format
+from city.registry import City
+from config.rules import session_rules
+from config.settings import Settings
+from decoders.registry import subscriptions
+from ingest.throttle import Throttle
+from recorder.follower import Delivered, Follower
+from recorder.parking import ParkingRecorder, StatusReport
+from records.engine import record_engine, session_factory
+from records.migrate import upgrade
+from telemetry.intake import Intake
+from telemetry.readings import SpaceStatus
+from telemetry.rejection import Rejected
+
+log = logging.getLogger(__name__)
+
+RETRY_MAX_S = 30.0
+
+
+class Recorder:
+    """Wiring of the recorder process. ``start``, then ``stop``."""
+
+    def __init__(
+        self, settings: Settings, city: City, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self._settings = settings
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.engine = record_engine(settings.records_database_url)
+        upgrade(self.engine)  # at start-up: a new version's schema before its first record
+        self._sessions = session_factory(self.engine)
+        self._intake = Intake.from_settings(settings, city)
+        self._parking = ParkingRecorder(city, session_rules(settings))
+        self._keep_reports = timedelta(seconds=settings.ts_max_age_s)
+        self._throttle = Throttle(60.0)
+        self.rejected = 0
+        self.recorded_messages = 0
+        self.follower = Follower(settings, subscriptions(), self._handle, self._tick)
+
+    def start(self) -> None:
+        """Follow the stream."""
+        self.follower.start()
+
+    def stop(self) -> None:
+        """Finish the batch in hand and disconnect."""
+        self.follower.stop()
+        self.engine.dispose()
+
+    def _handle(self, batch: list[Delivered]) -> bool:
+        reports = [r for message in batch for r in self._reports(message)]
+        recorded = self._with_retries(
+            lambda now: self._parking.record_in(self._sessions, reports, now)
+        )
+        if recorded:
+            self.recorded_messages += len(batch)
+        return recorded
+
+    def _tick(self) -> None:
+        self._with_retries(self._parking_tick)
+
+    def _parking_tick(self, now: datetime) -> None:
+        with self._sessions.begin() as db:
+            self._parking.close_due(db, now)
+            self._parking.prune(db, now, self._keep_reports)
+
+    def _reports(self, message: Delivered) -> list[StatusReport]:
+        try:
+            readings = self._intake.readings(message.topic, message.payload, message.received_at)
+        except Rejected as rejected:
+            # Ingest dead-letters it; here it is only counted and skipped (and acknowledged).
+            self.rejected += 1
+            if self._throttle.allow(message.topic[:200]):
+                log.warning("skipped %r: %s", message.topic[:200], rejected)
+            return []
+        return [
+            StatusReport(r.zone, r.space, r.ts, r.occupied, r.seq)
+            for r in readings
+            if isinstance(r, SpaceStatus) and r.ts is not None
+        ]
+
+    def _with_retries(self, work: Callable[[datetime], None]) -> bool:
+        # The record database restarting is an outage to wait out, not a reason to die.
+        delay = 0.5
+        while True:
+            try:
+                work(self._clock())
+                return True
+            except DBAPIError as exc:
+                if not exc.connection_invalidated and not _is_outage(exc):
+                    raise
+                log.warning("record database unavailable (%s); retrying in %.1f s", exc.orig, delay)
+            if self.follower.stopping:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    # psycopg's OperationalError: connection refused, server closed the connection, ...
+    return type(exc.orig).__name__ == "OperationalError"
