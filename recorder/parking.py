@@ -86,7 +86,8 @@ class ParkingRecorder:
         for session in derived:
             self._apply(db, session, recorded.pop(session.start, None), now)
         for gone in recorded.values():
-            self._void(db, gone, now)
+            if gone.status != store.VOID:
+                self._void(db, gone, now)
 
     def _apply(
         self, db: DbSession, session: Session, row: ParkingSession | None, now: datetime
@@ -124,6 +125,8 @@ class ParkingRecorder:
             return
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(db, row.zone, row.start, row.end, -1)
+        if row.status != store.OPEN:
+            # A closed stay revised, or a void one that later data brought back.
             row.revision += 1
         row.end, row.last_confirmed, row.flags, row.status = (
             session.end,

@@ -82,10 +82,8 @@ def reports_from(db: Session, zone: str, space: str, since: datetime | None) -> 
 def sessions_from(
     db: Session, zone: str, space: str, since: datetime | None
 ) -> list[ParkingSession]:
-    """The space's standing (not void) sessions starting at or after ``since``."""
-    query = select(ParkingSession).where(
-        ParkingSession.zone == zone, ParkingSession.space == space, ParkingSession.status != VOID
-    )
+    """The space's sessions (void ones too) starting at or after ``since``."""
+    query = select(ParkingSession).where(ParkingSession.zone == zone, ParkingSession.space == space)
     if since is not None:
         query = query.where(ParkingSession.start >= since)
     return list(db.scalars(query))

@@ -220,3 +220,16 @@ def test_occupancy_hours_add_up_to_the_closed_stays(db: Session) -> None:
     hours = {h.hour: h.occupied_s for h in db.scalars(select(ZoneOccupancyHour))}
     assert hours[at(0)] == 3600 + 40 * 60
     assert all(h.spaces == 4 for h in db.scalars(select(ZoneOccupancyHour)))
+
+
+def test_a_void_stay_that_later_data_brings_back_is_the_same_record(db: Session) -> None:
+    recorder = ParkingRecorder(city(), RULES)
+    run(recorder, db, [report(-1, False), report(0, True)], now_min=5)
+    (stay,) = sessions(db)
+    run(recorder, db, [report(0.2, False)], now_min=5)  # 12 s of occupancy: a flicker
+    assert sessions(db)[0].status == "void"
+    # The vacancy was a 6-second blink under a car that stayed.
+    run(recorder, db, [report(0.3, True), report(10, True), report(40, False)], now_min=45)
+    (back,) = sessions(db)
+    assert (back.id, back.status, back.start, back.end) == (stay.id, "closed", at(0), at(40))
+    assert [c.amount_fen for c in charges(db)] == [100]
