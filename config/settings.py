@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     recorder_flush_interval_s: float = Field(0.5, gt=0, le=60)
     recorder_tick_s: float = Field(30.0, gt=0, le=3600)
     recorder_freeze_grace_s: int = Field(2 * 3600, ge=0, le=7 * 86_400)
+    # How often frozen days still open to late data (CURBSIDE_TS_MAX_AGE_S) are judged again.
+    recorder_recheck_s: float = Field(6 * 3600, ge=60, le=7 * 86_400)
 
     # Where scripts/services keeps each broker's and database's folder (the broker's password
     # and ACL files, read by ``python -m provisioning``, are in ``mosquitto-<port>/auth/``).

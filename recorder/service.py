@@ -11,14 +11,18 @@ from sqlalchemy.exc import DBAPIError
 
 import decoders.formats  # noqa: F401 - registers every payload format
 from city.registry import City
-from config.rules import session_rules
+from config.rules import clearance_rules, session_rules
 from config.settings import Settings
 from decoders.registry import subscriptions
 from ingest.throttle import Throttle
+from recorder.clearance import ClearanceRecorder
 from recorder.follower import Delivered, Follower
 from recorder.parking import ParkingRecorder, StatusReport
 from records.engine import record_engine, session_factory
 from records.migrate import upgrade
+from records.sanitation_store import frozen_days
+from store.influx import InfluxClient, InfluxError
+from store.sanitation_history import SanitationHistoryReader
 from telemetry.intake import Intake
 from telemetry.readings import SpaceStatus
 from telemetry.rejection import Rejected
@@ -42,6 +46,15 @@ class Recorder:
         self._intake = Intake.from_settings(settings, city)
         self._parking = ParkingRecorder(city, session_rules(settings))
         self._keep_reports = timedelta(seconds=settings.ts_max_age_s)
+        self.influx = InfluxClient.from_settings(settings)
+        self._clearance = ClearanceRecorder(
+            city,
+            SanitationHistoryReader(self.influx),
+            clearance_rules(settings),
+            timedelta(seconds=settings.recorder_freeze_grace_s),
+        )
+        self._recheck_every = timedelta(seconds=settings.recorder_recheck_s)
+        self._next_recheck: datetime | None = None
         self._throttle = Throttle(60.0)
         self.rejected = 0
         self.recorded_messages = 0
@@ -55,6 +68,7 @@ class Recorder:
         """Finish the batch in hand and disconnect."""
         self.follower.stop()
         self.engine.dispose()
+        self.influx.close()
 
     def _handle(self, batch: list[Delivered]) -> bool:
         reports = [r for message in batch for r in self._reports(message)]
@@ -67,6 +81,26 @@ class Recorder:
 
     def _tick(self) -> None:
         self._with_retries(self._parking_tick)
+        try:
+            self._with_retries(self._clearance_tick)
+        except InfluxError as exc:
+            log.warning("clearance verdicts postponed: InfluxDB: %s", exc)
+
+    def _clearance_tick(self, now: datetime) -> None:
+        with self._sessions.begin() as db:
+            for day in self._clearance.freeze_due(db, now):
+                log.info("froze the clearance verdicts of %s", day)
+        if self._next_recheck is not None and now < self._next_recheck:
+            return
+        self._next_recheck = now + self._recheck_every
+        open_since = (now - self._keep_reports).astimezone(self._clearance.tz).date()
+        with self._sessions.begin() as db:
+            days = frozen_days(db, open_since)
+        for day in days:
+            with self._sessions.begin() as db:
+                corrected = self._clearance.recheck(db, day, now)
+            if corrected:
+                log.info("%s: %d clearance verdict(s) corrected by late data", day, corrected)
 
     def _parking_tick(self, now: datetime) -> None:
         with self._sessions.begin() as db:

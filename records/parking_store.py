@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Insert, and_, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from parking.charges import ChargeBasis, PricedStay, breakdown
 from parking.sessions import SENSOR_SILENT, Observation
+from records.inserts import insert_ignoring_duplicates
 from records.models import Charge, ParkingSession, SpaceReport, ZoneOccupancyHour
 
 NO_SEQ = -1
@@ -24,16 +23,6 @@ REVERSAL = "reversal"
 OPEN = "open"
 CLOSED = "closed"
 VOID = "void"
-
-
-def _insert_ignoring_duplicates(db: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    # The same report delivered twice (a redelivery after a crash) is one report.
-    statement: Insert
-    if db.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(table).values(rows).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(table).values(rows).on_conflict_do_nothing()
-    db.execute(statement)
 
 
 def add_reports(
@@ -46,7 +35,7 @@ def add_reports(
     ]
     # Bounded statements: SQLite allows 32,766 bound values.
     for lo in range(0, len(rows), 1000):
-        _insert_ignoring_duplicates(db, SpaceReport.__table__, rows[lo : lo + 1000])
+        insert_ignoring_duplicates(db, SpaceReport.__table__, rows[lo : lo + 1000])
 
 
 def last_settled_end(db: Session, zone: str, space: str, before: datetime) -> datetime | None:

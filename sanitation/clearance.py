@@ -18,7 +18,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from city.registry import District
-from sanitation.collections import Collection, CollectionRules, Level, clean_levels, utc
+from sanitation.collections import (
+    Collection,
+    CollectionRules,
+    Emptied,
+    Level,
+    clean_levels,
+    detect_collections,
+    utc,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -105,6 +113,25 @@ def bin_clearance(
         cleared_at=cleared_at,
         last_rise=last_rise,
     )
+
+
+def judge_bin(
+    levels: Sequence[Level],
+    reports: Sequence[Emptied],
+    day: date,
+    deadline: time,
+    tz: ZoneInfo,
+    *,
+    rules: ClearanceRules,
+) -> tuple[BinClearance, list[Collection]]:
+    """One bin's verdict for the local ``day`` from its raw readings, and its collections.
+
+    Collections are detected over everything given (the evening before included: it may
+    have emptied what the bin held at midnight). The API's report, the alerts and the
+    recorder's frozen verdicts all judge through here.
+    """
+    found = detect_collections(levels, reports, rules.collection)
+    return bin_clearance(levels, found, day, deadline, tz, rules=rules), found
 
 
 def summarise(results: Mapping[str, BinClearance]) -> ClearanceReport:

@@ -44,7 +44,7 @@ from api.schemas import (
     WorklistOut,
 )
 from city.registry import City, District
-from sanitation.clearance import BinClearance, ClearanceRules, bin_clearance, summarise
+from sanitation.clearance import BinClearance, ClearanceRules, judge_bin, summarise
 from sanitation.collections import Collection, detect_collections
 from sanitation.worklist import (
     FIRE,
@@ -127,16 +127,15 @@ def _verdict(
     *,
     rules: ClearanceRules,
 ) -> BinClearance:
-    # Collections over the whole read, the evening before included: it may have emptied what
-    # the bin held at midnight.
-    return bin_clearance(
-        read.levels.get(bin_id, ()),
-        _collections(read, bin_id, rules),
+    verdict, _ = judge_bin(
+        read.levels.get(bin_id, []),
+        read.reports.get(bin_id, []),
         day,
         district.clearance_deadline,
         tz,
         rules=rules,
     )
+    return verdict
 
 
 def _hhmm(at: time | datetime, tz: ZoneInfo) -> str:
