@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -36,6 +37,7 @@ from api.routes import (
     parking_fees,
     parking_history,
     parking_sessions,
+    reports,
     sanitation,
     sanitation_reports,
 )
@@ -43,6 +45,8 @@ from api.routes.dashboard import mount_dashboard
 from city.registry import City
 from config.rules import clearance_rules, session_rules
 from config.settings import Settings
+from records.engine import record_engine, session_factory
+from records.migrate import upgrade
 from store.history import HistoryReader
 from store.influx import InfluxClient
 from store.latest import LatestReader
@@ -86,6 +90,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
         )
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
+        # The record store (reports): migrated here too, so the API never reads an old schema.
+        records = record_engine(settings.records_database_url)
+        await asyncio.to_thread(upgrade, records)
+        app.state.records = session_factory(records)
         broker.start()
         # Briefly wait for the subscription, so the first full read already covers everything
         # the stream will not bring (else the first connect causes a second one at once).
@@ -111,6 +119,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             broker.stop()
             alert_publisher.close()
             influx.close()
+            records.dispose()
 
     app = FastAPI(
         title="Curbside API",
@@ -134,10 +143,11 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         parking_history.router,
         parking_sessions.router,
         parking_fees.router,
+        reports.parking_router,
     ):
         app.include_router(router, dependencies=parking_read)
-    app.include_router(sanitation.router, dependencies=sanitation_read)
-    app.include_router(sanitation_reports.router, dependencies=sanitation_read)
+    for router in (sanitation.router, sanitation_reports.router, reports.sanitation_router):
+        app.include_router(router, dependencies=sanitation_read)
     app.include_router(
         alerts_routes.router,
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],

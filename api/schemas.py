@@ -518,3 +518,52 @@ class KeyIn(BaseModel):
     role: Literal["viewer", "parking_operator", "dispatcher", "admin"]
     zones: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=1000)
     districts: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=1000)
+
+
+class ParkingReportRowOut(_Response):
+    """One period of one zone, or of the city (``group`` "city")."""
+
+    period: str
+    group: str
+    sessions: int = Field(description="stays that ended in the period")
+    billed_fen: int = Field(description="net of charges and reversals, integer fen")
+    adjustments: int = Field(description="reversals recorded (late data)")
+    adjustments_fen: int
+    mean_stay_s: int | None
+    turnover_per_space: float | None
+    occupancy_rate: float | None = Field(description="occupied seconds / available seconds")
+    flagged_sessions: int = Field(description="stays with a flag (sensor_silent, ...)")
+
+
+class ParkingReportOut(_Response):
+    """The parking report for the local days start..end."""
+
+    start: date
+    end: date
+    period: str
+    group: str
+    rows: list[ParkingReportRowOut]
+
+
+class ClearanceReportRowOut(_Response):
+    """One period of one district, or of the city: the frozen verdicts."""
+
+    period: str
+    group: str
+    needed: int
+    cleared_on_time: int
+    late: int
+    not_cleared: int
+    clearance_rate: float | None
+    corrections: int = Field(description="verdicts corrected by late data since they froze")
+
+
+class SanitationReportOut(_Response):
+    """The sanitation report for the local days start..end."""
+
+    start: date
+    end: date
+    period: str
+    group: str
+    rows: list[ClearanceReportRowOut]
+    collections_by_truck: dict[str, int]

@@ -105,6 +105,7 @@ class ParkingRecorder:
                 flags=flags,
                 status=status,
                 end_day=end_day,
+                duration_s=_duration(session),
                 revision=0,
                 recorded_at=now,
                 revised_at=now,
@@ -135,6 +136,7 @@ class ParkingRecorder:
             status,
         )
         row.end_day = end_day
+        row.duration_s = _duration(session)
         row.revised_at = now
         if status == store.CLOSED and session.end is not None:
             self._occupy(db, row.zone, row.start, session.end, +1)
@@ -188,7 +190,7 @@ class ParkingRecorder:
 
     def _occupy(self, db: DbSession, zone: str, start: datetime, end: datetime, sign: int) -> None:
         seconds = {hour: sign * s for hour, s in seconds_by_hour(start, end).items()}
-        store.add_occupied_seconds(db, zone, seconds, self._spaces.get(zone, 0))
+        store.add_occupied_seconds(db, zone, seconds, self._spaces.get(zone, 0), self._city.tz)
 
     def prune(self, db: DbSession, now: datetime, keep_for: timedelta) -> int:
         """Forget reports too old for any late report to matter, but never those of a stay
@@ -196,3 +198,8 @@ class ParkingRecorder:
         before = now - keep_for - self._settled
         before = min([before, *(s.start for s in store.open_sessions(db))])
         return store.prune_reports(db, before)
+
+
+def _duration(session: Session) -> int | None:
+    # Stored so that reports take the mean stay in SQL.
+    return None if session.end is None else session.duration_s(session.end)

@@ -78,6 +78,7 @@ class ParkingSession(Base):
     status: Mapped[str] = mapped_column(String(8))
     # The local day the stay ended on: the day its revenue belongs to.
     end_day: Mapped[date | None] = mapped_column(Date)
+    duration_s: Mapped[int | None] = mapped_column(BigInteger)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revised_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -110,12 +111,15 @@ class Charge(Base):
 
 
 class ZoneOccupancyHour(Base):
-    """Seconds of closed stays inside one UTC hour in one zone (time-weighted occupancy)."""
+    """Seconds of closed stays inside one UTC hour in one zone (time-weighted occupancy);
+    ``day`` is the local day the hour belongs to, for reports by day."""
 
     __tablename__ = "zone_occupancy_hours"
+    __table_args__ = (Index("ix_zone_occupancy_hours_day", "day", "zone"),)
 
     zone: Mapped[str] = mapped_column(Id, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
     occupied_s: Mapped[int] = mapped_column(BigInteger)
     spaces: Mapped[int] = mapped_column(Integer)
 

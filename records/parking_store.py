@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
@@ -146,7 +147,9 @@ def reverse_charge(db: Session, charge: Charge, reason: str, now: datetime) -> C
     return reversal
 
 
-def add_occupied_seconds(db: Session, zone: str, seconds: dict[datetime, int], spaces: int) -> None:
+def add_occupied_seconds(
+    db: Session, zone: str, seconds: dict[datetime, int], spaces: int, tz: ZoneInfo
+) -> None:
     """Add (or with negative values take away) occupied seconds to the zone's hours."""
     if not seconds:
         return
@@ -163,7 +166,12 @@ def add_occupied_seconds(db: Session, zone: str, seconds: dict[datetime, int], s
     for hour in hours:
         row = existing.get(hour)
         if row is None:
-            db.add(ZoneOccupancyHour(zone=zone, hour=hour, occupied_s=seconds[hour], spaces=spaces))
+            day = hour.astimezone(tz).date()
+            db.add(
+                ZoneOccupancyHour(
+                    zone=zone, hour=hour, day=day, occupied_s=seconds[hour], spaces=spaces
+                )
+            )
         else:
             row.occupied_s += seconds[hour]
             row.spaces = spaces

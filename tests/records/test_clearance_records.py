@@ -18,6 +18,7 @@ from city.registry import City, parse_city
 from recorder.clearance import ClearanceRecorder
 from records.migrate import upgrade
 from records.models import BinCollection, ClearanceVerdict
+from reports.sanitation import sanitation_report
 from sanitation.clearance import ClearanceRules
 from store.influx import InfluxClient
 from store.sanitation_history import SanitationHistoryReader
@@ -97,3 +98,9 @@ def test_a_day_is_frozen_once_and_late_data_is_a_correction(
     # Checking again finds nothing new.
     assert recorder.recheck(db, DAY, local(4, 0, day_offset=2)) == 0
     assert db.scalar(select(func.count()).select_from(BinCollection)) == 2
+    # The report of the day shows the frozen verdicts, and counts the correction beside them.
+    report = sanitation_report(db, city(), DAY, DAY, group="district", period="day")
+    (row,) = report.rows
+    assert (row.needed, row.cleared_on_time, row.late, row.not_cleared) == (2, 1, 0, 1)
+    assert (row.clearance_rate, row.corrections) == (0.5, 1)
+    assert report.collections_by_truck == {"(unknown)": 2}

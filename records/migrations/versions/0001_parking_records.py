@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("flags", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("end_day", sa.Date(), nullable=True),
+        sa.Column("duration_s", sa.BigInteger(), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("recorded_at", UTC_TIME, nullable=False),
         sa.Column("revised_at", UTC_TIME, nullable=False),
@@ -80,13 +81,16 @@ def upgrade() -> None:
         "zone_occupancy_hours",
         sa.Column("zone", ID, nullable=False),
         sa.Column("hour", UTC_TIME, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("occupied_s", sa.BigInteger(), nullable=False),
         sa.Column("spaces", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("zone", "hour", name="pk_zone_occupancy_hours"),
     )
+    op.create_index("ix_zone_occupancy_hours_day", "zone_occupancy_hours", ["day", "zone"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_zone_occupancy_hours_day", table_name="zone_occupancy_hours")
     op.drop_table("zone_occupancy_hours")
     op.drop_index("ix_charges_session_id", table_name="charges")
     op.drop_index("ix_charges_business_day", table_name="charges")

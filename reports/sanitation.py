@@ -1,0 +1,124 @@
+"""The sanitation report over any range of local days: the frozen clearance verdicts.
+
+A day's figures are its frozen verdicts (revision 0), so a reported day never changes;
+corrections recorded since are counted beside them. Collections are counted per truck.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from city.registry import City
+from records.models import BinCollection, ClearanceVerdict
+from reports.periods import Period, days_in, period_key
+
+SanitationGroup = Literal["district", "city"]
+CITY = "city"
+NO_TRUCK = "(unknown)"
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceRow:
+    """One period of one district (or the city)."""
+
+    period: str
+    group: str
+    needed: int
+    cleared_on_time: int
+    late: int
+    not_cleared: int
+    clearance_rate: float | None
+    corrections: int
+
+
+@dataclass(frozen=True, slots=True)
+class SanitationReport:
+    """The rows, and the collections of the range per truck."""
+
+    rows: list[ClearanceRow]
+    collections_by_truck: dict[str, int]
+
+
+def sanitation_report(
+    db: Session,
+    city: City,
+    first: date,
+    last: date,
+    *,
+    group: SanitationGroup,
+    period: Period,
+    districts: Collection[str] | None = None,
+) -> SanitationReport:
+    """Clearance by period then group for the local days ``first..last``; only the
+    ``districts`` given (a caller's scope), else all."""
+    wanted = set(districts) if districts is not None else {d.id for d in city.sanitation_districts}
+    days_in(first, last)  # checks the range
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    frozen = ClearanceVerdict.revision == 0
+    for day, district, needed, on_time, late, corrections in db.execute(
+        select(
+            ClearanceVerdict.day,
+            ClearanceVerdict.district,
+            func.sum(case((and_(frozen, ClearanceVerdict.needed), 1), else_=0)),
+            func.sum(
+                case((and_(frozen, ClearanceVerdict.cleared, ~ClearanceVerdict.late), 1), else_=0)
+            ),
+            func.sum(case((and_(frozen, ClearanceVerdict.late), 1), else_=0)),
+            func.sum(case((ClearanceVerdict.revision > 0, 1), else_=0)),
+        )
+        .where(
+            ClearanceVerdict.day >= first,
+            ClearanceVerdict.day <= last,
+            ClearanceVerdict.district.in_(wanted),
+        )
+        .group_by(ClearanceVerdict.day, ClearanceVerdict.district)
+    ):
+        key = (period_key(day, period, first, last), district if group == "district" else CITY)
+        counts[key].update(
+            needed=int(needed), on_time=int(on_time), late=int(late), corrections=int(corrections)
+        )
+    return SanitationReport(
+        rows=[_row(key, c) for key, c in sorted(counts.items())],
+        collections_by_truck=_by_truck(db, city, first, last, wanted),
+    )
+
+
+def _row(key: tuple[str, str], c: Counter[str]) -> ClearanceRow:
+    cleared = c["on_time"] + c["late"]
+    return ClearanceRow(
+        period=key[0],
+        group=key[1],
+        needed=c["needed"],
+        cleared_on_time=c["on_time"],
+        late=c["late"],
+        not_cleared=c["needed"] - cleared,
+        clearance_rate=round(cleared / c["needed"], 4) if c["needed"] else None,
+        corrections=c["corrections"],
+    )
+
+
+def _by_truck(
+    db: Session, city: City, first: date, last: date, districts: set[str]
+) -> dict[str, int]:
+    start = datetime.combine(first, time(0), tzinfo=city.tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=city.tz)
+    return {
+        truck or NO_TRUCK: int(count)
+        for truck, count in db.execute(
+            select(BinCollection.truck, func.count())
+            .where(
+                BinCollection.ts >= start,
+                BinCollection.ts < end,
+                BinCollection.district.in_(districts),
+            )
+            .group_by(BinCollection.truck)
+            .order_by(BinCollection.truck)
+        )
+    }
