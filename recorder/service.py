@@ -20,6 +20,7 @@ from recorder.follower import Delivered, Follower
 from recorder.parking import ParkingRecorder, StatusReport
 from records.engine import record_engine, session_factory
 from records.migrate import upgrade
+from records.parking_store import latest_report_time
 from records.sanitation_store import frozen_days
 from store.influx import InfluxClient, InfluxError
 from store.sanitation_history import SanitationHistoryReader
@@ -54,6 +55,9 @@ class Recorder:
             timedelta(seconds=settings.recorder_freeze_grace_s),
         )
         self._recheck_every = timedelta(seconds=settings.recorder_recheck_s)
+        # The stream's clock: the newest report taken (docs/records.md, "Time").
+        with self._sessions() as db:
+            self._watermark = latest_report_time(db)
         self._next_recheck: datetime | None = None
         self._throttle = Throttle(60.0)
         self.rejected = 0
@@ -70,17 +74,26 @@ class Recorder:
         self.engine.dispose()
         self.influx.close()
 
+    def _stream_now(self) -> datetime:
+        # Sessions are judged at the stream's time, never ahead of the wall clock: a backlog
+        # or a replay is then recorded as it happened, not as silence followed by late data.
+        wall = self._clock()
+        return wall if self._watermark is None else min(wall, self._watermark)
+
     def _handle(self, batch: list[Delivered]) -> bool:
         reports = [r for message in batch for r in self._reports(message)]
+        newest = max((r.ts for r in reports), default=None)
+        if newest is not None and (self._watermark is None or newest > self._watermark):
+            self._watermark = newest
         recorded = self._with_retries(
-            lambda now: self._parking.record_in(self._sessions, reports, now)
+            lambda _: self._parking.record_in(self._sessions, reports, self._stream_now())
         )
         if recorded:
             self.recorded_messages += len(batch)
         return recorded
 
     def _tick(self) -> None:
-        self._with_retries(self._parking_tick)
+        self._with_retries(lambda _: self._parking_tick(self._stream_now()))
         try:
             self._with_retries(self._clearance_tick)
         except InfluxError as exc:
@@ -105,7 +118,7 @@ class Recorder:
     def _parking_tick(self, now: datetime) -> None:
         with self._sessions.begin() as db:
             self._parking.close_due(db, now)
-            self._parking.prune(db, now, self._keep_reports)
+            self._parking.prune(db, self._clock(), self._keep_reports)
 
     def _reports(self, message: Delivered) -> list[StatusReport]:
         try:

@@ -39,6 +39,11 @@ def add_reports(
         insert_ignoring_duplicates(db, SpaceReport.__table__, rows[lo : lo + 1000])
 
 
+def latest_report_time(db: Session) -> datetime | None:
+    """The newest kept report's time (the recorder's clock after a restart)."""
+    return db.scalar(select(func.max(SpaceReport.ts)))
+
+
 def last_settled_end(db: Session, zone: str, space: str, before: datetime) -> datetime | None:
     """The end of the space's last stay that ended on a vacancy at or before ``before``.
 
