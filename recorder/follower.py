@@ -88,6 +88,11 @@ class Follower:
         self.client.loop_start()
 
     @property
+    def connected(self) -> bool:
+        """Whether the client is connected to the broker now."""
+        return bool(self.client.is_connected())
+
+    @property
     def stopping(self) -> bool:
         """Whether :meth:`stop` was called."""
         return self._stopping.is_set()

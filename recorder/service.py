@@ -74,6 +74,11 @@ class Recorder:
         self.engine.dispose()
         self.influx.close()
 
+    @property
+    def stream_time(self) -> datetime | None:
+        """The newest report taken so far: the time sessions are judged at."""
+        return self._watermark
+
     def _stream_now(self) -> datetime:
         # Sessions are judged at the stream's time, never ahead of the wall clock: a backlog
         # or a replay is then recorded as it happened, not as silence followed by late data.
