@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from city.registry import City, District
 from records import sanitation_store as store
+from records.day_totals import refresh_district_days
 from sanitation.clearance import BinClearance, ClearanceRules, day_bounds, judge_bin
 from sanitation.collections import Collection
 from sanitation.verdict_freezing import correction_reason, days_to_freeze
@@ -61,6 +62,7 @@ class ClearanceRecorder:
                         db, day, district.id, bin_id, verdict, revision=0, reason=None, now=now
                     )
                 self._keep_collections(db, district, day, judged, now)
+            refresh_district_days(db, [(d.id, day) for d in self._city.sanitation_districts])
         return due
 
     def recheck(self, db: DbSession, day: date, now: datetime) -> int:
@@ -84,6 +86,7 @@ class ClearanceRecorder:
                     )  # fmt: skip
                     corrections += 1
             self._keep_collections(db, district, day, judged, now)
+            refresh_district_days(db, [(district.id, day)])
         return corrections
 
     def _judge(self, district: District, day: date) -> Judged:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
@@ -22,6 +22,7 @@ from parking.charges import PricedStay, adjustment_reason, business_day, price_s
 from parking.occupancy_hours import seconds_by_hour
 from parking.sessions import ONGOING, Session, SessionRules, derive_sessions
 from records import parking_store as store
+from records.day_totals import refresh_zone_days
 from records.models import ParkingSession
 
 
@@ -45,6 +46,8 @@ class ParkingRecorder:
         # A stay that ended on a vacancy this long before a new report cannot be changed by it.
         self._settled = rules.silent_after + rules.debounce
         self._spaces = {z.id: len(z.spaces) for z in city.parking_zones}
+        # The (zone, local day) pairs whose day totals the current call changed.
+        self._touched: set[tuple[str, date]] = set()
 
     def record_in(
         self, sessions: sessionmaker[DbSession], reports: list[StatusReport], now: datetime
@@ -63,16 +66,20 @@ class ParkingRecorder:
             key = (r.zone, r.space)
             earliest[key] = min(r.ts, earliest.get(key, r.ts))
         store.add_reports(db, rows)
+        self._touched.clear()
         for (zone, space), since in sorted(earliest.items()):
             self._refresh(db, zone, space, since, now)
+        refresh_zone_days(db, self._touched)
         return len(earliest)
 
     def close_due(self, db: DbSession, now: datetime) -> int:
         """Refresh every space with an open stay: time alone closes stays (a vacancy that
         lasted the debounce, a sensor gone silent). Returns how many spaces."""
         spaces = {(s.zone, s.space): s.start for s in store.open_sessions(db)}
+        self._touched.clear()
         for (zone, space), start in sorted(spaces.items()):
             self._refresh(db, zone, space, start, now)
+        refresh_zone_days(db, self._touched)
         return len(spaces)
 
     def _refresh(
@@ -113,6 +120,7 @@ class ParkingRecorder:
             db.add(row)
             db.flush()  # its id, for the charge
             if session.end is not None:
+                self._touch(row.zone, end_day)
                 self._charge(db, row, session, None, now)
                 self._occupy(db, row.zone, row.start, session.end, +1)
             return
@@ -124,6 +132,7 @@ class ParkingRecorder:
         )
         if unchanged:
             return
+        self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(db, row.zone, row.start, row.end, -1)
         if row.status != store.OPEN:
@@ -136,6 +145,7 @@ class ParkingRecorder:
             status,
         )
         row.end_day = end_day
+        self._touch(row.zone, end_day)
         row.duration_s = _duration(session)
         row.revised_at = now
         if status == store.CLOSED and session.end is not None:
@@ -143,6 +153,7 @@ class ParkingRecorder:
         self._settle_charges(db, row, session if status == store.CLOSED else None, now)
 
     def _void(self, db: DbSession, row: ParkingSession, now: datetime) -> None:
+        self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(db, row.zone, row.start, row.end, -1)
         row.status = store.VOID
@@ -188,8 +199,14 @@ class ParkingRecorder:
             return None  # a zone without a tariff charges nothing
         return price_stay(session, in_force, self._city.workday_calendar, self._city.tz)
 
+    def _touch(self, zone: str, day: date | None) -> None:
+        if day is not None:
+            self._touched.add((zone, day))
+
     def _occupy(self, db: DbSession, zone: str, start: datetime, end: datetime, sign: int) -> None:
         seconds = {hour: sign * s for hour, s in seconds_by_hour(start, end).items()}
+        for hour in seconds:
+            self._touch(zone, hour.astimezone(self._city.tz).date())
         store.add_occupied_seconds(db, zone, seconds, self._spaces.get(zone, 0), self._city.tz)
 
     def prune(self, db: DbSession, now: datetime, keep_for: timedelta) -> int:

@@ -169,3 +169,34 @@ class ClearanceVerdict(Base):
     last_rise: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason: Mapped[str | None] = mapped_column(String(300))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ZoneDayTotals(Base):
+    """One zone's parking figures for one local day, kept by the recorder from the sessions,
+    charges and hours above, so a month's report reads 30 rows per zone, not every stay."""
+
+    __tablename__ = "zone_day_totals"
+
+    zone: Mapped[str] = mapped_column(Id, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer)
+    stay_s: Mapped[int] = mapped_column(BigInteger)
+    flagged: Mapped[int] = mapped_column(Integer)
+    billed_fen: Mapped[int] = mapped_column(BigInteger)
+    adjustments: Mapped[int] = mapped_column(Integer)
+    adjustments_fen: Mapped[int] = mapped_column(BigInteger)
+    occupied_s: Mapped[int] = mapped_column(BigInteger)
+
+
+class DistrictDayTotals(Base):
+    """One district's clearance figures for one local day: the frozen verdicts counted, and the
+    corrections recorded since."""
+
+    __tablename__ = "district_day_totals"
+
+    district: Mapped[str] = mapped_column(Id, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    needed: Mapped[int] = mapped_column(Integer)
+    cleared_on_time: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    corrections: Mapped[int] = mapped_column(Integer)

@@ -1,8 +1,9 @@
-"""The parking report over any range of local days, from the records, in a few SQL queries.
+"""The parking report over any range of local days, from the zones' day totals.
 
 Sessions count on the day they ended; billed revenue is the net of the charges and their
 reversals on their business day (the day the stay ended); occupancy is the stored occupied
-seconds over the spaces' available seconds.
+seconds over the spaces' available seconds. The recorder keeps the day totals
+(records/day_totals.py), so a month is 30 rows per zone.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from city.registry import City
-from records.models import Charge, ParkingSession, ZoneOccupancyHour
+from records.models import ZoneDayTotals
 from reports.periods import Period, days_per_period, period_key
 
 ParkingGroup = Literal["zone", "city"]
@@ -74,55 +75,19 @@ def parking_report(
         found.zones.add(zone)
         return found
 
-    flagged = func.sum(case((ParkingSession.flags != "", 1), else_=0))
-    for day, zone, count, stay_s, flagged_count in db.execute(
-        select(
-            ParkingSession.end_day,
-            ParkingSession.zone,
-            func.count(),
-            func.coalesce(func.sum(ParkingSession.duration_s), 0),
-            flagged,
+    for t in db.scalars(
+        select(ZoneDayTotals).where(
+            ZoneDayTotals.day >= first, ZoneDayTotals.day <= last, ZoneDayTotals.zone.in_(wanted)
         )
-        .where(
-            ParkingSession.status == "closed",
-            ParkingSession.end_day >= first,
-            ParkingSession.end_day <= last,
-            ParkingSession.zone.in_(wanted),
-        )
-        .group_by(ParkingSession.end_day, ParkingSession.zone)
     ):
-        sums_of = row(day, zone)
-        sums_of.sessions += count
-        sums_of.stay_s += int(stay_s)
-        sums_of.flagged += int(flagged_count)
-    reversal = Charge.kind == "reversal"
-    for day, zone, billed, adjustments, adjustments_fen in db.execute(
-        select(
-            Charge.business_day,
-            Charge.zone,
-            func.sum(Charge.amount_fen),
-            func.sum(case((reversal, 1), else_=0)),
-            func.sum(case((reversal, Charge.amount_fen), else_=0)),
-        )
-        .where(Charge.business_day >= first, Charge.business_day <= last, Charge.zone.in_(wanted))
-        .group_by(Charge.business_day, Charge.zone)
-    ):
-        sums_of = row(day, zone)
-        sums_of.billed_fen += int(billed)
-        sums_of.adjustments += int(adjustments)
-        sums_of.adjustments_fen += int(adjustments_fen)
-    for day, zone, occupied in db.execute(
-        select(
-            ZoneOccupancyHour.day, ZoneOccupancyHour.zone, func.sum(ZoneOccupancyHour.occupied_s)
-        )
-        .where(
-            ZoneOccupancyHour.day >= first,
-            ZoneOccupancyHour.day <= last,
-            ZoneOccupancyHour.zone.in_(wanted),
-        )
-        .group_by(ZoneOccupancyHour.day, ZoneOccupancyHour.zone)
-    ):
-        row(day, zone).occupied_s += int(occupied)
+        sums_of = row(t.day, t.zone)
+        sums_of.sessions += t.sessions
+        sums_of.stay_s += t.stay_s
+        sums_of.flagged += t.flagged
+        sums_of.billed_fen += t.billed_fen
+        sums_of.adjustments += t.adjustments
+        sums_of.adjustments_fen += t.adjustments_fen
+        sums_of.occupied_s += t.occupied_s
     spaces = {z.id: len(z.spaces) for z in city.parking_zones if z.id in wanted}
     return [_finish(key, value, days[key[0]], spaces) for key, value in sorted(sums.items())]
 

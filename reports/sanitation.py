@@ -1,7 +1,8 @@
 """The sanitation report over any range of local days: the frozen clearance verdicts.
 
 A day's figures are its frozen verdicts (revision 0), so a reported day never changes;
-corrections recorded since are counted beside them. Collections are counted per truck.
+corrections recorded since are counted beside them (both kept per district and day by the
+recorder, records/day_totals.py). Collections are counted per truck.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from city.registry import City
-from records.models import BinCollection, ClearanceVerdict
+from records.models import BinCollection, DistrictDayTotals
 from reports.periods import Period, days_in, period_key
 
 SanitationGroup = Literal["district", "city"]
@@ -61,28 +62,16 @@ def sanitation_report(
     wanted = set(districts) if districts is not None else {d.id for d in city.sanitation_districts}
     days_in(first, last)  # checks the range
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    frozen = ClearanceVerdict.revision == 0
-    for day, district, needed, on_time, late, corrections in db.execute(
-        select(
-            ClearanceVerdict.day,
-            ClearanceVerdict.district,
-            func.sum(case((and_(frozen, ClearanceVerdict.needed), 1), else_=0)),
-            func.sum(
-                case((and_(frozen, ClearanceVerdict.cleared, ~ClearanceVerdict.late), 1), else_=0)
-            ),
-            func.sum(case((and_(frozen, ClearanceVerdict.late), 1), else_=0)),
-            func.sum(case((ClearanceVerdict.revision > 0, 1), else_=0)),
+    for t in db.scalars(
+        select(DistrictDayTotals).where(
+            DistrictDayTotals.day >= first,
+            DistrictDayTotals.day <= last,
+            DistrictDayTotals.district.in_(wanted),
         )
-        .where(
-            ClearanceVerdict.day >= first,
-            ClearanceVerdict.day <= last,
-            ClearanceVerdict.district.in_(wanted),
-        )
-        .group_by(ClearanceVerdict.day, ClearanceVerdict.district)
     ):
-        key = (period_key(day, period, first, last), district if group == "district" else CITY)
+        key = (period_key(t.day, period, first, last), t.district if group == "district" else CITY)
         counts[key].update(
-            needed=int(needed), on_time=int(on_time), late=int(late), corrections=int(corrections)
+            needed=t.needed, on_time=t.cleared_on_time, late=t.late, corrections=t.corrections
         )
     return SanitationReport(
         rows=[_row(key, c) for key, c in sorted(counts.items())],
