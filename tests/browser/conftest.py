@@ -19,6 +19,7 @@ import yaml
 
 from city.registry import load_city
 from config.settings import Settings
+from recorder.service import Recorder
 from store.influx import InfluxClient
 from tests.browser.chromium import CHROMIUM
 from tests.e2e.town import (
@@ -30,7 +31,7 @@ from tests.e2e.town import (
     small_city,
     wait_until_stored,
 )
-from tests.support import mqtt_client
+from tests.support import forget_session, mqtt_client, wait_for
 
 FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
 
@@ -65,7 +66,23 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     influx.ensure_database()
     truth_file = tmp / "truth.jsonl"
     now = datetime.now(UTC).replace(microsecond=0)
+    # The recorder follows the same traffic into a record store of the module's own, so the
+    # reports view has records to show.
+    records_url = f"sqlite:///{tmp / 'records.sqlite3'}"
+    recorder = Recorder(
+        settings.model_copy(
+            update={
+                "records_url": records_url,
+                "city_file": city_file,
+                "recorder_client_id": f"recorder-{unique}",
+                "recorder_tick_s": 1.0,
+            }
+        ),
+        load_city(city_file),
+    )
+    recorder.start()
     try:
+        wait_for(lambda: recorder.follower.connected, 10, "the recorder to connect")
         # Ingest keeps running while the tests do: one of them publishes a report.
         with ingesting(settings, city_file) as ingester:
             run_simulator(
@@ -80,10 +97,17 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             )  # fmt: skip
             final, _ = read_truth(truth_file)
             wait_until_stored(ingester, final["published"])
+            wait_for(
+                lambda: recorder.recorded_messages >= final["published"],
+                60,
+                "the recorder to record the town",
+            )
             _set_bins_on_fire(settings, final["bins"], FIRES)
             wait_until_stored(ingester, final["published"] + FIRES)
             alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
-            with api_server(settings, city_file, tmp / "api.log") as api:
+            with api_server(
+                settings, city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records_url
+            ) as api:
                 yield Town(
                     base=str(api.base_url).rstrip("/"),
                     api=api,
@@ -92,6 +116,8 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
                     alerts=alerts,
                 )
     finally:
+        recorder.stop()
+        forget_session(settings, f"recorder-{unique}")
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()
 
