@@ -193,7 +193,7 @@ class Stack:
         # As scripts/demo does: an account per role, new passwords every run. The benchmark's
         # own clients (publishers, mosquitto_sub, the paho drain) use the test role's.
         env = {"PATH": os.environ.get("PATH", ""), **self.env}
-        for role in (BENCH_ROLE, "ingest", "api"):
+        for role in (BENCH_ROLE, "ingest", "api", "recorder"):
             done = subprocess.run(
                 [sys.executable, "-m", "provisioning", "service", "add", role, "--rotate"],
                 cwd=ROOT,

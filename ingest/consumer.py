@@ -31,7 +31,7 @@ from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.spool import Spool
 from ingest.throttle import Throttle
-from mqttclient import BrokerAccess, new_client
+from mqttclient import BrokerAccess, follow_on_connect, new_client
 from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
@@ -111,18 +111,14 @@ class Consumer:
         reason_code: ReasonCode,
         properties: Any,
     ) -> None:
-        if reason_code.is_failure:
-            log.error("broker refused the connection: %s", reason_code)
-            return
+        follow_on_connect(
+            client, flags, reason_code, self._topic_filters, logger=log, connected=self._connected
+        )
+
+    def _connected(self) -> None:
         with self._ack_lock:
             self._connection += 1
         self._metrics.connected.set(1)
-        log.info(
-            "connected to the broker (session %s); subscribing to %s",
-            "resumed" if flags.session_present else "new",
-            ", ".join(self._topic_filters),
-        )
-        client.subscribe([(topic, 1) for topic in self._topic_filters])
 
     def _on_disconnect(
         self,

@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from config.settings import Settings
-from mqttclient import BrokerAccess, new_client
+from mqttclient import BrokerAccess, follow_on_connect, new_client
 
 log = logging.getLogger(__name__)
 
@@ -112,17 +112,13 @@ class Follower:
         reason_code: ReasonCode,
         properties: Any,
     ) -> None:
-        if reason_code.is_failure:
-            log.error("broker refused the connection: %s", reason_code)
-            return
+        follow_on_connect(
+            client, flags, reason_code, self._filters, logger=log, connected=self._connected
+        )
+
+    def _connected(self) -> None:
         with self._ack_lock:
             self._connection += 1
-        log.info(
-            "connected (session %s); following %s",
-            "resumed" if flags.session_present else "new",
-            ", ".join(self._filters),
-        )
-        client.subscribe([(topic, 1) for topic in self._filters])
 
     def _on_disconnect(
         self,

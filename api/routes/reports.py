@@ -7,9 +7,10 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import CallerDep, readable_districts, readable_zones
@@ -54,6 +55,16 @@ async def _in_records(sessions: sessionmaker[Session], work: Callable[[Session],
     return await asyncio.to_thread(run)
 
 
+def _answers(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    # The JSON answer's schema for the docs; the handler answers a Response for the downloads.
+    return {
+        200: {
+            "model": model,
+            "description": "JSON, or with format=csv / xlsx a download with Chinese headers",
+        }
+    }
+
+
 def _check_range(start: date, end: date) -> None:
     try:
         days_in(start, end)
@@ -73,12 +84,7 @@ def _download(body: str | bytes, media_type: str, name: str) -> Response:
     "/parking",
     summary="Parking sessions, revenue and occupancy by period",
     response_class=Response,
-    responses={
-        200: {
-            "model": ParkingReportOut,
-            "description": "JSON, or with format=csv / xlsx a download with Chinese headers",
-        }
-    },
+    responses=_answers(ParkingReportOut),
 )
 async def parking(
     *,
@@ -125,12 +131,7 @@ async def parking(
     "/sanitation",
     summary="Daily clearance (frozen verdicts) by period",
     response_class=Response,
-    responses={
-        200: {
-            "model": SanitationReportOut,
-            "description": "JSON, or with format=csv / xlsx a download with Chinese headers",
-        }
-    },
+    responses=_answers(SanitationReportOut),
 )
 async def sanitation(
     *,

@@ -19,7 +19,6 @@ import yaml
 
 from city.registry import load_city
 from config.settings import Settings
-from recorder.service import Recorder
 from store.influx import InfluxClient
 from tests.browser.chromium import CHROMIUM
 from tests.e2e.town import (
@@ -31,7 +30,8 @@ from tests.e2e.town import (
     small_city,
     wait_until_stored,
 )
-from tests.support import forget_session, mqtt_client, wait_for
+from tests.records.recorder_process import recording
+from tests.support import mqtt_client, wait_for
 
 FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
 
@@ -69,22 +69,11 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     # The recorder follows the same traffic into a record store of the module's own, so the
     # reports view has records to show.
     records_url = f"sqlite:///{tmp / 'records.sqlite3'}"
-    recorder = Recorder(
-        settings.model_copy(
-            update={
-                "records_url": records_url,
-                "city_file": city_file,
-                "recorder_client_id": f"recorder-{unique}",
-                "recorder_tick_s": 1.0,
-            }
-        ),
-        load_city(city_file),
-    )
-    recorder.start()
     try:
-        wait_for(lambda: recorder.follower.connected, 10, "the recorder to connect")
-        # Ingest keeps running while the tests do: one of them publishes a report.
-        with ingesting(settings, city_file) as ingester:
+        with (
+            recording(settings, records_url, city_file, f"recorder-{unique}") as recorder,
+            ingesting(settings, city_file) as ingester,
+        ):
             run_simulator(
                 settings,
                 city_file,
@@ -116,8 +105,6 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
                     alerts=alerts,
                 )
     finally:
-        recorder.stop()
-        forget_session(settings, f"recorder-{unique}")
         influx.query(f'DROP DATABASE "{settings.influx_db}"')
         influx.close()
 

@@ -120,14 +120,43 @@ def _alive(pid: int) -> bool:
     return state not in {"Z", "X"}
 
 
-class IngesterProcess:
+class ChildProcess:
+    """A Curbside process a test started: kill -9 it, or stop it as an operator would."""
+
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """``kill -9`` and reap it."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> int:
+        """SIGTERM (flush and acknowledge) and wait; the exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(90)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        return self.process.returncode
+
+
+class IngesterProcess(ChildProcess):
     """``python -m ingest`` as a real subprocess, with its /metrics and /proc readings."""
 
     def __init__(self, settings: Settings, metrics_port: int, log_path: Path) -> None:
         self.settings = settings.model_copy(update={"ingest_metrics_port": metrics_port})
         self.metrics_port = metrics_port
         self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process = None
 
     def start(self) -> None:
         """Start it and wait until it is connected to the broker."""
@@ -151,11 +180,6 @@ class IngesterProcess:
         except OSError:
             return False
 
-    @property
-    def alive(self) -> bool:
-        """True while the process runs."""
-        return self.process is not None and self.process.poll() is None
-
     def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         """Every sample of its /metrics, keyed by name and sorted labels."""
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
@@ -178,24 +202,6 @@ class IngesterProcess:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
         raise AssertionError("no VmHWM in /proc status")
-
-    def kill(self) -> None:
-        """``kill -9`` and reap it."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
-
-    def stop(self) -> int:
-        """SIGTERM (flush and acknowledge) and wait; the exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(90)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return self.process.returncode
 
 
 def publisher(settings: Settings, client_id: str) -> mqtt.Client:

@@ -2,38 +2,46 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from city.registry import load_city
 from config.settings import Settings
-from tests.faults.stack import REPO, settings_env
-from tests.support import wait_for
+from recorder.service import Recorder
+from tests.faults.stack import REPO, ChildProcess, settings_env
+from tests.support import forget_session, wait_for
 
-HOURLY_TARIFF = {
-    "grace": {"minutes": 15, "charged_when_exceeded": False},
-    "bands": [
-        {
-            "name": "all",
-            "start": "00:00",
-            "end": "00:00",
-            "price": {
-                "kind": "tiered",
-                "tiers": [{"unit_minutes": 60, "unit_fen": 100}],
-                "partial": "round-up",
-            },
-        }
-    ],
-}
+
+def hourly_tariff(fen: int) -> dict[str, Any]:
+    """¥fen/100 per started hour, all day, every day, after a 15-minute grace (free when not
+    exceeded): simple enough to price by hand."""
+    return {
+        "grace": {"minutes": 15, "charged_when_exceeded": False},
+        "bands": [
+            {
+                "name": "all",
+                "start": "00:00",
+                "end": "00:00",
+                "price": {
+                    "kind": "tiered",
+                    "tiers": [{"unit_minutes": 60, "unit_fen": fen}],
+                    "partial": "round-up",
+                },
+            }
+        ],
+    }
 
 
 def write_city(path: Path, zone: str, spaces: int) -> Path:
     """A registry with one zone of ``spaces`` spaces under ¥1 per started hour."""
     city = {
-        "tariffs": {"hourly": HOURLY_TARIFF},
+        "tariffs": {"hourly": hourly_tariff(100)},
         "parking_zones": [
             {
                 "id": zone,
@@ -47,13 +55,13 @@ def write_city(path: Path, zone: str, spaces: int) -> Path:
     return path
 
 
-class RecorderProcess:
+class RecorderProcess(ChildProcess):
     """The recorder subprocess: start (waits until it follows the broker), kill -9, stop."""
 
     def __init__(self, settings: Settings, log_path: Path) -> None:
         self.settings = settings
         self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process = None
         self._connections = 0
 
     def start(self) -> None:
@@ -75,22 +83,30 @@ class RecorderProcess:
         if self.process.poll() is not None:
             raise AssertionError(f"the recorder exited ({self.process.returncode}); see log")
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return text.count("connected (session") >= self._connections
+        return text.count("connected to the broker (session") >= self._connections
 
-    def kill(self) -> None:
-        """``kill -9`` and reap it."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
 
-    def stop(self) -> int:
-        """SIGTERM and wait; the exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return self.process.returncode
+@contextmanager
+def recording(
+    settings: Settings, records_url: str, city_file: Path, client_id: str
+) -> Iterator[Recorder]:
+    """A recorder in this process for the city, on ``records_url``, connected; its MQTT
+    session is forgotten afterwards so it collects nothing for later tests."""
+    running = Recorder(
+        settings.model_copy(
+            update={
+                "records_url": records_url,
+                "city_file": city_file,
+                "recorder_client_id": client_id,
+                "recorder_tick_s": 1.0,
+            }
+        ),
+        load_city(city_file),
+    )
+    running.start()
+    try:
+        wait_for(lambda: running.follower.connected, 10, "the recorder to connect")
+        yield running
+    finally:
+        running.stop()
+        forget_session(settings, client_id)

@@ -20,33 +20,16 @@ from parking.sessions import SessionRules
 from recorder.parking import ParkingRecorder, StatusReport
 from records.migrate import upgrade
 from records.models import Charge, ParkingSession, ZoneOccupancyHour
+from tests.records.recorder_process import hourly_tariff
 
 T0 = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Wednesday
 RULES = SessionRules(debounce=timedelta(seconds=60), silent_after=timedelta(hours=3))
 
 
-def _hourly(fen: int) -> dict[str, Any]:
-    return {
-        "grace": {"minutes": 15, "charged_when_exceeded": False},
-        "bands": [
-            {
-                "name": "all",
-                "start": "00:00",
-                "end": "00:00",
-                "price": {
-                    "kind": "tiered",
-                    "tiers": [{"unit_minutes": 60, "unit_fen": fen}],
-                    "partial": "round-up",
-                },
-            }
-        ],
-    }
-
-
 def city(versions: list[dict[str, Any]] | None = None) -> City:
     return parse_city(
         {
-            "tariffs": {"hourly": _hourly(100)},
+            "tariffs": {"hourly": hourly_tariff(100)},
             "tariff_versions": {"hourly": versions or []},
             "parking_zones": [
                 {
@@ -189,7 +172,7 @@ def test_a_new_tariff_version_leaves_earlier_charges_alone(db: Session) -> None:
     run(recorder, db, [report(0, True), report(90, False)], now_min=100)
     before = [(c.id, c.amount_fen, c.tariff_version) for c in charges(db)]
     # Five times the price from the next day on; the recorder restarts with the new registry.
-    newer = ParkingRecorder(city([_hourly(500) | {"effective_from": "2026-03-05"}]), RULES)
+    newer = ParkingRecorder(city([hourly_tariff(500) | {"effective_from": "2026-03-05"}]), RULES)
     newer.close_due(db, at(100))
     run(newer, db, [report(0, True), report(90, False)], now_min=110)  # redelivered
     run(newer, db, [report(24 * 60, True), report(24 * 60 + 90, False)], now_min=24 * 60 + 100)

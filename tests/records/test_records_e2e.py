@@ -21,7 +21,8 @@ from records.models import Charge, ParkingSession
 from simulators.truth import true_stays
 from tests.e2e.test_parking_sessions import DEBOUNCE, _expected
 from tests.e2e.town import read_truth, run_simulator, small_city
-from tests.support import forget_session, wait_for
+from tests.records.recorder_process import recording
+from tests.support import wait_for
 
 pytestmark = [pytest.mark.records, pytest.mark.e2e]
 
@@ -38,22 +39,8 @@ def city_file(tmp_path: Path) -> Path:
 def recorder(
     settings: Settings, records_url: str, city_file: Path, unique: str
 ) -> Iterator[Recorder]:
-    running = Recorder(
-        settings.model_copy(
-            update={
-                "records_url": records_url,
-                "city_file": city_file,
-                "recorder_client_id": f"recorder-{unique}",
-                "recorder_tick_s": 1.0,
-            }
-        ),
-        load_city(city_file),
-    )
-    running.start()
-    wait_for(lambda: running.follower.connected, 10, "the recorder to connect")
-    yield running
-    running.stop()
-    forget_session(settings, f"recorder-{unique}")
+    with recording(settings, records_url, city_file, f"recorder-{unique}") as running:
+        yield running
 
 
 def test_records_equal_the_true_stays_and_their_fees(

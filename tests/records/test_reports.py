@@ -26,7 +26,8 @@ from recorder.parking import ParkingRecorder, StatusReport
 from records.engine import session_factory
 from records.migrate import upgrade
 from reports.parking import parking_report
-from tests.records.test_parking_recorder import RULES, _hourly, city
+from tests.records.recorder_process import hourly_tariff
+from tests.records.test_parking_recorder import RULES, city
 from tests.support import bearer, issue_key
 
 pytestmark = pytest.mark.records
@@ -95,7 +96,7 @@ def test_a_day_and_a_range_by_zone_and_for_the_city(db: Session) -> None:
 def test_a_new_tariff_version_leaves_the_report_unchanged(db: Session) -> None:
     _record_a_day(db)
     before = parking_report(db, city(), DAY, DAY + timedelta(days=1), group="zone", period="day")
-    newer = city([_hourly(900) | {"effective_from": "2026-03-01"}])
+    newer = city([hourly_tariff(900) | {"effective_from": "2026-03-01"}])
     recorder = ParkingRecorder(newer, RULES)
     recorder.close_due(db, at(3 * 24 * 60))
     recorder.record(db, [report(0, True, "S0"), report(90, False, "S0")], at(3 * 24 * 60))
