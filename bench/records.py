@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select
 
 from access.keyfile import add_key
 from access.roles import Role
@@ -31,6 +31,7 @@ from api.app import create_app
 from api.deps import get_records
 from bench.city import bench_city
 from bench.record import command_line, machine_lines, publish
+from bench.stack import RUN_DIR
 from city.registry import City
 from config.settings import Settings
 from records.day_totals import refresh_district_days, refresh_zone_days
@@ -123,6 +124,18 @@ def fill(engine: Engine, city: City, days: int, stays: int, seed: int) -> dict[s
     return counts
 
 
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            name: int(connection.scalar(select(func.count()).select_from(model)) or 0)
+            for name, model in (
+                ("sessions", ParkingSession),
+                ("hours", ZoneOccupancyHour),
+                ("verdicts", ClearanceVerdict),
+            )
+        }
+
+
 def measure(client: TestClient, path: str, params: dict[str, str], requests: int) -> list[float]:
     """Milliseconds per request, after one warm-up."""
     assert client.get(path, params=params).status_code == 200
@@ -143,17 +156,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--stays", type=int, default=8, help="stays per space per day")
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--url", help="record store URL (default: a new SQLite file)")
+    parser.add_argument(
+        "--url",
+        help="record store URL (default: an SQLite file under .run/bench/ named by the sizes, "
+        "filled once and reused)",
+    )
+    parser.add_argument("--refill", action="store_true", help="fill the store again")
     parser.add_argument("--record", action="store_true", help="add to docs/performance.md")
     args = parser.parse_args(argv)
     city = bench_city(args.spaces, args.bins)
-    with tempfile.TemporaryDirectory(dir=Path(".run")) as scratch:
-        url = args.url or f"sqlite:///{Path(scratch) / 'records.sqlite3'}"
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    store = RUN_DIR / f"records-{args.spaces}-{args.bins}-{args.days}-{args.stays}.sqlite3"
+    if args.refill or not store.exists():
+        for old in RUN_DIR.glob(f"{store.name}*"):
+            old.unlink()
+    url = args.url or f"sqlite:///{store}"
+    with tempfile.TemporaryDirectory(dir=RUN_DIR) as scratch:
         engine = record_engine(url)
         upgrade(engine)
-        began = time.perf_counter()
-        counts = fill(engine, city, args.days, args.stays, seed=14)
-        filled_s = time.perf_counter() - began
+        counts = _counts(engine)
+        filled_s = 0.0
+        if args.url is None and not counts["sessions"]:
+            began = time.perf_counter()
+            counts = fill(engine, city, args.days, args.stays, seed=14)
+            filled_s = time.perf_counter() - began
         keys = Path(scratch) / "keys.json"
         token = add_key(keys, "bench", Role.ADMIN, Scope(), datetime.now(UTC))[1]
         app = create_app(Settings(api_keys_file=keys, api_rate_per_s=100_000,
@@ -185,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         *machine_lines(command_line("bench.records", argv)),
         f"- store: {url.split(':', 1)[0]}; {counts['sessions']:,} sessions and as many charges, "
-        f"{counts['hours']:,} zone hours, {counts['verdicts']:,} verdicts (filled in "
-        f"{filled_s:.0f} s)",
+        f"{counts['hours']:,} zone hours, {counts['verdicts']:,} verdicts"
+        + (f" (filled in {filled_s:.0f} s)" if filled_s else ""),
         "",
         "| report (through the API, in process) | p50 ms | p99 ms |",
         "|---|---|---|",
