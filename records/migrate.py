@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -21,7 +26,25 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = HEAD) -> None:
     """Bring the database up to ``revision`` (default: the newest); a no-op when there."""
-    command.upgrade(alembic_config(engine), revision)
+    with _one_migrator(engine):
+        command.upgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def _one_migrator(engine: Engine) -> Iterator[None]:
+    # The recorder and the API both migrate at start-up. PostgreSQL serialises them with an
+    # advisory lock (migrations/env.py); an SQLite file gets a lock file beside it, since
+    # SQLite runs DDL outside a transaction and two migrators would both create the tables.
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.migrate-lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

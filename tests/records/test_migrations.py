@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
@@ -10,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from records.day_totals import refresh_district_days, refresh_zone_days
+from records.engine import record_engine
 from records.migrate import current_revision, downgrade, head_revision, upgrade
 from records.models import (
     Base,
@@ -157,3 +160,22 @@ def test_the_day_totals_migration_fills_them_from_the_records_already_there(
         assert [(zone.sessions, zone.billed_fen), (district.needed, district.corrections)] == (
             migrated
         )
+
+
+def test_two_processes_migrating_at_once_both_succeed(records_url: str) -> None:
+    # The recorder and the API start together and both migrate: neither may fail.
+    script = (
+        "import sys; from records.engine import record_engine; "
+        "from records.migrate import upgrade; upgrade(record_engine(sys.argv[1]))"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, records_url], stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    errors = [run.communicate(timeout=120)[1].decode()[-2000:] for run in runs]
+    assert [run.returncode for run in runs] == [0] * len(runs), errors
+    engine = record_engine(records_url)
+    try:
+        assert current_revision(engine) == head_revision(engine)
+    finally:
+        engine.dispose()
