@@ -62,17 +62,18 @@ def sanitation_report(
     wanted = set(districts) if districts is not None else {d.id for d in city.sanitation_districts}
     days_in(first, last)  # checks the range
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for t in db.scalars(
-        select(DistrictDayTotals).where(
-            DistrictDayTotals.day >= first,
-            DistrictDayTotals.day <= last,
-            DistrictDayTotals.district.in_(wanted),
+    t = DistrictDayTotals
+    for day, district, needed, on_time, late, corrections in db.execute(
+        select(t.day, t.district, t.needed, t.cleared_on_time, t.late, t.corrections).where(
+            t.day >= first, t.day <= last, t.district.in_(wanted)
         )
     ):
-        key = (period_key(t.day, period, first, last), t.district if group == "district" else CITY)
-        counts[key].update(
-            needed=t.needed, on_time=t.cleared_on_time, late=t.late, corrections=t.corrections
-        )
+        key = (period_key(day, period, first, last), district if group == "district" else CITY)
+        found = counts[key]
+        found["needed"] += needed
+        found["on_time"] += on_time
+        found["late"] += late
+        found["corrections"] += corrections
     return SanitationReport(
         rows=[_row(key, c) for key, c in sorted(counts.items())],
         collections_by_truck=_by_truck(db, city, first, last, wanted),
