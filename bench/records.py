@@ -2,9 +2,10 @@
 
 Fills a record store (SQLite by default, or --url) with a generated month: ``--spaces`` spaces
 in zones of 100, each with ``--stays`` closed stays a day and their charges, the zones' occupied
-hours, and ``--bins`` bins' daily clearance verdicts; then asks the API (in process, through its
-full HTTP stack: routing, key check, JSON) for the month's parking report by zone and for the
-city, and the month's clearance report, ``--requests`` times each, and prints p50 and p99.
+hours, and ``--bins`` bins' daily clearance verdicts, with the day totals the recorder keeps;
+then starts ``python -m api`` on it (bench/stack.py: the benchmark's Mosquitto and InfluxDB)
+and asks over HTTP for the month's parking report by zone and by day for the city, and the
+month's clearance report by district, ``--requests`` times each; prints p50 and p99.
 
     python -m bench.records --spaces 10000 --bins 20000 --days 30
 """
@@ -13,27 +14,19 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select
 
-from access.keyfile import add_key
-from access.roles import Role
-from access.scope import Scope
-from api.app import create_app
-from api.deps import get_records
-from bench.city import bench_city
+from bench.city import bench_city, write_city
 from bench.record import command_line, machine_lines, publish
-from bench.stack import RUN_DIR
+from bench.stack import API_PORT, RUN_DIR, Stack
 from city.registry import City
-from config.settings import Settings
 from records.day_totals import refresh_district_days, refresh_zone_days
 from records.engine import record_engine, session_factory
 from records.migrate import upgrade
@@ -136,7 +129,29 @@ def _counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def measure(client: TestClient, path: str, params: dict[str, str], requests: int) -> list[float]:
+def _measure_all(
+    client: httpx.Client, days: int, sessions: int, requests: int
+) -> dict[str, list[float]]:
+    last = FIRST + timedelta(days=days - 1)
+    month = {"start": FIRST.isoformat(), "end": last.isoformat(), "period": "all"}
+    # Figures first: a report of nothing would be fast and prove nothing.
+    check = client.get("/api/v1/reports/parking", params=month | {"group": "city"}).json()
+    assert check["rows"][0]["sessions"] == sessions, check
+    by_day = month | {"group": "city", "period": "day"}
+    return {
+        "parking, month by zone": measure(
+            client, "/api/v1/reports/parking", month | {"group": "zone"}, requests
+        ),
+        "parking, month by day for the city": measure(
+            client, "/api/v1/reports/parking", by_day, requests
+        ),
+        "clearance, month by district": measure(
+            client, "/api/v1/reports/sanitation", month | {"group": "district"}, requests
+        ),
+    }
+
+
+def measure(client: httpx.Client, path: str, params: dict[str, str], requests: int) -> list[float]:
     """Milliseconds per request, after one warm-up."""
     assert client.get(path, params=params).status_code == 200
     times = []
@@ -171,41 +186,28 @@ def main(argv: list[str] | None = None) -> None:
         for old in RUN_DIR.glob(f"{store.name}*"):
             old.unlink()
     url = args.url or f"sqlite:///{store}"
-    with tempfile.TemporaryDirectory(dir=RUN_DIR) as scratch:
-        engine = record_engine(url)
-        upgrade(engine)
-        counts = _counts(engine)
-        filled_s = 0.0
-        if args.url is None and not counts["sessions"]:
-            began = time.perf_counter()
-            counts = fill(engine, city, args.days, args.stays, seed=14)
-            filled_s = time.perf_counter() - began
-        keys = Path(scratch) / "keys.json"
-        token = add_key(keys, "bench", Role.ADMIN, Scope(), datetime.now(UTC))[1]
-        app = create_app(Settings(api_keys_file=keys, api_rate_per_s=100_000,
-                                  api_rate_burst=1_000_000), city)  # fmt: skip
-        app.dependency_overrides[get_records] = lambda: session_factory(engine)
-        client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
-        last = FIRST + timedelta(days=args.days - 1)
-        month = {"start": FIRST.isoformat(), "end": last.isoformat(), "period": "all"}
-        # Figures first: a report of nothing would be fast and prove nothing.
-        check = client.get("/api/v1/reports/parking", params=month | {"group": "city"}).json()
-        assert check["rows"][0]["sessions"] == counts["sessions"], check
-        results = {
-            "parking, month by zone": measure(
-                client, "/api/v1/reports/parking", month | {"group": "zone"}, args.requests
-            ),
-            "parking, month by day for the city": measure(
-                client,
-                "/api/v1/reports/parking",
-                month | {"group": "city", "period": "day"},
-                args.requests,
-            ),
-            "clearance, month by district": measure(
-                client, "/api/v1/reports/sanitation", month | {"group": "district"}, args.requests
-            ),
-        }
-        engine.dispose()
+    engine = record_engine(url)
+    upgrade(engine)
+    counts = _counts(engine)
+    filled_s = 0.0
+    if args.url is None and not counts["sessions"]:
+        began = time.perf_counter()
+        counts = fill(engine, city, args.days, args.stays, seed=14)
+        filled_s = time.perf_counter() - began
+    engine.dispose()
+    write_city(RUN_DIR / "records-city.json", args.spaces, args.bins)
+    stack = Stack(city_file=RUN_DIR / "records-city.json")
+    try:
+        stack.start_services()
+        stack.start_api({"CURBSIDE_RECORDS_URL": url})
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{API_PORT}",
+            headers={"Authorization": f"Bearer {stack.api_key}"},
+            timeout=60,
+        ) as client:
+            results = _measure_all(client, args.days, counts["sessions"], args.requests)
+    finally:
+        stack.close()
     lines = [
         f"### Month reports from the record store ({args.spaces:,} spaces, {args.bins:,} bins)",
         "",
@@ -214,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{counts['hours']:,} zone hours, {counts['verdicts']:,} verdicts"
         + (f" (filled in {filled_s:.0f} s)" if filled_s else ""),
         "",
-        "| report (through the API, in process) | p50 ms | p99 ms |",
+        "| report (python -m api over HTTP, one request at a time) | p50 ms | p99 ms |",
         "|---|---|---|",
         *(
             f"| {name} | {np.percentile(t, 50):.0f} | {np.percentile(t, 99):.0f} |"

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from city.registry import City
 from records.models import ZoneDayTotals
-from reports.periods import Period, days_per_period, period_key
+from reports.periods import Period, days_per_period, period_keys
 
 ParkingGroup = Literal["zone", "city"]
 CITY = "city"
@@ -81,14 +81,16 @@ def parking_report(
     days = days_per_period(first, last, period)
     sums: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
 
+    keys = period_keys(first, last, period)
+
     def row(day: date, zone: str) -> _Sums:
-        found = sums[(period_key(day, period, first, last), zone if group == "zone" else CITY)]
+        found = sums[(keys[day], zone if group == "zone" else CITY)]
         found.zones.add(zone)
         return found
 
     t = ZoneDayTotals
     # Plain rows, not ORM objects: a month of a thousand zones is 30,000 of them.
-    for day, zone, *figures in db.execute(
+    for day, zone, *figures in db.connection().execute(
         select(
             t.day, t.zone, t.sessions, t.stay_s, t.flagged, t.billed_fen, t.adjustments,
             t.adjustments_fen, t.occupied_s,

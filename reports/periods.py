@@ -32,6 +32,11 @@ def days_in(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range(count)]
 
 
+def period_keys(first: date, last: date, period: Period) -> dict[date, str]:
+    """Each day of the range and the label of its row (computed once, looked up per record)."""
+    return {day: period_key(day, period, first, last) for day in days_in(first, last)}
+
+
 def days_per_period(first: date, last: date, period: Period) -> Counter[str]:
     """How many of the range's days each row covers (the denominators of rates)."""
     return Counter(period_key(d, period, first, last) for d in days_in(first, last))

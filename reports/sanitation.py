@@ -7,7 +7,7 @@ recorder, records/day_totals.py). Collections are counted per truck.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from city.registry import City
 from records.models import BinCollection, DistrictDayTotals
-from reports.periods import Period, days_in, period_key
+from reports.periods import Period, period_keys
 
 SanitationGroup = Literal["district", "city"]
 CITY = "city"
@@ -60,37 +60,36 @@ def sanitation_report(
     """Clearance by period then group for the local days ``first..last``; only the
     ``districts`` given (a caller's scope), else all."""
     wanted = set(districts) if districts is not None else {d.id for d in city.sanitation_districts}
-    days_in(first, last)  # checks the range
-    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    keys = period_keys(first, last, period)  # checks the range too
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     t = DistrictDayTotals
-    for day, district, needed, on_time, late, corrections in db.execute(
+    # Plain rows through the connection (no ORM loading): a month is 30 rows per district.
+    for day, district, *figures in db.connection().execute(
         select(t.day, t.district, t.needed, t.cleared_on_time, t.late, t.corrections).where(
             t.day >= first, t.day <= last, t.district.in_(wanted)
         )
     ):
-        key = (period_key(day, period, first, last), district if group == "district" else CITY)
-        found = counts[key]
-        found["needed"] += needed
-        found["on_time"] += on_time
-        found["late"] += late
-        found["corrections"] += corrections
+        found = counts[(keys[day], district if group == "district" else CITY)]
+        for i, value in enumerate(figures):
+            found[i] += value
     return SanitationReport(
         rows=[_row(key, c) for key, c in sorted(counts.items())],
         collections_by_truck=_by_truck(db, city, first, last, wanted),
     )
 
 
-def _row(key: tuple[str, str], c: Counter[str]) -> ClearanceRow:
-    cleared = c["on_time"] + c["late"]
+def _row(key: tuple[str, str], figures: list[int]) -> ClearanceRow:
+    needed, on_time, late, corrections = figures
+    cleared = on_time + late
     return ClearanceRow(
         period=key[0],
         group=key[1],
-        needed=c["needed"],
-        cleared_on_time=c["on_time"],
-        late=c["late"],
-        not_cleared=c["needed"] - cleared,
-        clearance_rate=round(cleared / c["needed"], 4) if c["needed"] else None,
-        corrections=c["corrections"],
+        needed=needed,
+        cleared_on_time=on_time,
+        late=late,
+        not_cleared=needed - cleared,
+        clearance_rate=round(cleared / needed, 4) if needed else None,
+        corrections=corrections,
     )
 
 
