@@ -48,6 +48,9 @@ class ParkingRecorder:
         self._spaces = {z.id: len(z.spaces) for z in city.parking_zones}
         # The (zone, local day) pairs whose day totals the current call changed.
         self._touched: set[tuple[str, date]] = set()
+        # Each space's newest report seen since start: lets close_due skip the open stays that
+        # time cannot close yet (an occupied report, not yet silent). Unknown means refresh.
+        self._latest: dict[tuple[str, str], tuple[datetime, bool]] = {}
 
     def record_in(
         self, sessions: sessionmaker[DbSession], reports: list[StatusReport], now: datetime
@@ -65,6 +68,8 @@ class ParkingRecorder:
             rows.append((r.zone, r.space, r.ts, r.occupied, r.seq))
             key = (r.zone, r.space)
             earliest[key] = min(r.ts, earliest.get(key, r.ts))
+            if key not in self._latest or r.ts >= self._latest[key][0]:
+                self._latest[key] = (r.ts, r.occupied)
         store.add_reports(db, rows)
         self._touched.clear()
         for (zone, space), since in sorted(earliest.items()):
@@ -75,12 +80,24 @@ class ParkingRecorder:
     def close_due(self, db: DbSession, now: datetime) -> int:
         """Refresh every space with an open stay: time alone closes stays (a vacancy that
         lasted the debounce, a sensor gone silent). Returns how many spaces."""
-        spaces = {(s.zone, s.space): s.start for s in store.open_sessions(db)}
+        spaces = {
+            (s.zone, s.space): s.start
+            for s in store.open_sessions(db)
+            if self._may_close((s.zone, s.space), now)
+        }
         self._touched.clear()
         for (zone, space), start in sorted(spaces.items()):
             self._refresh(db, zone, space, start, now)
         refresh_zone_days(db, self._touched)
         return len(spaces)
+
+    def _may_close(self, space: tuple[str, str], now: datetime) -> bool:
+        # An open stay whose newest report saw the car, within the silence limit, goes on.
+        latest = self._latest.get(space)
+        if latest is None:
+            return True
+        ts, occupied = latest
+        return not occupied or now - ts > self._rules.silent_after
 
     def _refresh(
         self, db: DbSession, zone: str, space: str, since: datetime, now: datetime
