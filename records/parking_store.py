@@ -34,9 +34,7 @@ def add_reports(
         {"zone": z, "space": s, "ts": ts, "occupied": occ, "seq": NO_SEQ if seq is None else seq}
         for z, s, ts, occ, seq in reports
     ]
-    # Bounded statements: SQLite allows 32,766 bound values.
-    for lo in range(0, len(rows), 1000):
-        insert_ignoring_duplicates(db, SpaceReport.__table__, rows[lo : lo + 1000])
+    insert_ignoring_duplicates(db, SpaceReport, rows)
 
 
 def latest_report_time(db: Session) -> datetime | None:

@@ -34,8 +34,7 @@ def add_collections(
         }
         for district, bin_id, c in found
     ]
-    for lo in range(0, len(rows), 1000):
-        insert_ignoring_duplicates(db, BinCollection.__table__, rows[lo : lo + 1000])
+    insert_ignoring_duplicates(db, BinCollection, rows)
 
 
 def last_frozen_day(db: Session) -> date | None:
