@@ -13,6 +13,7 @@ the recorder took to drain after the last publish.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from bisect import bisect_left
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         },
     )
     engine = record_engine(url)
+    load_before = os.getloadavg()[0]
     try:
         wait_until(
             lambda: "connected to the broker (session" in recorder.log.read_text(),
@@ -126,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         engine.dispose()
         stack.close()
+    load_after = os.getloadavg()[0]
     lags = _lags(run)
     total = len(run.sent_at)
     achieved = total / max(run.sent_at[-1] - run.began, 1e-9)
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
         *machine_lines(command_line("bench.recorder", argv)),
         f"- store: {url.split(':', 1)[0]}; {total:,} status reports published at "
         f"{achieved:,.0f}/s (QoS 1); one transaction per batch, acknowledged after commit",
+        # The machine is shared: the load says how much of it the run had.
+        f"- load average (1 min) before and after: {load_before:.2f}, {load_after:.2f}",
         "",
         "| lag behind the publisher (s) | p50 | p99 | max | drained after the last publish |",
         "|---|---|---|---|---|",
