@@ -55,8 +55,9 @@ def test_network_server_uplinks_are_stored_by_registry_place(
 ) -> None:
     messages = [
         _chirpstack(BOSCH, "status", {"margin": 7, "batteryLevel": 81.5}),
-        # Nwave heartbeat 80 D3 D8: occupied, health 0, battery 3.344 V, -10 °C.
-        _chirpstack(NWAVE, "up", {"fPort": 2, "fCnt": 3, "data": "gNPY"}),
+        # Nwave heartbeat 01 D3 D8: occupied (bit 0), battery 3.344 V, -10 °C; health is the
+        # vendor codec's byte 0 & 0x7f, occupancy bit included (docs/hardware.md), so 1.
+        _chirpstack(NWAVE, "up", {"fPort": 2, "fCnt": 3, "data": "AdPY"}),
         # EM400-UDL: distance 600 mm with its alarm raised.
         _tts(EM400, bytes.fromhex("8482580201")),
         _chirpstack(STRANGER, "up", {"fPort": 1, "data": "AQ=="}),
@@ -94,7 +95,7 @@ def test_network_server_uplinks_are_stored_by_registry_place(
     assert (status["zone"], status["space"], status["occupied"], status["seq"]) == (
         "Z03", "Z03-001", 1, 3,
     )  # fmt: skip
-    assert (status["battery_v"], status["temp_c"], status["hw_health"]) == (3.344, -10.0, 0)
+    assert (status["battery_v"], status["temp_c"], status["hw_health"]) == (3.344, -10.0, 1)
     level = _row(influx, "SELECT * FROM bin_level")
     assert (level["district"], level["bin"], level["distance_alarm"]) == ("D2", "D2-B001", True)
     assert (level["rssi_dbm"], level["snr_db"], level["distance_cm"]) == (-101.0, -2.5, 60.0)
