@@ -103,3 +103,43 @@ def test_network_server_uplinks_are_stored_by_registry_place(
     assert known is not None
     span = known.depth_cm - known.full_distance_cm
     assert level["fill_pct"] == pytest.approx((known.depth_cm - 60.0) / span * 100, abs=0.05)
+
+
+def test_skipped_parts_are_counted_and_simulated_uplinks_refused(
+    settings: Settings, influx: InfluxClient
+) -> None:
+    simulated_topic, simulated = _tts(EM400, bytes.fromhex("0482e803"))
+    messages = [
+        # A report-interval reply (ff 03, 600 s) before the distance: the distance is kept.
+        _tts(EM400, bytes.fromhex("ff0358020482e803")),
+        (simulated_topic, json.dumps(json.loads(simulated) | {"simulated": True}).encode()),
+    ]
+    ingester = Ingester(settings)
+    deadletters = DeadLetters(settings)
+    publisher = mqtt_client(settings)
+    try:
+        ingester.start()
+        wait_for(
+            lambda: ingester.metrics.value("curbside_ingest_broker_connected") == 1, 10, "connect"
+        )
+        for topic, payload in messages:
+            publisher.publish(topic, payload, qos=1).wait_for_publish(10)
+        wait_for(
+            lambda: ingester.metrics.value("curbside_ingest_stored_points_total") == 1,
+            30,
+            "the distance to be stored",
+        )
+        wait_for(lambda: len(deadletters.topics) == 1, 10, "the simulated uplink's dead letter")
+    finally:
+        publisher.disconnect()
+        publisher.loop_stop()
+        deadletters.close()
+        ingester.stop()
+        forget_session(settings, settings.mqtt_client_id)
+
+    assert deadletters.topics == [f"deadletter/simulated/{simulated_topic}"]
+    assert ingester.metrics.rejected_by_reason() == {"simulated": 1}
+    skipped = "curbside_ingest_skipped_parts_total"
+    assert ingester.metrics.value(skipped, reason="config_reply") == 1
+    level = _row(influx, "SELECT * FROM bin_level")
+    assert (level["bin"], level["distance_cm"]) == ("D2-B001", 100.0)
