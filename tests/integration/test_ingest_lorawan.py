@@ -44,6 +44,35 @@ def _tts(eui: str, frame: bytes) -> tuple[str, bytes]:
     return f"v3/curbside@county/devices/em400-{eui}/up", json.dumps(message).encode()
 
 
+def _ingest(
+    settings: Settings, messages: list[tuple[str, bytes]], *, stored: int, dead_letters: int
+) -> tuple[Ingester, list[str]]:
+    """Run an ingester until it has stored and dead-lettered that many; (it, dead letters)."""
+    ingester = Ingester(settings)
+    deadletters = DeadLetters(settings)
+    publisher = mqtt_client(settings)
+    try:
+        ingester.start()
+        wait_for(
+            lambda: ingester.metrics.value("curbside_ingest_broker_connected") == 1, 10, "connect"
+        )
+        for topic, payload in messages:
+            publisher.publish(topic, payload, qos=1).wait_for_publish(10)
+        wait_for(
+            lambda: ingester.metrics.value("curbside_ingest_stored_points_total") == stored,
+            30,
+            f"{stored} readings to be stored",
+        )
+        wait_for(lambda: len(deadletters.topics) == dead_letters, 10, "the dead letters")
+    finally:
+        publisher.disconnect()
+        publisher.loop_stop()
+        deadletters.close()
+        ingester.stop()
+        forget_session(settings, settings.mqtt_client_id)
+    return ingester, list(deadletters.topics)
+
+
 def _row(influx: InfluxClient, statement: str) -> dict[str, Any]:
     series = influx.query(statement)
     assert series, statement
@@ -62,32 +91,9 @@ def test_network_server_uplinks_are_stored_by_registry_place(
         _tts(EM400, bytes.fromhex("8482580201")),
         _chirpstack(STRANGER, "up", {"fPort": 1, "data": "AQ=="}),
     ]  # fmt: skip
-    ingester = Ingester(settings)
-    deadletters = DeadLetters(settings)
-    publisher = mqtt_client(settings)
-    try:
-        ingester.start()
-        wait_for(
-            lambda: ingester.metrics.value("curbside_ingest_broker_connected") == 1, 10, "connect"
-        )
-        for topic, payload in messages:
-            publisher.publish(topic, payload, qos=1).wait_for_publish(10)
-        wait_for(
-            lambda: ingester.metrics.value("curbside_ingest_stored_points_total") == 3,
-            30,
-            "the three readings to be stored",
-        )
-        wait_for(lambda: len(deadletters.topics) == 1, 10, "the stranger's dead letter")
-    finally:
-        publisher.disconnect()
-        publisher.loop_stop()
-        deadletters.close()
-        ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
+    _ingester, dead = _ingest(settings, messages, stored=3, dead_letters=1)
 
-    assert deadletters.topics == [
-        f"deadletter/unknown_device/application/demo/device/{STRANGER}/event/up"
-    ]
+    assert dead == [f"deadletter/unknown_device/application/demo/device/{STRANGER}/event/up"]
     battery = _row(influx, "SELECT * FROM sensor_battery")
     assert (battery["domain"], battery["group"], battery["device"]) == ("parking", "Z01", "Z01-001")
     assert (battery["battery_pct"], battery["external_power"]) == (81.5, False)
@@ -114,30 +120,9 @@ def test_skipped_parts_are_counted_and_simulated_uplinks_refused(
         _tts(EM400, bytes.fromhex("ff0358020482e803")),
         (simulated_topic, json.dumps(json.loads(simulated) | {"simulated": True}).encode()),
     ]
-    ingester = Ingester(settings)
-    deadletters = DeadLetters(settings)
-    publisher = mqtt_client(settings)
-    try:
-        ingester.start()
-        wait_for(
-            lambda: ingester.metrics.value("curbside_ingest_broker_connected") == 1, 10, "connect"
-        )
-        for topic, payload in messages:
-            publisher.publish(topic, payload, qos=1).wait_for_publish(10)
-        wait_for(
-            lambda: ingester.metrics.value("curbside_ingest_stored_points_total") == 1,
-            30,
-            "the distance to be stored",
-        )
-        wait_for(lambda: len(deadletters.topics) == 1, 10, "the simulated uplink's dead letter")
-    finally:
-        publisher.disconnect()
-        publisher.loop_stop()
-        deadletters.close()
-        ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
+    ingester, dead = _ingest(settings, messages, stored=1, dead_letters=1)
 
-    assert deadletters.topics == [f"deadletter/simulated/{simulated_topic}"]
+    assert dead == [f"deadletter/simulated/{simulated_topic}"]
     assert ingester.metrics.rejected_by_reason() == {"simulated": 1}
     skipped = "curbside_ingest_skipped_parts_total"
     assert ingester.metrics.value(skipped, reason="config_reply") == 1
