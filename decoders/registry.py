@@ -1,6 +1,7 @@
 """The decoder registry: every payload format registers itself here, explicitly.
 
-A decoder is pure: ``decode(topic, payload, devices)`` returns readings or raises
+A decoder is pure: ``decode(topic, payload, devices)`` returns the readings (and the parts of
+the message it had to skip, each with its reason) or raises
 :class:`telemetry.rejection.Rejected`; it reads no clock, no file and no network. ``devices``
 is the registry's LoRaWAN sensors by DevEUI, passed in for the network-server formats that
 must know a sensor's model and place before they can decode its frame.
@@ -9,12 +10,21 @@ must know a sensor's model and place before they can decode its frame.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from decoders.topics import topic_matches
 from telemetry.devices import DeviceDirectory
 from telemetry.readings import Reading
-from telemetry.rejection import Reason, Rejected
+from telemetry.rejection import Reason, Rejected, Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """What a message gave: its readings, and the parts left out (to be counted)."""
+
+    readings: list[Reading]
+    skipped: tuple[Skipped, ...] = ()
 
 
 class Decoder(Protocol):
@@ -23,7 +33,7 @@ class Decoder(Protocol):
     name: str
     topic_filters: Sequence[str]
 
-    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> list[Reading]:
+    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> Decoded:
         """Readings in the payload (possibly none); raises Rejected for anything not valid."""
         ...
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from decoders import fields
 from decoders.codecs import CODECS
 from decoders.codecs.measurement import JsonObject, Measurement
+from decoders.registry import Decoded
 from telemetry.devices import DeviceDirectory, SensorBinding, normal_dev_eui
 from telemetry.readings import BinLevel, Reading, SpaceStatus
 from telemetry.rejection import Reason, Rejected
@@ -106,8 +107,9 @@ def best_gateway(rx: object, rssi_key: str = "rssi") -> tuple[float | None, floa
     return max(heard, key=lambda g: (g[0], g[1] if g[1] is not None else -99.0))
 
 
-def readings(uplink: Uplink, binding: SensorBinding) -> list[Reading]:
-    """The readings one uplink gives its space or bin; none for frames without any."""
+def readings(uplink: Uplink, binding: SensorBinding) -> Decoded:
+    """The readings one uplink gives its space or bin (none for frames without any), and
+    the parts of its frame the codec skipped."""
     codec = CODECS[binding.model]
     measurement = Measurement()
     if uplink.decoded is not None:
@@ -118,8 +120,8 @@ def readings(uplink: Uplink, binding: SensorBinding) -> list[Reading]:
         measurement = codec.from_bytes(uplink.f_port, uplink.frame)
     # Still empty: a frame without payload (MAC commands only) or a diagnostic frame.
     if binding.domain == "parking":
-        return _space_status(uplink, binding, measurement)
-    return _bin_level(uplink, binding, measurement)
+        return Decoded(_space_status(uplink, binding, measurement), measurement.skipped)
+    return Decoded(_bin_level(uplink, binding, measurement), measurement.skipped)
 
 
 def _space_status(uplink: Uplink, binding: SensorBinding, m: Measurement) -> list[Reading]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from telemetry.rejection import Reason
+from telemetry.rejection import Reason, Skipped
 
 
 class IngestMetrics:
@@ -25,6 +25,13 @@ class IngestMetrics:
         self.rejected = Counter(
             "curbside_ingest_rejected",
             "Messages rejected, by reason",
+            ["reason"],
+            registry=r,
+        )
+        self.skipped_parts = Counter(
+            "curbside_ingest_skipped_parts",
+            "Parts of stored messages left out (configuration replies, unknown channels or "
+            "values), by reason",
             ["reason"],
             registry=r,
         )
@@ -104,6 +111,10 @@ class IngestMetrics:
         )
         for reason in Reason:  # export zeros so dashboards see every reason from the start
             self.rejected.labels(reason=str(reason))
+
+    def count_skipped(self, part: Skipped) -> None:
+        """Count one part of a message that was left out while the rest was stored."""
+        self.skipped_parts.labels(reason=str(part.reason)).inc()
 
     def rejected_by_reason(self) -> dict[str, int]:
         """Current rejection counts per reason (non-zero only)."""

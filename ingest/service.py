@@ -30,7 +30,7 @@ class Ingester:
         self.city = load_city(settings.city_file)
         self.metrics = IngestMetrics()
         self.store = InfluxClient.from_settings(settings)
-        pipeline = Pipeline(Intake.from_settings(settings, self.city))
+        pipeline = Pipeline(Intake.from_settings(settings, self.city, self.metrics.count_skipped))
         # One spool per client id: each ingester owns its folder (a lock keeps others out).
         settings, topic_filters = apply_shard(settings, self.city, subscriptions())
         self.spool = (

@@ -62,14 +62,17 @@ def _bosch(report: SpaceReport) -> Frame:
 
 
 def _nwave(report: SpaceReport, previous_min: int) -> Frame:
-    occupied = 0x80 if report.occupied else 0
+    # Nwave's layout (docs/hardware.md): byte 0 bit 0 = occupied, bits 7..1 = the previous
+    # state's compressed duration (status) or the hardware health mask (heartbeat).
+    occupied = 0x01 if report.occupied else 0
     if report.reason == "heartbeat":
         raw = max(0, min(255, round((report.battery_v * 1000 - 2500) / 4)))
         temp_code = (20 - 10) * 2  # 20 °C
         decoded = {
             "type": "heartbeat",
             "occupied": report.occupied,
-            "hw_health_status": 0,
+            # The vendor codec masks byte 0 with 0x7f, occupancy bit included.
+            "hw_health_status": occupied,
             "battery_voltage": (2500 + raw * 4) / 1000,
             "temperature": 20,
         }
@@ -80,7 +83,7 @@ def _nwave(report: SpaceReport, previous_min: int) -> Frame:
         "occupied": report.occupied,
         "previous_state_duration": _expanded(code),
     }
-    return Frame(1, bytes([occupied | code]), decoded)
+    return Frame(1, bytes([code << 1 | occupied]), decoded)
 
 
 def _expanded(code: int) -> int:

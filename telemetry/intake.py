@@ -6,6 +6,7 @@ refuse exactly the same messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from city.registry import City
@@ -13,25 +14,42 @@ from config.settings import Settings
 from decoders.registry import decoder_for
 from telemetry.admission import TimestampPolicy, admit
 from telemetry.readings import Reading
-from telemetry.rejection import Reason, Rejected
+from telemetry.rejection import Reason, Rejected, Skipped
+
+
+def _ignore(_part: Skipped) -> None:
+    return None
 
 
 class Intake:
-    """Turns a message into admitted readings, or raises Rejected saying why not."""
+    """Turns a message into admitted readings, or raises Rejected saying why not.
 
-    def __init__(self, city: City, policy: TimestampPolicy, max_payload_bytes: int) -> None:
+    ``on_skipped`` hears of every part of a message left out while the rest is stored
+    (ingest counts them); the intake itself keeps no state.
+    """
+
+    def __init__(
+        self,
+        city: City,
+        policy: TimestampPolicy,
+        max_payload_bytes: int,
+        on_skipped: Callable[[Skipped], None] = _ignore,
+    ) -> None:
         self._city = city
         self._policy = policy
         self._max_payload_bytes = max_payload_bytes
+        self._on_skipped = on_skipped
 
     @classmethod
-    def from_settings(cls, settings: Settings, city: City) -> Intake:
+    def from_settings(
+        cls, settings: Settings, city: City, on_skipped: Callable[[Skipped], None] = _ignore
+    ) -> Intake:
         """The intake with the configured timestamp policy and payload limit."""
         policy = TimestampPolicy(
             future_tolerance=timedelta(seconds=settings.ts_future_tolerance_s),
             max_age=timedelta(seconds=settings.ts_max_age_s),
         )
-        return cls(city, policy, settings.ingest_max_payload_bytes)
+        return cls(city, policy, settings.ingest_max_payload_bytes, on_skipped)
 
     def readings(self, topic: str, payload: bytes, received_at: datetime) -> list[Reading]:
         """Every reading in the message, admitted (timestamp set, fill computed)."""
@@ -40,5 +58,9 @@ class Intake:
                 Reason.TOO_LARGE,
                 f"{len(payload)} bytes is over the limit of {self._max_payload_bytes}",
             )
-        readings = decoder_for(topic).decode(topic, payload, self._city.sensors)
-        return [admit(r, self._city, received_at, self._policy) for r in readings]
+        decoded = decoder_for(topic).decode(topic, payload, self._city.sensors)
+        admitted = [admit(r, self._city, received_at, self._policy) for r in decoded.readings]
+        # Counted only once the message is accepted: a refused one is counted as refused.
+        for part in decoded.skipped:
+            self._on_skipped(part)
+        return admitted

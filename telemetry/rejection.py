@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -19,6 +20,11 @@ class Reason(StrEnum):
     TS_TOO_OLD = "ts_too_old"
     # A payload that made our own code fail: refused so it cannot be redelivered forever.
     INTERNAL_ERROR = "internal_error"
+    # An uplink the network server marks as simulated (sent from its console), not a sensor's.
+    SIMULATED = "simulated"
+    # A part of a frame that answers a configuration command: nothing to store. Only ever
+    # a skipped part (below), never the reason a whole message is refused.
+    CONFIG_REPLY = "config_reply"
 
 
 class Rejected(Exception):
@@ -28,3 +34,15 @@ class Rejected(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A part of a message left out while the rest is stored: counted by its reason.
+
+    A frame's unknown channel or an unknown value is a skipped part rather than a rejection
+    when the frame's other parts can still be read.
+    """
+
+    reason: Reason
+    detail: str

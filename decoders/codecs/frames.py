@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from decoders.codecs.measurement import JsonObject
-from telemetry.rejection import Reason, Rejected
+from telemetry.rejection import Reason, Rejected, Skipped
 
 
 def need(frame: bytes, length: int, what: str) -> None:
@@ -76,3 +76,14 @@ def word(obj: JsonObject, key: str, meanings: dict[str, bool]) -> bool | None:
         choices = ", ".join(sorted(meanings))
         raise Rejected(Reason.BAD_SCHEMA, f"decoded {key} must be one of {choices}")
     return meanings[value]
+
+
+def known_word(
+    obj: JsonObject, key: str, meanings: dict[str, bool]
+) -> tuple[bool | None, Skipped | None]:
+    """Like :func:`word`, but a word outside ``meanings`` (a vendor's "unknown") is a
+    skipped part rather than a rejection: the rest of the object still counts."""
+    value = obj.get(key)
+    if isinstance(value, str) and value not in meanings:
+        return None, Skipped(Reason.OUT_OF_RANGE, f"decoded {key}={value[:40]!r} is not known")
+    return word(obj, key, meanings), None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from telemetry.devices import SensorModel
+from telemetry.rejection import Skipped
 
 JsonObject = Mapping[str, Any]
 
@@ -28,11 +29,16 @@ class Measurement:
     temp_alarm: bool | None = None
     previous_state_min: int | None = None
     hw_health: int | None = None
+    # Parts of the frame left out (configuration replies, unknown channels or values).
+    skipped: tuple[Skipped, ...] = ()
 
     @property
     def empty(self) -> bool:
         """Whether the frame carried nothing Curbside stores (attribute, debug frames)."""
-        return all(getattr(self, name) is None for name in self.__slots__)
+        return all(getattr(self, name) is None for name in _FACTS)
+
+
+_FACTS = tuple(name for name in Measurement.__slots__ if name != "skipped")
 
 
 class DeviceCodec(Protocol):

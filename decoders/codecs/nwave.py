@@ -1,9 +1,12 @@
 """Nwave NPS parking sensor: status with the previous state's duration, heartbeat, start-up.
 
-Layout from the codec Nwave lists in The Things Network's device repository
-(github.com/TheThingsNetwork/lorawan-devices, vendor/nwave/nps405.js and the examples in
-nps405-codec.yaml). The previous state's duration is compressed into 7 bits; the codec names
-no unit, and Curbside reads it as minutes (docs/hardware.md says what is not confirmed).
+Layout from Nwave's "LoRaWAN Parking Sensor - Getting Started" (Parking status: byte 0
+bit 0 = occupied, bits 7..1 = the previous state's compressed duration) and the codec Nwave
+lists in The Things Network's device repository at commit 62c8acdd (vendor/nwave/nps405.js),
+whose examples in nps405-codec.yaml it passes. An earlier revision of that codec (commit
+0a254aaa) read bit 7 as occupancy; it fails the vendor's own examples and Nwave documents no
+firmware that sends that layout, so Curbside does not offer it. The duration has no unit in
+the codec; Curbside reads it as minutes (docs/hardware.md says what is not confirmed).
 """
 
 from __future__ import annotations
@@ -44,13 +47,14 @@ class NwaveParkingSensor:
         if f_port == STATUS:
             frames.need(frame, 1, "nwave status")
             return Measurement(
-                occupied=bool(frame[0] & 0x80),
-                previous_state_min=previous_state_min(frame[0] & 0x7F),
+                occupied=bool(frame[0] & 0x01),
+                previous_state_min=previous_state_min(frame[0] >> 1),
             )
         if f_port == HEARTBEAT:
             frames.need(frame, 3, "nwave heartbeat")
             return Measurement(
-                occupied=bool(frame[0] & 0x80),
+                occupied=bool(frame[0] & 0x01),
+                # The vendor codec's mask, which takes in the occupancy bit too (not confirmed).
                 hw_health=frame[0] & 0x7F,
                 battery_v=battery_v(frame[1]),
                 temp_c=frames.i8(frame[2]) / 2 + 10,
@@ -60,8 +64,11 @@ class NwaveParkingSensor:
             return Measurement(occupied=bool(frame[4] & 0x01))
         if f_port == REGISTRATION:
             frames.need(frame, 5, "nwave tag registration")
-            # Only an occupied bit set says anything about the space.
-            return Measurement(occupied=True) if frame[0] & 0x80 else Measurement()
+            # Only an occupied bit set says anything about the space; clear, the vendor's
+            # codec reports occupancy and duration as unknown (null), so nothing is stored.
+            if not frame[0] & 0x01:
+                return Measurement()
+            return Measurement(occupied=True, previous_state_min=previous_state_min(frame[0] >> 1))
         if f_port == DEBUG:
             return Measurement()
         raise Rejected(Reason.BAD_SCHEMA, f"nwave: no frame type on fPort {f_port}")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from decoders import fields, uplink
-from decoders.registry import register
+from decoders.registry import Decoded, register
 from telemetry.devices import DeviceDirectory, SensorBinding, normal_dev_eui
-from telemetry.readings import Reading, SensorBattery
+from telemetry.readings import SensorBattery
 from telemetry.rejection import Reason, Rejected
 
 TOPIC_FILTERS = ("application/+/device/+/event/up", "application/+/device/+/event/status")
@@ -30,7 +30,7 @@ def _binding(topic_eui: str, event: fields.JsonObject, devices: DeviceDirectory)
     return binding
 
 
-def _up(event: fields.JsonObject, binding: SensorBinding) -> list[Reading]:
+def _up(event: fields.JsonObject, binding: SensorBinding) -> Decoded:
     rssi, snr = uplink.best_gateway(event.get("rxInfo"))
     frame = uplink.Uplink(
         f_port=uplink.counter(event, "fPort", 255),
@@ -44,20 +44,22 @@ def _up(event: fields.JsonObject, binding: SensorBinding) -> list[Reading]:
     return uplink.readings(frame, binding)
 
 
-def _status(event: fields.JsonObject, binding: SensorBinding) -> list[Reading]:
+def _status(event: fields.JsonObject, binding: SensorBinding) -> Decoded:
     external = fields.optional_bool(event, "externalPowerSource") or False
     unavailable = fields.optional_bool(event, "batteryLevelUnavailable") or False
     level = fields.optional_number(event, "batteryLevel", 0.0, 100.0) or 0.0
-    return [
-        SensorBattery(
-            domain=binding.domain,
-            group=binding.group,
-            device=binding.device,
-            battery_pct=None if external or unavailable else level,
-            external_power=external,
-            ts=fields.optional_timestamp(event, "time"),
-        )
-    ]
+    return Decoded(
+        [
+            SensorBattery(
+                domain=binding.domain,
+                group=binding.group,
+                device=binding.device,
+                battery_pct=None if external or unavailable else level,
+                external_power=external,
+                ts=fields.optional_timestamp(event, "time"),
+            )
+        ]
+    )
 
 
 class ChirpStackJson:
@@ -66,7 +68,7 @@ class ChirpStackJson:
     name: str = "chirpstack"
     topic_filters: Sequence[str] = TOPIC_FILTERS
 
-    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> list[Reading]:
+    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> Decoded:
         """Readings from an ``up`` event's frame, or the battery from a ``status`` event."""
         levels = uplink.topic_levels(topic, _SHAPE)
         kind = levels[5]

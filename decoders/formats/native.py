@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from decoders import fields
-from decoders.registry import register
+from decoders.registry import Decoded, register
 from telemetry.devices import DeviceDirectory
 from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
 from telemetry.rejection import Reason, Rejected
@@ -89,7 +89,7 @@ class NativeJson:
     name: str = "native"
     topic_filters: Sequence[str] = TOPIC_FILTERS
 
-    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> list[Reading]:
+    def decode(self, topic: str, payload: bytes, devices: DeviceDirectory) -> Decoded:
         """The one reading a native message carries (``devices`` is not needed)."""
         levels = topic.split("/")
         if len(levels) != 4 or not levels[1] or not levels[2]:
@@ -98,7 +98,7 @@ class NativeJson:
         build = _BY_TOPIC.get((kind, message))
         if build is None:
             raise Rejected(Reason.BAD_TOPIC, f"no native message type at {topic[:200]!r}")
-        return [build(group, device, payload)]
+        return Decoded([build(group, device, payload)])
 
 
 register(NativeJson())

@@ -93,7 +93,7 @@ def test_arbitrary_json_objects_never_crash(topic: str, obj: dict[str, object]) 
 def test_valid_status_round_trips(occupied: bool, battery: float) -> None:
     payload = json.dumps({"occupied": occupied, "battery_v": battery}).encode()
     topic = "parking/Z01/Z01-001/status"
-    [reading] = decoder_for(topic).decode(topic, payload, SENSORS)
+    [reading] = decoder_for(topic).decode(topic, payload, SENSORS).readings
     assert reading == SpaceStatus("Z01", "Z01-001", occupied, None, battery, None)
 
 

@@ -51,7 +51,7 @@ def city() -> City:
 def _read_back(city: City, topic: str, payload: bytes) -> list[Reading]:
     received = datetime.fromtimestamp(T0, UTC) + timedelta(hours=1)
     policy = TimestampPolicy(max_age=timedelta(days=3650))
-    readings = decoder_for(topic).decode(topic, payload, city.sensors)
+    readings = decoder_for(topic).decode(topic, payload, city.sensors).readings
     return [admit(r, city, received, policy) for r in readings]
 
 
