@@ -124,6 +124,7 @@ class Ingester:
             self.spool.close()
         if self._metrics_server is not None:
             self._metrics_server.shutdown()
+            self._metrics_server.server_close()
 
     def _ensure_database(self) -> None:
         self.store.ensure_database()
