@@ -36,7 +36,7 @@ from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
 
-DEADLETTER_QUEUE = 1_000
+DEADLETTER_QUEUE = 2_000
 AckToken = tuple[int, int, int]  # (connection, mid, qos) of the delivered message
 
 
@@ -268,4 +268,7 @@ def _make_client(settings: Settings) -> mqtt.Client:
     # Each holds up to ~3 KiB (a wrapped topic of at most 1 KiB, a payload echo of 1 KiB),
     # so this costs at most a few MiB; what does not fit is counted and dropped.
     client.max_queued_messages_set(DEADLETTER_QUEUE)
+    # paho's default window of 20 unacknowledged outgoing messages cannot keep up with a
+    # burst of rejections; the broker's max_inflight_messages allows far more.
+    client.max_inflight_messages_set(DEADLETTER_QUEUE // 2)
     return client
