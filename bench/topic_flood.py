@@ -17,9 +17,6 @@ Prints a section and appends it to docs/performance.md (``--no-record`` to skip)
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,17 +49,8 @@ class FloodFigures:
 
 def provision_truck(stack: Stack) -> BrokerAccess:
     """Truck T01's broker account (new password), once the broker accepts it."""
-    env = {"PATH": os.environ.get("PATH", ""), **stack.env}
-    done = subprocess.run(
-        [sys.executable, "-m", "provisioning", "device", "add", TRUCK, "--rotate"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    username, _, password = done.stdout.strip().partition("\t")
-    access = BrokerAccess("127.0.0.1", stack.mqtt_port, username, password)
+    login = stack.provision("device", "add", TRUCK, "--rotate")
+    access = BrokerAccess("127.0.0.1", stack.mqtt_port, login.username, login.password)
     wait_until(lambda: connack(access, client_id="bench-flood-probe") == 0, 30, "the truck login")
     return access
 

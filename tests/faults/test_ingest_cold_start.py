@@ -4,8 +4,6 @@ creates its database and stores every message."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,7 +34,8 @@ def test_ingest_started_without_influxdb_serves_metrics_spools_and_then_stores_e
     )
     # Returns once /metrics says the broker is connected: with InfluxDB down.
     ingester.start()
-    health = _health(ingester)
+    status, health = ingester.health()
+    assert status == 200
     assert health["status"] == "ok"
     assert health["database_up"] is False
     messages = parking_messages(ingester.settings, MESSAGES, datetime.now(UTC) - timedelta(hours=1))
@@ -52,7 +51,7 @@ def test_ingest_started_without_influxdb_serves_metrics_spools_and_then_stores_e
     try:
         wait_for(lambda: _stored(influx) == MESSAGES, 60, "the spool to be written back")
         wait_for(lambda: ingester.value("curbside_ingest_spool_segments") == 0, 10, "empty spool")
-        assert _health(ingester)["database_up"] is True
+        assert ingester.health()[1]["database_up"] is True
         assert ingester.alive
         assert ingester.stop() == 0
     finally:
@@ -64,10 +63,3 @@ def _stored(influx: InfluxClient) -> int:
         return count_points(influx)
     except Exception:  # noqa: BLE001 - the database is not there until ingest creates it
         return 0
-
-
-def _health(ingester: IngesterProcess) -> dict[str, object]:
-    url = f"http://127.0.0.1:{ingester.metrics_port}/health"
-    with urllib.request.urlopen(url, timeout=5) as answer:
-        document: dict[str, object] = json.loads(answer.read())
-    return document

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +31,7 @@ from tests.support import access_as, reload_and_wait, settings_as, wait_for
 
 pytestmark = pytest.mark.faults
 
-PORT_SLOT = 3  # shares test_bad_input's private broker (see tests/faults/conftest.py)
+PORT_SLOT = 3  # the ports of test_bad_input, which runs before (see tests/faults/conftest.py)
 FUZZ_SEED = 20261206
 FUZZED = 400
 GOOD = 300
@@ -134,7 +133,7 @@ def test_fuzzed_mqtt_traffic_from_a_device_stops_nothing_and_good_messages_are_s
         assert ingester.alive
         assert ingester.value("curbside_ingest_message_errors_total") == 0
         assert ingester.value("curbside_ingest_healthy") == 1
-        assert _health(ingester) == 200
+        assert ingester.health()[0] == 200
         received = ingester.value("curbside_ingest_received_total")
         too_long = ingester.value(
             "curbside_ingest_deadletters_dropped_total", cause="topic_too_long"
@@ -163,10 +162,3 @@ def _stored_since(influx: InfluxClient, since: datetime) -> int:
         f"WHERE time >= '{since.isoformat()}' AND time < '{until.isoformat()}'"
     )
     return int(series[0].rows()[0]["count"]) if series else 0
-
-
-def _health(ingester: IngesterProcess) -> int:
-    url = f"http://127.0.0.1:{ingester.metrics_port}/health"
-    with urllib.request.urlopen(url, timeout=5) as answer:
-        status: int = answer.status
-    return status
