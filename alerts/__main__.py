@@ -22,6 +22,7 @@ from store.collections import record_settled_collections
 from store.history import HistoryReader
 from store.influx import InfluxClient, InfluxError
 from store.latest import LatestReader
+from store.progress import newest_reading
 from store.sanitation_history import SanitationHistoryReader
 
 
@@ -60,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
             SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
         ),
     ]
-    evaluator = Evaluator(AlertStore(influx), sources, publisher.publish)
+    lookback = timedelta(seconds=settings.ts_max_age_s)
+    evaluator = Evaluator(
+        AlertStore(influx),
+        sources,
+        publisher.publish,
+        progress=lambda: newest_reading(influx, lookback),
+    )
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:

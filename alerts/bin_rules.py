@@ -6,6 +6,10 @@ now. A device whose last message is older than its silence limit raises only
 says nothing about the kerb. A value never reported (None) raises nothing. A device never
 heard from at all (``last_seen`` None) is *unknown*, not silent: it may not be installed
 yet, and a registry running ahead of the installers should not flood the alert list.
+
+Each rule takes the wall clock (``now``) and the stream's ``progress`` (the newest reading's
+timestamp) and judges at :func:`alerts.progress.judged_at` of the two: while the stream is
+behind, a device merely waiting in the backlog is not silent (docs/alerts.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from alerts.model import AlertKind, Condition, Domain, Subject
+from alerts.progress import judged_at
 from alerts.thresholds import AlertThresholds
 from parking.occupancy import SpaceState
 from sanitation.bins import BinState
@@ -23,19 +28,25 @@ _State = TypeVar("_State", BinState, SpaceState)
 
 
 def full_conditions(
-    bins: Iterable[BinState], thresholds: AlertThresholds, now: datetime
+    bins: Iterable[BinState],
+    thresholds: AlertThresholds,
+    now: datetime,
+    progress: datetime | None = None,
 ) -> list[Condition]:
     """A ``full`` condition for each heard-from bin filled to ``full_pct`` or more."""
     limit = thresholds.full_pct
     return [
         Condition(AlertKind.FULL, bin_subject(b), f"fill {_num(b.fill_pct)} % ≥ {_num(limit)} %")
-        for b in _heard(bins, thresholds.bin_silent_after, now)
+        for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
         if b.fill_pct is not None and b.fill_pct >= limit
     ]
 
 
 def fire_conditions(
-    bins: Iterable[BinState], thresholds: AlertThresholds, now: datetime
+    bins: Iterable[BinState],
+    thresholds: AlertThresholds,
+    now: datetime,
+    progress: datetime | None = None,
 ) -> list[Condition]:
     """A ``fire`` condition for each heard-from bin at ``fire_temp_c`` or hotter."""
     limit = thresholds.fire_temp_c
@@ -43,18 +54,21 @@ def fire_conditions(
         Condition(
             AlertKind.FIRE, bin_subject(b), f"temperature {_num(b.temp_c)} °C ≥ {_num(limit)} °C"
         )
-        for b in _heard(bins, thresholds.bin_silent_after, now)
+        for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
         if b.temp_c is not None and b.temp_c >= limit
     ]
 
 
 def tilted_conditions(
-    bins: Iterable[BinState], thresholds: AlertThresholds, now: datetime
+    bins: Iterable[BinState],
+    thresholds: AlertThresholds,
+    now: datetime,
+    progress: datetime | None = None,
 ) -> list[Condition]:
     """A ``tilted`` condition for each heard-from bin whose sensor reports it tipped over."""
     return [
         Condition(AlertKind.TILTED, bin_subject(b), "bin reports it is tilted")
-        for b in _heard(bins, thresholds.bin_silent_after, now)
+        for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
         if b.tilted is True
     ]
 
@@ -64,15 +78,18 @@ def low_battery_conditions(
     spaces: Iterable[SpaceState],
     thresholds: AlertThresholds,
     now: datetime,
+    progress: datetime | None = None,
 ) -> list[Condition]:
     """A ``low_battery`` condition for each heard-from bin or space sensor at ``low_battery_v``
     or below."""
     limit = thresholds.low_battery_v
     subjects = [
-        (bin_subject(b), b.battery_v) for b in _heard(bins, thresholds.bin_silent_after, now)
+        (bin_subject(b), b.battery_v)
+        for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
     ]
     subjects.extend(
-        (space_subject(s), s.battery_v) for s in _heard(spaces, thresholds.space_silent_after, now)
+        (space_subject(s), s.battery_v)
+        for s in _heard(spaces, thresholds.space_silent_after, judged_at(now, progress))
     )
     return [
         Condition(AlertKind.LOW_BATTERY, subject, f"battery {_num(volts)} V ≤ {_num(limit)} V")
@@ -86,9 +103,11 @@ def sensor_silent_conditions(
     spaces: Iterable[SpaceState],
     thresholds: AlertThresholds,
     now: datetime,
+    progress: datetime | None = None,
 ) -> list[Condition]:
     """A ``sensor_silent`` condition for each bin or space sensor heard from once but quiet
-    for longer than its silence limit."""
+    for longer than its silence limit, judged at the stream's progress."""
+    now = judged_at(now, progress)
     found = [
         (bin_subject(b), b.last_seen, thresholds.bin_silent_after)
         for b in bins

@@ -27,8 +27,9 @@ class ConditionSource(Protocol):
 
     kinds: frozenset[AlertKind]
 
-    def conditions(self, now: datetime) -> list[Condition]:
-        """Conditions of this source's kinds that hold at ``now``."""
+    def conditions(self, now: datetime, progress: datetime | None = None) -> list[Condition]:
+        """Conditions of this source's kinds that hold at ``now``, judged at ``progress`` (the
+        newest reading's timestamp) when the stream is behind (alerts/progress.py)."""
         ...
 
 
@@ -40,18 +41,21 @@ class Evaluator:
         store: AlertStore,
         sources: Sequence[ConditionSource],
         publish: Callable[[Alert], None],
+        progress: Callable[[], datetime | None] | None = None,
     ) -> None:
         self._store = store
         self._sources = sources
         self._publish = publish
+        self._progress = progress
 
     def evaluate(self, now: datetime) -> list[Alert]:
         """Open, resolve, save and publish; returns the alerts that changed."""
         found: list[Condition] = []
         evaluated: set[AlertKind] = set()
+        progress = self._read_progress()
         for source in self._sources:
             try:
-                found.extend(source.conditions(now))
+                found.extend(source.conditions(now, progress))
             except InfluxError as exc:
                 # Without its data a rule resolves nothing: its alerts stay as they are.
                 log.warning("%s skipped this round: %s", type(source).__name__, exc)
@@ -69,3 +73,13 @@ class Evaluator:
                 sum(1 for a in changes if not a.active),
             )
         return changes
+
+    def _read_progress(self) -> datetime | None:
+        if self._progress is None:
+            return None
+        try:
+            return self._progress()
+        except InfluxError as exc:
+            # Judged by the wall clock alone, as before; the sources will likely fail too.
+            log.warning("the stream's progress is unknown this round: %s", exc)
+            return None

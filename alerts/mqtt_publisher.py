@@ -56,13 +56,19 @@ class AlertPublisher:
         client.subscribe(f"{TOPIC_PREFIX}/#", qos=1)
 
     def _heard(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        # Anyone allowed to publish under alerts/ could send anything: nothing may escape
+        # into paho's thread, which would end and take the alert stream with it.
         try:
             document = json.loads(message.payload)
-        except ValueError:
-            log.warning("ignoring a non-JSON message on %s", message.topic)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            log.warning("ignoring a message on alerts/ that is not a JSON document")
             return
-        if isinstance(document, dict) and self._on_alert is not None:
+        if not isinstance(document, dict) or self._on_alert is None:
+            return
+        try:
             self._on_alert(document)
+        except Exception:
+            log.exception("could not relay an alert change; it is dropped")
 
     def close(self) -> None:
         """Let queued publishes go out, then disconnect."""

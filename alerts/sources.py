@@ -14,6 +14,7 @@ from alerts.bin_rules import (
 )
 from alerts.model import AlertKind, Condition, Domain, Subject
 from alerts.overstay import overstay_conditions
+from alerts.progress import judged_at
 from alerts.thresholds import AlertThresholds
 from city.registry import City, District
 from parking.sessions import Session, SessionRules
@@ -36,8 +37,9 @@ class OverstaySource:
         self._city = city
         self._rules = rules
 
-    def conditions(self, now: datetime) -> list[Condition]:
-        """Overstays at ``now`` in every zone that sets a maximum stay."""
+    def conditions(self, now: datetime, progress: datetime | None = None) -> list[Condition]:
+        """Overstays in every zone that sets a maximum stay, at the moment the data reached."""
+        now = judged_at(now, progress)
         limits = {
             z.id: timedelta(minutes=z.max_stay_minutes)
             for z in self._city.parking_zones
@@ -72,19 +74,20 @@ class DeviceStateSource:
         self._city = city
         self._thresholds = thresholds
 
-    def conditions(self, now: datetime) -> list[Condition]:
-        """The conditions that hold for the registry's devices at ``now``."""
+    def conditions(self, now: datetime, progress: datetime | None = None) -> list[Condition]:
+        """The conditions that hold for the registry's devices at ``now``, judged at the
+        stream's ``progress`` when it is behind."""
         latest = self._latest.read()
         # Devices the registry does not list get no alerts: there is nobody to send.
         bins = [b for b in latest.bins if self._city.bin(b.district, b.bin) is not None]
         spaces = [s for s in latest.spaces if self._city.space(s.zone, s.space) is not None]
         t = self._thresholds
         return [
-            *full_conditions(bins, t, now),
-            *fire_conditions(bins, t, now),
-            *tilted_conditions(bins, t, now),
-            *low_battery_conditions(bins, spaces, t, now),
-            *sensor_silent_conditions(bins, spaces, t, now),
+            *full_conditions(bins, t, now, progress),
+            *fire_conditions(bins, t, now, progress),
+            *tilted_conditions(bins, t, now, progress),
+            *low_battery_conditions(bins, spaces, t, now, progress),
+            *sensor_silent_conditions(bins, spaces, t, now, progress),
         ]
 
 
@@ -109,19 +112,21 @@ class SanitationSource:
         self._thresholds = thresholds
         self._rules = rules
 
-    def conditions(self, now: datetime) -> list[Condition]:
-        """Overflow forecasts and missed clearances at ``now`` in every district."""
+    def conditions(self, now: datetime, progress: datetime | None = None) -> list[Condition]:
+        """Overflow forecasts and missed clearances in every district, at the moment the data
+        reached (a district's day and deadline included)."""
+        at = judged_at(now, progress)
         tz = self._city.tz
-        today = now.astimezone(tz).date()
+        today = at.astimezone(tz).date()
         found: list[Condition] = []
         for district in self._city.sanitation_districts:
             bounds = day_bounds(today, district.clearance_deadline, tz)
-            read = self._history.readings(district.id, bounds.start, now)
+            read = self._history.readings(district.id, bounds.start, at)
             since_collection: dict[str, list[Level]] = {}
             states: list[BinState] = []
             for b in district.bins:
-                levels = [v for v in read.levels.get(b.id, []) if v.ts <= now]
-                reports = [r for r in read.reports.get(b.id, []) if r.ts <= now]
+                levels = [v for v in read.levels.get(b.id, []) if v.ts <= at]
+                reports = [r for r in read.reports.get(b.id, []) if r.ts <= at]
                 collections = detect_collections(levels, reports, self._rules.collection)
                 last = collections[-1].ts if collections else None
                 since_collection[b.id] = [v for v in levels if last is None or v.ts > last]
@@ -130,7 +135,7 @@ class SanitationSource:
                         BinState(district.id, b.id, levels[-1].fill_pct, levels[-1].ts,
                                  None, None, None)
                     )  # fmt: skip
-                if now >= bounds.deadline:
+                if at >= bounds.deadline:
                     verdict = bin_clearance(
                         levels, collections, today, district.clearance_deadline, tz,
                         rules=self._rules,
@@ -138,7 +143,9 @@ class SanitationSource:
                     if verdict.needed and not verdict.cleared:
                         found.append(_not_cleared(district, b.id, verdict, tz))
             found.extend(
-                overflow_soon_conditions(states, since_collection, self._thresholds, now, tz=tz)
+                overflow_soon_conditions(
+                    states, since_collection, self._thresholds, now, tz=tz, progress=progress
+                )
             )
         return found
 

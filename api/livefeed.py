@@ -218,13 +218,19 @@ class LiveFeed:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         received = time.monotonic()
         self.received += 1
+        # Nothing may escape into paho's thread: it would end, and the live state with it.
+        # ingest logs and dead-letters the same message; here it is only counted.
         try:
-            readings = self._intake.readings(message.topic, bytes(message.payload), self._clock())
+            readings = self._intake.readings(
+                message.topic,
+                bytes(message.payload),
+                self._clock(),
+                retained=bool(message.retain),
+            )
         except Rejected as rejected:
             self._count_rejected(rejected.reason)
             return
-        # A bug must not stop paho's thread; ingest logs and dead-letters the same message.
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a bad topic (invalid UTF-8) or a bug
             self._count_rejected(Reason.INTERNAL_ERROR)
             return
         if len(self._queue) >= MAX_QUEUED:

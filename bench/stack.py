@@ -192,20 +192,24 @@ class Stack:
     def _provision(self) -> None:
         # As scripts/demo does: an account per role, new passwords every run. The benchmark's
         # own clients (publishers, mosquitto_sub, the paho drain) use the test role's.
-        env = {"PATH": os.environ.get("PATH", ""), **self.env}
         for role in (BENCH_ROLE, "ingest", "api"):
-            done = subprocess.run(
-                [sys.executable, "-m", "provisioning", "service", "add", role, "--rotate"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            username, _, password = done.stdout.strip().partition("\t")
-            if not password:
-                raise SystemExit(f"bench: provisioning {role!r} issued no password: {done.stderr}")
-            self.logins[role] = Login(username, password)
+            self.logins[role] = self.provision("service", "add", role, "--rotate")
+
+    def provision(self, *args: str) -> Login:
+        """``python -m provisioning args...`` on this stack's broker; the account it issued."""
+        env = {"PATH": os.environ.get("PATH", ""), **self.env}
+        done = subprocess.run(
+            [sys.executable, "-m", "provisioning", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        username, _, password = done.stdout.strip().partition("\t")
+        if not password:
+            raise SystemExit(f"bench: provisioning {args} issued no password: {done.stderr}")
+        return Login(username, password)
 
     def start_services(self) -> None:
         """Start Mosquitto and InfluxDB (if not running), give the processes broker accounts

@@ -91,6 +91,11 @@ class BatchWriter(Generic[Token]):
         """Start the flushing thread."""
         self._thread.start()
 
+    @property
+    def thread(self) -> threading.Thread:
+        """The flushing thread: it runs from ``start`` until ``stop``."""
+        return self._thread
+
     def submit(self, lines: list[str], token: Token) -> None:
         """Queue one message's lines; it is acknowledged once they are stored.
 

@@ -6,6 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from telemetry.rejection import Reason, Skipped
 
+DEADLETTER_DROP_CAUSES = ("topic_too_long", "queue_full", "publish_failed")
+
 
 class IngestMetrics:
     """One registry per ingester, so several can live in one test process."""
@@ -109,6 +111,30 @@ class IngestMetrics:
         self.connected = Gauge(
             "curbside_ingest_broker_connected", "1 while connected to the broker", registry=r
         )
+        self.message_errors = Counter(
+            "curbside_ingest_message_errors",
+            "Messages whose handling failed unexpectedly: logged at ERROR, acknowledged, dropped",
+            registry=r,
+        )
+        self.deadletters_dropped = Counter(
+            "curbside_ingest_deadletters_dropped",
+            "Rejected messages acknowledged without a dead letter, by cause "
+            "(topic_too_long, queue_full, publish_failed)",
+            ["cause"],
+            registry=r,
+        )
+        self.retained_skipped = Counter(
+            "curbside_ingest_retained_skipped",
+            "Retained messages without a device timestamp, acknowledged and not stored",
+            registry=r,
+        )
+        self.healthy = Gauge(
+            "curbside_ingest_healthy",
+            "1 while every thread of ingest runs; 0 once one died (the process then exits)",
+            registry=r,
+        )
+        for cause in DEADLETTER_DROP_CAUSES:
+            self.deadletters_dropped.labels(cause=cause)
         for reason in Reason:  # export zeros so dashboards see every reason from the start
             self.rejected.labels(reason=str(reason))
 

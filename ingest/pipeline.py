@@ -14,6 +14,9 @@ class Pipeline:
     def __init__(self, intake: Intake) -> None:
         self._intake = intake
 
-    def lines(self, topic: str, payload: bytes, received_at: datetime) -> list[str]:
+    def lines(
+        self, topic: str, payload: bytes, received_at: datetime, *, retained: bool = False
+    ) -> list[str]:
         """The lines for every reading in the message (see telemetry/intake.py)."""
-        return [to_line(r) for r in self._intake.readings(topic, payload, received_at)]
+        readings = self._intake.readings(topic, payload, received_at, retained=retained)
+        return [to_line(r) for r in readings]

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alerts.model import AlertKind, Condition, Domain, Subject
+from alerts.progress import judged_at
 from alerts.thresholds import AlertThresholds
 from sanitation.bins import BinState
 
@@ -103,15 +104,23 @@ def overflow_soon_conditions(
     *,
     tz: tzinfo,
     next_rounds: Mapping[str, datetime] | None = None,
+    progress: datetime | None = None,
 ) -> list[Condition]:
     """An ``overflow_soon`` condition for each bin predicted full before its next planned
-    round or within ``overflow_horizon``.
+    round or within ``overflow_horizon``, after the moment judged at.
+
+    That moment is ``now``, or the stream's ``progress`` (the newest reading's timestamp)
+    when the stream is behind (alerts/progress.py): the readings and the horizon count from
+    it. A prediction at or before ``now`` is stale whatever the data says (the bin is full
+    already, which ``full`` reports, or the warning would come too late), so nothing is
+    raised for it.
 
     ``readings`` and ``next_rounds`` are keyed by bin id (unique in the registry); the
     readings are those since the bin's last collection, so a collection resolves the
     condition. ``tz`` is the city's zone, in which the detail gives times.
     """
     rounds = next_rounds or {}
+    wall, now = now, judged_at(now, progress)
     conditions = []
     for state in bins:
         full_at = predict_full_at(
@@ -121,7 +130,7 @@ def overflow_soon_conditions(
             window=thresholds.trend_window,
             min_r2=thresholds.trend_min_r2,
         )
-        if full_at is None:
+        if full_at is None or full_at <= wall:
             continue
         next_round = rounds.get(state.bin)
         before_round = next_round is not None and full_at < next_round

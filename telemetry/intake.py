@@ -51,15 +51,26 @@ class Intake:
         )
         return cls(city, policy, settings.ingest_max_payload_bytes, on_skipped)
 
-    def readings(self, topic: str, payload: bytes, received_at: datetime) -> list[Reading]:
-        """Every reading in the message, admitted (timestamp set, fill computed)."""
+    def readings(
+        self, topic: str, payload: bytes, received_at: datetime, *, retained: bool = False
+    ) -> list[Reading]:
+        """Every reading in the message, admitted (timestamp set, fill computed).
+
+        A ``retained`` message (one the broker kept and hands to every new subscription) is
+        replayed at each (re)subscribe: its readings without a device timestamp are left out,
+        because stamping them with the time received would make a new point every time.
+        Readings with a timestamp are kept: stored again, they overwrite their own point.
+        """
         if len(payload) > self._max_payload_bytes:
             raise Rejected(
                 Reason.TOO_LARGE,
                 f"{len(payload)} bytes is over the limit of {self._max_payload_bytes}",
             )
         decoded = decoder_for(topic).decode(topic, payload, self._city.sensors)
-        admitted = [admit(r, self._city, received_at, self._policy) for r in decoded.readings]
+        readings = decoded.readings
+        if retained:
+            readings = [r for r in readings if r.ts is not None]
+        admitted = [admit(r, self._city, received_at, self._policy) for r in readings]
         # Counted only once the message is accepted: a refused one is counted as refused.
         for part in decoded.skipped:
             self._on_skipped(part)

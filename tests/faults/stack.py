@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -170,6 +171,15 @@ class IngesterProcess:
     def value(self, name: str, **labels: str) -> float:
         """One sample's current value (0 when absent)."""
         return self.metrics().get((name, tuple(sorted(labels.items()))), 0.0)
+
+    def health(self) -> tuple[int, dict[str, object]]:
+        """Its ``/health`` answer: the HTTP status and the JSON document."""
+        url = f"http://127.0.0.1:{self.metrics_port}/health"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
 
     def peak_rss_kib(self) -> int:
         """The process's peak resident memory so far (VmHWM), in KiB."""
