@@ -26,15 +26,15 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from access.keyfile import KeyFileError, WatchedKeyFile
-from access.keys import ApiKey
-from access.policy import may_read
-from access.ratelimit import RateLimiter
-from access.roles import Permission, may
-from access.scope import AreaKind
 from api.deps import CityDep
-from city.registry import City, District, Zone
-from config.settings import Settings
+from curbside.adapters.access.keyfile import KeyFileError, WatchedKeyFile
+from curbside.adapters.access.keys import ApiKey
+from curbside.adapters.access.policy import may_read
+from curbside.adapters.access.ratelimit import RateLimiter
+from curbside.adapters.access.roles import Permission, may
+from curbside.adapters.access.scope import AreaKind
+from curbside.city.registry import City, District, Zone
+from curbside.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ bearer = HTTPBearer(
     auto_error=False,
     scheme_name="apiKey",
     description="An API key: `Authorization: Bearer csk_...`. Create one with "
-    "`python -m access keys add NAME --role ROLE` (docs/security.md).",
+    "`python -m curbside.cli.access keys add NAME --role ROLE` (docs/security.md).",
 )
 
 

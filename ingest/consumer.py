@@ -23,16 +23,16 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from config.settings import Settings
-from decoders.registry import subscriptions
+from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.mqtt.client import BrokerAccess, new_client
+from curbside.config.settings import Settings
+from curbside.vocabulary.rejection import Reason, Rejected
 from ingest.batch_writer import BatchWriter
 from ingest.deadletter import deadletter_payload, deadletter_topic
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.spool import Spool
 from ingest.throttle import Throttle
-from mqttclient import BrokerAccess, new_client
-from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
 

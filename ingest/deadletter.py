@@ -6,7 +6,7 @@ import base64
 import json
 from datetime import datetime
 
-from telemetry.rejection import Rejected
+from curbside.vocabulary.rejection import Rejected
 
 PREFIX = "deadletter"
 MAX_PAYLOAD_ECHO = 1024  # enough to diagnose a device; a flood of huge messages stays small

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-import decoders.formats  # noqa: F401 - registers every payload format
-from city.registry import load_city
-from config.settings import Settings
-from decoders.registry import subscriptions
+import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
+from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.influx.client import InfluxClient, Unavailable
+from curbside.adapters.intake import Intake
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from ingest.consumer import Consumer
 from ingest.endpoint import serve
 from ingest.liveness import Liveness
@@ -19,8 +21,6 @@ from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.sharding import apply_shard
 from ingest.spool import Spool
-from store.influx import InfluxClient, Unavailable
-from telemetry.intake import Intake
 
 log = logging.getLogger(__name__)
 

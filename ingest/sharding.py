@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from city.registry import City
-from config.settings import Settings, SettingsError
+from curbside.city.registry import City
+from curbside.config.settings import Settings, SettingsError
 
-# The native contract's subtrees (decoders/formats/native.py); these are what the split divides.
+# The native contract's subtrees (curbside/adapters/decoders/formats/native.py); these are what the
+# split divides.
 NATIVE_ROOTS = ("parking/#", "sanitation/#")
 
 

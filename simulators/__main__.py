@@ -18,8 +18,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
-from city.registry import CityFileError
-from config.settings import SettingsError, load_settings
+from curbside.city.registry import CityFileError
+from curbside.config.settings import SettingsError, load_settings
+from curbside.vocabulary.devices import SENSOR_MODELS
 from simulators.fleet import SelectionError
 from simulators.options import (
     DEVICE_CHOICES,
@@ -38,7 +39,6 @@ from simulators.options import (
 from simulators.publisher import BrokerUnavailable
 from simulators.realtime import SignalStop
 from simulators.run import run_simulation
-from telemetry.devices import SENSOR_MODELS
 
 T = TypeVar("T")
 EXIT_OK, EXIT_UNACKNOWLEDGED, EXIT_USAGE = 0, 1, 2

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from config.settings import Settings, load_settings
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings, load_settings
 from tests.support import issue_key, with_test_account
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,

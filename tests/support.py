@@ -16,14 +16,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from access.keyfile import add_key
-from access.roles import Role
-from access.scope import Scope
-from config.settings import Settings
-from mqttclient import BrokerAccess, connack, new_client
-from provisioning.broker import reload_broker
-from provisioning.changes import Issued, add_service
-from provisioning.store import BrokerFiles, broker_dir
+from curbside.adapters.access.keyfile import add_key
+from curbside.adapters.access.roles import Role
+from curbside.adapters.access.scope import Scope
+from curbside.adapters.mqtt.client import BrokerAccess, connack, new_client
+from curbside.adapters.provisioning.broker import reload_broker
+from curbside.adapters.provisioning.changes import Issued, add_service
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.config.settings import Settings
 
 
 def forget_session(settings: Settings, client_id: str) -> None:
@@ -119,7 +119,7 @@ def issue_key(
     zones: Iterable[str] | None = None,
     districts: Iterable[str] | None = None,
 ) -> str:
-    """Add a key to the keys file, as ``python -m access keys add`` does; its token."""
+    """Add a key to the keys file, as ``python -m curbside.cli.access keys add`` does; its token."""
     scope = Scope.limited_to(zones, districts)
     return add_key(keys_file, name, role, scope, datetime.now(UTC))[1]
 

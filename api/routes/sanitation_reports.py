@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from access.keys import ApiKey
-from alerts.model import Alert, AlertKind, AlertStatus, Domain
 from api.auth import CallerDep, readable_districts
 from api.deps import (
     AlertsDep,
@@ -43,10 +41,18 @@ from api.schemas import (
     WorkItemOut,
     WorklistOut,
 )
-from city.registry import City, District
-from sanitation.clearance import BinClearance, ClearanceRules, bin_clearance, summarise
-from sanitation.collections import Collection, detect_collections
-from sanitation.worklist import (
+from curbside.adapters.access.keys import ApiKey
+from curbside.adapters.influx.client import InfluxError
+from curbside.adapters.influx.sanitation_history import BinReadings
+from curbside.city.registry import City, District
+from curbside.domain.sanitation.clearance import (
+    BinClearance,
+    ClearanceRules,
+    bin_clearance,
+    summarise,
+)
+from curbside.domain.sanitation.collections import Collection, detect_collections
+from curbside.domain.sanitation.worklist import (
     FIRE,
     FULL,
     NOT_CLEARED_YET,
@@ -58,8 +64,7 @@ from sanitation.worklist import (
     plan_routes,
     worklist,
 )
-from store.influx import InfluxError
-from store.sanitation_history import BinReadings
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 router = APIRouter(
     prefix="/api/v1/sanitation",

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import yaml
 
-from city.registry import load_city
-from config.settings import Settings
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from tests.browser.chromium import CHROMIUM
 from tests.e2e.town import (
     api_server,

@@ -16,17 +16,17 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.evaluator import ConditionSource, Evaluator
-from alerts.sources import DeviceStateSource, SanitationSource
-from city.demo import demo_city
-from city.registry import City
-from config.rules import alert_thresholds, clearance_rules
-from config.settings import Settings
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.latest import LatestReader
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.city.demo import demo_city
+from curbside.city.registry import City
+from curbside.config.rules import alert_thresholds, clearance_rules
+from curbside.config.settings import Settings
+from curbside.evaluator import ConditionSource, Evaluator
+from curbside.readmodels.alert_sources import DeviceStateSource, SanitationSource
 from ingest.service import Ingester
-from store.alerts import AlertStore
-from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.sanitation_history import SanitationHistoryReader
 from tests.support import bearer, forget_session, issue_key, mqtt_login_env, wait_for
 
 REPO = Path(__file__).parents[2]

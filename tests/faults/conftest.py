@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from config.settings import Settings
+from curbside.config.settings import Settings
 from tests.faults.stack import IngesterProcess, PrivateServices
 from tests.support import with_test_account
 

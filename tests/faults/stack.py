@@ -23,9 +23,9 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from prometheus_client.parser import text_string_to_metric_families
 
-from city.registry import load_city
-from config.settings import ENV_PREFIX, Settings
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import load_city
+from curbside.config.settings import ENV_PREFIX, Settings
 from tests.support import wait_for
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
 from tests.faults.stack import (
     IngesterProcess,
     PrivateServices,

@@ -13,12 +13,12 @@ import httpx
 import pytest
 import yaml
 
-from access.roles import Role
-from alerts.lifecycle import reconcile
-from alerts.model import AlertKind, Condition, Domain, Subject
-from alerts.mqtt_publisher import AlertPublisher
-from config.settings import Settings
-from store.influx import InfluxClient
+from curbside.adapters.access.roles import Role
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.config.settings import Settings
+from curbside.domain.alerts.lifecycle import reconcile
+from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 from tests.e2e.town import api_server, small_city
 from tests.support import bearer, issue_key, wait_for
 

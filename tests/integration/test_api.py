@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from city.registry import City, parse_city
-from config.settings import Settings
-from store.influx import InfluxClient
-from store.schema import to_line
-from telemetry.readings import BinLevel, Reading, SpaceStatus
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import Settings
+from curbside.vocabulary.readings import BinLevel, Reading, SpaceStatus
 from tests.support import admin_client, wait_for
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from config.settings import Settings
-from store.influx import InfluxClient, QueryFailed, Unavailable, WriteRejected
-from store.schema import to_line
-from telemetry.readings import SpaceStatus
+from curbside.adapters.influx.client import InfluxClient, QueryFailed, Unavailable, WriteRejected
+from curbside.adapters.influx.schema import to_line
+from curbside.config.settings import Settings
+from curbside.vocabulary.readings import SpaceStatus
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from store.influx import InfluxClient
 from tests.support import forget_session, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration

@@ -12,13 +12,13 @@ from functools import partial
 
 import pytest
 
-from city.registry import load_city
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.provisioning.changes import Issued, add_devices, revoke
+from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from provisioning.changes import Issued, add_devices, revoke
-from provisioning.devices import find_devices
-from provisioning.store import BrokerFiles, broker_dir
-from store.influx import InfluxClient
 from tests.security.broker import logged_in, publish_all
 from tests.support import forget_session, mqtt_client, reload_and_wait, wait_for
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from city.registry import City, load_city
-from config.settings import Settings
-from decoders.topics import topic_matches
+from curbside.adapters.decoders.topics import topic_matches
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import City, load_city
+from curbside.config.settings import Settings
 from ingest.sharding import NATIVE_ROOTS, Shard, shard_subscriptions
-from store.influx import InfluxClient
 from tests.support import forget_session, mqtt_client, mqtt_login_env, wait_for
 
 pytestmark = pytest.mark.integration

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config.settings import Settings
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
-from store.influx import InfluxClient, QueryFailed
-from store.latest import Latest, LatestReader, SinceAnswer, SinceQuestion
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
+from curbside.adapters.influx.client import InfluxClient, QueryFailed
+from curbside.adapters.influx.latest import Latest, LatestReader, SinceAnswer, SinceQuestion
+from curbside.adapters.influx.schema import to_line
+from curbside.config.settings import Settings
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.vocabulary.readings import BinEmptied, BinLevel, Reading, SpaceStatus
 
 pytestmark = pytest.mark.integration
 

@@ -14,17 +14,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject
 from api.app import create_app
 from api.deps import get_now
-from city.registry import parse_city
-from config.settings import Settings
-from sanitation.collections import Emptied, Level
-from store.alerts import AlertStore
-from store.influx import InfluxClient
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import parse_city
+from curbside.config.settings import Settings
+from curbside.domain.sanitation.collections import Emptied, Level
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
+from curbside.vocabulary.readings import BinEmptied, BinLevel
 from tests.support import admin_client
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from config.settings import Settings
+from curbside.config.settings import Settings
 
 pytestmark = pytest.mark.integration
 

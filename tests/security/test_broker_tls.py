@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
-from mqttclient import BrokerAccess, connack
-from provisioning.store import broker_dir
+from curbside.adapters.mqtt.client import BrokerAccess, connack
+from curbside.adapters.provisioning.store import broker_dir
+from curbside.config.settings import Settings
 from tests.security.broker import NOT_AUTHORISED, listening
 from tests.security.certs import make_ca, make_server_cert
 from tests.support import ACCEPTED, mqtt_client, wait_for, with_test_account

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from config.rules import alert_thresholds, clearance_rules, session_rules
-from config.settings import Settings
+from curbside.config.rules import alert_thresholds, clearance_rules, session_rules
+from curbside.config.settings import Settings
 
 
 def test_configured_thresholds_reach_the_rules() -> None:

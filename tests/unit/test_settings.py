@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import SettingsError, load_settings
+from curbside.config.settings import SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

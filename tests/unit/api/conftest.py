@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_broker, get_live_state
-from api.livestate import LiveState, Snapshot, build_snapshot
-from city.registry import City, parse_city
-from config.settings import Settings
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
-from store.latest import Latest, SinceAnswer, SinceQuestion
-from telemetry.latest_state import DeviceKey, LatestStates
-from telemetry.readings import Reading
+from curbside.adapters.influx.latest import Latest, SinceAnswer, SinceQuestion
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import Settings
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.domain.telemetry.latest_state import DeviceKey, LatestStates
+from curbside.readmodels.live.state import LiveState, Snapshot, build_snapshot
+from curbside.vocabulary.readings import Reading
 from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

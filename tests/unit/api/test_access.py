@@ -13,12 +13,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from access.roles import Permission, Role, may
-from alerts.model import Alert
 from api.app import create_app
 from api.deps import get_alerts, get_broker, get_history, get_live_state
-from api.livestate import LiveState
-from config.settings import Settings
+from curbside.adapters.access.roles import Permission, Role, may
+from curbside.config.settings import Settings
+from curbside.readmodels.live.state import LiveState
+from curbside.vocabulary.alerts import Alert
 from tests.support import bearer, issue_key
 from tests.unit.api.conftest import FakeBroker, make_city
 

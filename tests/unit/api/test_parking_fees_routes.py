@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from city.registry import load_city
-from config.settings import Settings
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from tests.support import bearer
 
-DEMO = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
+DEMO = load_city(Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml")
 
 
 @pytest.fixture

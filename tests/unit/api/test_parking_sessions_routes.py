@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import get_history, get_now
 from api.routes.parking_history import parse_every
-from city.registry import City, parse_city
-from config.settings import Settings
-from parking.occupancy_history import OccupancyBucket
-from parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
-from store.influx import InfluxError, Unavailable
+from curbside.adapters.influx.client import InfluxError, Unavailable
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import Settings
+from curbside.domain.parking.occupancy_history import OccupancyBucket
+from curbside.domain.parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
 from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -73,7 +73,8 @@ def stay(
 
 
 class FakeHistory:
-    """Answers like store.history.HistoryReader from fixed sessions and buckets."""
+    """Answers like curbside.adapters.influx.history.HistoryReader from fixed sessions and
+    buckets."""
 
     def __init__(self) -> None:
         self.stays: list[Session] = []

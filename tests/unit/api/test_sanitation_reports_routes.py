@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject
 from api.app import create_app
 from api.deps import get_alerts, get_now, get_sanitation_history
-from city.registry import City, parse_city
-from config.settings import Settings
-from sanitation.collections import Emptied, Level
-from store.influx import InfluxError, Unavailable
-from store.sanitation_history import BinReadings
+from curbside.adapters.influx.client import InfluxError, Unavailable
+from curbside.adapters.influx.sanitation_history import BinReadings
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import Settings
+from curbside.domain.sanitation.collections import Emptied, Level
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
 from tests.support import bearer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,7 +59,8 @@ def make_city() -> City:
 
 
 class FakeSanitation:
-    """Answers like store.sanitation_history.SanitationHistoryReader from fixed data."""
+    """Answers like curbside.adapters.influx.sanitation_history.SanitationHistoryReader from fixed
+    data."""
 
     def __init__(self) -> None:
         self.data: dict[str, BinReadings] = {}

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from city.demo import demo_city
-from city.registry import City, parse_city
-from config.settings import SettingsError, load_settings
-from decoders.topics import topic_matches
+from curbside.adapters.decoders.topics import topic_matches
+from curbside.city.demo import demo_city
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import SettingsError, load_settings
 from ingest.sharding import NATIVE_ROOTS, Shard, apply_shard, shard_subscriptions, split
 
 NATIVE = list(NATIVE_ROOTS)

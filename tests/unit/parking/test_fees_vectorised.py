@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from city.registry import load_city
-from parking import fees_vectorised
-from parking.fees import compute_fee, from_seconds
-from parking.fees_vectorised import compute_fees
-from parking.tariff import Tariff
+from curbside.city.registry import load_city
+from curbside.domain.parking import fees_vectorised
+from curbside.domain.parking.fees import compute_fee, from_seconds
+from curbside.domain.parking.fees_vectorised import compute_fees
+from curbside.vocabulary.tariff import Tariff
 
-CITY = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
+CITY = load_city(Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml")
 TZ = CITY.tz
 CALENDAR = CITY.workday_calendar
 MAIN = CITY.tariffs["main-road"]
@@ -132,8 +132,8 @@ def test_empty_free_and_fractional_inputs() -> None:
 
 
 def test_the_benchmark_runs_and_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from bench import fees as bench
-    from bench.record import MARKER, record
+    from tools.bench import fees as bench
+    from tools.bench.record import MARKER, record
 
     assert bench.main(["--stays", "3000", "--sample", "300", "--no-record"]) == 0
     table = capsys.readouterr().out

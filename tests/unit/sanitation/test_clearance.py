@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from city.registry import Bin, District
-from sanitation.clearance import (
+from curbside.city.registry import Bin, District
+from curbside.domain.sanitation.clearance import (
     NOT_NEEDED,
     BinClearance,
     ClearanceReport,
@@ -21,12 +21,7 @@ from sanitation.clearance import (
     district_report,
     summarise,
 )
-from sanitation.collections import (
-    Collection,
-    Emptied,
-    Level,
-    detect_collections,
-)
+from curbside.domain.sanitation.collections import Collection, Emptied, Level, detect_collections
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 27)

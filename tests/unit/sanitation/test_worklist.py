@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sanitation.worklist import (
+from curbside.domain.sanitation.worklist import (
     EARTH_RADIUS_M,
     FIRE,
     FULL,

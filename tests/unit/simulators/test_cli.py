@@ -166,7 +166,7 @@ def test_an_unwritable_truth_file_exits_2(
 
 
 def test_network_server_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CURBSIDE_CITY_FILE", "config/demo-city.yaml")
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "curbside/city/demo-city.yaml")
     parser = build_parser()
     plain = options_from_args(parser.parse_args([]))
     assert (plain.wire_format, plain.model, plain.decoded_object) == ("native", None, False)
