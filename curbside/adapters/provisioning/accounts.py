@@ -15,7 +15,7 @@ from typing import Literal
 import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format (ingest's topics)
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
-from ingest.deadletter import PREFIX as DEADLETTER_PREFIX
+from curbside.vocabulary.topics import DEADLETTER_ROOT as DEADLETTER_PREFIX
 
 Kind = Literal["device", "gateway", "service"]
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
