@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from curbside.city import demo_city_file
 from curbside.vocabulary.devices import SENSOR_MODELS, SensorModel
 
 Devices = Literal["parking", "bins", "all"]
@@ -100,7 +101,7 @@ class IncidentSpec:
 class SimulationOptions:
     """Everything one simulator run needs to know; see ``python -m simulators --help``."""
 
-    city: Path = Path("curbside/city/demo-city.yaml")
+    city: Path = field(default_factory=demo_city_file)
     seed: int = 0
     # Simulated start: ``start`` if given, else ``since`` before the wall clock at start-up.
     start: datetime | None = None

@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from curbside.city import demo_city_file
+
 ENV_PREFIX = "CURBSIDE_"
 SETTINGS_FILE_VAR = "CURBSIDE_SETTINGS_FILE"
 DEFAULT_SETTINGS_FILE = "curbside.toml"
@@ -52,8 +54,8 @@ class Settings(BaseSettings):
     influx_token: SecretStr | None = None
     influx_timeout_s: float = Field(10.0, gt=0, le=300)
 
-    # The city registry shared by every process
-    city_file: Path = Path("curbside/city/demo-city.yaml")
+    # The city registry shared by every process; unset, the demo county shipped in the package
+    city_file: Path = Field(default_factory=demo_city_file)
 
     # API
     api_host: str = "127.0.0.1"
