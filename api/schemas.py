@@ -401,7 +401,7 @@ class WorkItemOut(_Response):
 
     district: str
     bin: str
-    reason: Literal["fire", "full", "overflow_soon", "not_cleared_yet"]
+    reason: Literal["fire", "full", "overflow_soon", "not_cleared"]
     detail: str
     fill_pct: float | None = Field(description="the latest reading today, if any")
     lat: float

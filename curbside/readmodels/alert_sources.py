@@ -3,12 +3,12 @@ pure rule."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from curbside.adapters.influx.history import HistoryReader
 from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
-from curbside.city.registry import City, District
+from curbside.city.registry import City
 from curbside.domain.alerts.bin_rules import (
     fire_conditions,
     full_conditions,
@@ -21,14 +21,10 @@ from curbside.domain.alerts.progress import judged_at
 from curbside.domain.alerts.thresholds import AlertThresholds
 from curbside.domain.parking.sessions import Session, SessionRules
 from curbside.domain.sanitation.bins import BinState
-from curbside.domain.sanitation.clearance import (
-    BinClearance,
-    ClearanceRules,
-    bin_clearance,
-    day_bounds,
-)
+from curbside.domain.sanitation.clearance import ClearanceRules, day_bounds, not_cleared_detail
 from curbside.domain.sanitation.collections import Level, detect_collections
 from curbside.domain.sanitation.forecast import overflow_soon_conditions
+from curbside.readmodels.clearance import as_of, district_day
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 
 
@@ -126,13 +122,14 @@ class SanitationSource:
         found: list[Condition] = []
         for district in self._city.sanitation_districts:
             bounds = day_bounds(today, district.clearance_deadline, tz)
-            read = self._history.readings(district.id, bounds.start, at)
+            read = as_of(self._history.readings(district.id, bounds.start, at), at)
             since_collection: dict[str, list[Level]] = {}
             states: list[BinState] = []
             for b in district.bins:
-                levels = [v for v in read.levels.get(b.id, []) if v.ts <= at]
-                reports = [r for r in read.reports.get(b.id, []) if r.ts <= at]
-                collections = detect_collections(levels, reports, self._rules.collection)
+                levels = read.levels.get(b.id, [])
+                collections = detect_collections(
+                    levels, read.reports.get(b.id, []), self._rules.collection
+                )
                 last = collections[-1].ts if collections else None
                 since_collection[b.id] = [v for v in levels if last is None or v.ts > last]
                 if levels:
@@ -140,26 +137,20 @@ class SanitationSource:
                         BinState(district.id, b.id, levels[-1].fill_pct, levels[-1].ts,
                                  None, None, None)
                     )  # fmt: skip
-                if at >= bounds.deadline:
-                    verdict = bin_clearance(
-                        levels, collections, today, district.clearance_deadline, tz,
-                        rules=self._rules,
-                    )  # fmt: skip
-                    if verdict.needed and not verdict.cleared:
-                        found.append(_not_cleared(district, b.id, verdict, tz))
+            if at >= bounds.deadline:
+                verdicts = district_day(read, district, today, tz, at, rules=self._rules)
+                found.extend(
+                    Condition(
+                        AlertKind.NOT_CLEARED,
+                        Subject(Domain.SANITATION, district.id, bin_id),
+                        not_cleared_detail(verdict, bounds.deadline, at, tz),
+                    )
+                    for bin_id, verdict in verdicts.items()
+                    if verdict.not_cleared
+                )
             found.extend(
                 overflow_soon_conditions(
                     states, since_collection, self._thresholds, now, tz=tz, progress=progress
                 )
             )
         return found
-
-
-def _not_cleared(district: District, bin_id: str, verdict: BinClearance, tz: tzinfo) -> Condition:
-    since = verdict.last_rise.astimezone(tz).strftime("%H:%M") if verdict.last_rise else "?"
-    deadline = district.clearance_deadline.strftime("%H:%M")
-    return Condition(
-        AlertKind.NOT_CLEARED,
-        Subject(Domain.SANITATION, district.id, bin_id),
-        f"rubbish since {since}, not cleared by the {deadline} deadline",
-    )

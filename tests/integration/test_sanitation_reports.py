@@ -261,8 +261,8 @@ def test_clearance_so_far_and_the_worklist(settings: Settings, influx: InfluxCli
         body = response.json()
     assert [(i["bin"], i["reason"], i["detail"], i["fill_pct"]) for i in body["items"]] == [
         ("D1-NEVER", "fire", "temperature 71 °C ≥ 60 °C", 5.0),
-        ("D1-LATE", "not_cleared_yet", "rubbish since 10:00, deadline 19:00", 50.0),
-        ("D1-NOT", "not_cleared_yet", "rubbish since 14:00, deadline 19:00", 25.0),
+        ("D1-LATE", "not_cleared", "rubbish since 10:00, deadline 19:00", 50.0),
+        ("D1-NOT", "not_cleared", "rubbish since 14:00, deadline 19:00", 25.0),
     ]
     # North along the meridian: 1, 2, 3 thousandths of a degree, and back.
     [route] = body["routes"]

@@ -19,10 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from api.deps import local_day
-
-# The endpoint's own steps (readings cut at now, one bin's verdict), so that the benchmark
-# judges exactly as GET /api/v1/sanitation/clearance does, not a copy of it.
-from api.routes.sanitation_reports import _until, _verdict
 from curbside.adapters.influx.client import InfluxClient
 from curbside.adapters.influx.sanitation_history import (
     MARGIN_AFTER,
@@ -34,6 +30,10 @@ from curbside.city.registry import City
 from curbside.config.rules import clearance_rules
 from curbside.config.settings import load_settings
 from curbside.domain.sanitation.clearance import ClearanceReport, ClearanceRules, summarise
+
+# The composition GET /api/v1/sanitation/clearance and the alert evaluator use, so that the
+# benchmark judges exactly as they do, not a copy of it.
+from curbside.readmodels.clearance import district_day
 from curbside.vocabulary.readings import BinEmptied, BinLevel
 from tools.bench.city import bench_city
 from tools.bench.record import command_line, machine_lines, publish
@@ -209,8 +209,8 @@ def measure(client: InfluxClient, city: City, rules: ClearanceRules, seed: int) 
     read_s, read_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     started, cpu = time.perf_counter(), time.process_time()
     reports = [
-        summarise({b.id: _verdict(d, r, b.id, day, city.tz, rules=rules) for b in d.bins})
-        for d, r in zip(districts, (_until(r, now) for r in read), strict=True)
+        summarise(district_day(r, d, day, city.tz, now, rules=rules))
+        for d, r in zip(districts, read, strict=True)
     ]
     judge_s, judge_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     check(reports, truth)

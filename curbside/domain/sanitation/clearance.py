@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from curbside.city.registry import District
 from curbside.domain.sanitation.collections import (
     Collection,
     CollectionRules,
+    Emptied,
     Level,
     clean_levels,
+    detect_collections,
     utc,
 )
 
@@ -50,6 +52,11 @@ class BinClearance:
     late: bool
     cleared_at: datetime | None
     last_rise: datetime | None
+
+    @property
+    def not_cleared(self) -> bool:
+        """It held rubbish that day and no collection cleared it (yet)."""
+        return self.needed and not self.cleared
 
 
 NOT_NEEDED = BinClearance(needed=False, cleared=False, late=False, cleared_at=None, last_rise=None)
@@ -126,33 +133,40 @@ def summarise(results: Mapping[str, BinClearance]) -> ClearanceReport:
     )
 
 
-def district_report(
+def district_clearance(
     district: District,
     levels: Mapping[str, Sequence[Level]],
-    collections: Mapping[str, Sequence[Collection]],
+    reports: Mapping[str, Sequence[Emptied]],
     day: date,
     tz: ZoneInfo = SHANGHAI,
     *,
     rules: ClearanceRules,
-) -> ClearanceReport:
-    """The day's clearance of every bin of ``district`` by its deadline, counted.
+) -> dict[str, BinClearance]:
+    """The verdict on the local ``day`` of every bin of ``district``, by bin id, judged by the
+    district's deadline: the one judgement the alert evaluator and the reports share.
 
-    ``levels`` and ``collections`` are by bin id; a bin missing from them had no data, and
-    without a reading it cannot be shown to have held rubbish.
+    ``levels`` and ``reports`` (emptied reports) are by bin id, from before midnight through
+    the deadline; the collections are detected from them over the whole span, the evening
+    before included (it may have emptied what the bin held at midnight). A bin missing from
+    them had no data, and without a reading it cannot be shown to have held rubbish.
     """
-    return summarise(
-        {
-            b.id: bin_clearance(
-                levels.get(b.id, ()),
-                collections.get(b.id, ()),
-                day,
-                district.clearance_deadline,
-                tz,
-                rules=rules,
-            )
-            for b in district.bins
-        }
-    )
+    verdicts = {}
+    for b in district.bins:
+        found = levels.get(b.id, ())
+        collections = detect_collections(found, reports.get(b.id, ()), rules.collection)
+        verdicts[b.id] = bin_clearance(
+            found, collections, day, district.clearance_deadline, tz, rules=rules
+        )
+    return verdicts
+
+
+def not_cleared_detail(verdict: BinClearance, deadline: datetime, now: datetime, tz: tzinfo) -> str:
+    """How a bin not cleared is described to a person, before its ``deadline`` and after."""
+    since = verdict.last_rise.astimezone(tz).strftime("%H:%M") if verdict.last_rise else "?"
+    at = deadline.astimezone(tz).strftime("%H:%M")
+    if now < deadline:
+        return f"rubbish since {since}, deadline {at}"
+    return f"rubbish since {since}, not cleared by the {at} deadline"
 
 
 def _last_rise(

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
-Reason = Literal["fire", "full", "overflow_soon", "not_cleared_yet"]
+Reason = Literal["fire", "full", "overflow_soon", "not_cleared"]
 FIRE: Final = "fire"
 FULL: Final = "full"
 OVERFLOW_SOON: Final = "overflow_soon"
-NOT_CLEARED_YET: Final = "not_cleared_yet"
+NOT_CLEARED: Final = "not_cleared"
 # Most urgent first: a fire endangers people, a full bin already spills, a filling one soon.
-URGENCY: Final[tuple[Reason, ...]] = (FIRE, FULL, OVERFLOW_SOON, NOT_CLEARED_YET)
+URGENCY: Final[tuple[Reason, ...]] = (FIRE, FULL, OVERFLOW_SOON, NOT_CLEARED)
 
 EARTH_RADIUS_M: Final = 6_371_000.0
 

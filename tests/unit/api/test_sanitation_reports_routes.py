@@ -354,8 +354,8 @@ def test_worklist_order_shape_and_routes(
         {
             "district": "D2",
             "bin": "D2-B1",
-            "reason": "not_cleared_yet",
-            "detail": "rubbish since 00:00, deadline 12:00 (passed)",
+            "reason": "not_cleared",
+            "detail": "rubbish since 00:00, not cleared by the 12:00 deadline",
             "fill_pct": 50.0,
             "lat": 0.0,
             "lon": 0.003,
@@ -384,7 +384,7 @@ def test_worklist_of_one_district_orders_by_deadline(
     assert response.status_code == 200
     body = response.json()
     assert [(i["bin"], i["reason"], i["detail"]) for i in body["items"]] == [
-        ("D1-B2", "not_cleared_yet", "rubbish since 10:00, deadline 19:00")
+        ("D1-B2", "not_cleared", "rubbish since 10:00, deadline 19:00")
     ]
     assert desk.calls[0]["group"] == "D1"
     assert [c[0] for c in history.calls] == ["D1"]
