@@ -129,16 +129,3 @@ def test_empty_free_and_fractional_inputs() -> None:
     assert compute_fees(MAIN, [START], [START + 3600], CALENDAR, TZ).tolist() == [
         compute_fee(MAIN, from_seconds(START), from_seconds(START + 3600), CALENDAR, TZ).total_fen
     ]
-
-
-def test_the_benchmark_runs_and_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tools.bench import fees as bench
-    from tools.bench.record import MARKER, record
-
-    assert bench.main(["--stays", "3000", "--sample", "300", "--no-record"]) == 0
-    table = capsys.readouterr().out
-    assert "| vectorised (best of 3) | 3,000 |" in table and "agreed to the fen" in table
-    doc = tmp_path / "performance.md"
-    doc.write_text(f"# Performance\n\n{MARKER}\n")
-    record("### a run\n", doc)
-    assert doc.read_text() == f"# Performance\n\n### a run\n\n{MARKER}\n"
