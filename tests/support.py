@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -24,6 +23,9 @@ from curbside.adapters.provisioning.broker import reload_broker
 from curbside.adapters.provisioning.changes import Issued, add_service
 from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
 from curbside.config.settings import Settings
+
+# One way to wait, the harness's (tools/harness), for every test that imports it from here.
+from tools.harness.processes import wait_for as wait_for  # noqa: PLC0414 - re-exported
 
 
 def forget_session(settings: Settings, client_id: str) -> None:
@@ -97,18 +99,6 @@ def settings_as(settings: Settings, issued: Issued) -> Settings:
     return settings.model_copy(
         update={"mqtt_username": issued.username, "mqtt_password": SecretStr(issued.password)}
     )
-
-
-def wait_for(
-    condition: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1
-) -> None:
-    """Poll until ``condition`` holds; fail saying ``what`` did not happen in time."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval_s)
-    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 def issue_key(

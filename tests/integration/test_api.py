@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from curbside.city.registry import City, parse_city
 from curbside.config.settings import Settings
 from curbside.vocabulary.readings import BinLevel, Reading, SpaceStatus
 from tests.support import admin_client, wait_for
+from tools.harness.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -68,13 +68,6 @@ def _json_time(ts: datetime) -> str:
 
 def _write(influx: InfluxClient, *readings: Reading) -> None:
     influx.write([to_line(r) for r in readings])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @contextmanager
@@ -213,7 +206,7 @@ def test_healthy_with_broker_and_database(settings: Settings, influx: InfluxClie
 
 def test_starts_and_says_why_while_the_database_is_down(settings: Settings) -> None:
     with _running(
-        settings, influx_url=f"http://127.0.0.1:{_free_port()}", influx_timeout_s=1
+        settings, influx_url=f"http://127.0.0.1:{free_port()}", influx_timeout_s=1
     ) as client:
         response = client.get("/api/v1/parking/occupancy")
         assert response.status_code == 503
@@ -236,7 +229,7 @@ def test_serves_data_and_reports_a_broker_that_is_down(
     settings: Settings, influx: InfluxClient
 ) -> None:
     _write(influx, SpaceStatus("Z2", "B-1", True, _ago(_now(), 3)))
-    with _running(settings, mqtt_port=_free_port()) as client:
+    with _running(settings, mqtt_port=free_port()) as client:
         assert (
             client.get("/api/v1/parking/occupancy", params={"zone": "Z2"}).json()[0]["occupied"]
             == 1

@@ -18,6 +18,7 @@ from curbside.config.settings import Settings
 from tests.security.broker import NOT_AUTHORISED, listening
 from tests.security.certs import make_ca, make_server_cert
 from tests.support import ACCEPTED, mqtt_client, wait_for, with_test_account
+from tools.harness.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -28,18 +29,6 @@ SERVICES = REPO / "scripts" / "services"
 def _tls_port(settings: Settings) -> int:
     # scripts/services' default: the MQTT port + 1.
     return int(os.environ.get("CURBSIDE_MQTT_TLS_PORT", settings.mqtt_port + 1))
-
-
-def _free_port_near(base: int) -> int:
-    """A free port a little above ``base`` (the test ports' neighbourhood)."""
-    for port in range(base + 20, base + 100):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {base + 20}..{base + 99}")
 
 
 def test_the_test_brokers_tls_listener_with_its_development_ca(
@@ -116,8 +105,8 @@ def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[TlsBroker]:
     ca = make_ca(tmp_path / "ca", "test-ca")
     stranger = make_ca(tmp_path / "stranger", "stranger-ca")
     cert, key = make_server_cert(tmp_path / "ca", ca, "127.0.0.1")
-    port = _free_port_near(base_settings.mqtt_port)
-    tls_port = _free_port_near(port)
+    port = free_port(base_settings.mqtt_port + 20, span=80)
+    tls_port = free_port(port + 20, span=80)
     env = {
         **os.environ,
         "CURBSIDE_RUN_DIR": str(tmp_path / "run"),

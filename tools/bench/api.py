@@ -44,11 +44,10 @@ from tools.bench.stack import (
     RUN_DIR,
     Stack,
     finish_profile,
-    proc_cpu_s,
-    proc_rss_bytes,
     start_profile,
 )
 from tools.bench.traffic import BIN_RATE, SPACE_RATE, Publisher, steady
+from tools.harness.processes import proc_cpu_s, proc_rss_bytes
 
 BASE = f"http://127.0.0.1:{API_PORT}"
 HISTORY = timedelta(hours=6)

@@ -40,15 +40,12 @@ from tools.bench.record import command_line, machine_lines, publish
 from tools.bench.stack import (
     BENCH_ROLE,
     RUN_DIR,
-    Process,
     Stack,
     finish_profile,
-    proc_cpu_s,
-    proc_rss_bytes,
     start_profile,
-    wait_until,
 )
 from tools.bench.traffic import Message, Publisher, backlog, steady
+from tools.harness.processes import CurbsideProcess, proc_cpu_s, proc_rss_bytes, wait_for
 
 DRAIN_CLIENT_ID = "bench-drain"
 TOPICS = ("parking/#", "sanitation/#")
@@ -176,8 +173,8 @@ def drain_with_mosquitto_sub(stack: Stack, count: int) -> tuple[float, float]:
     return took, usage.ru_utime + usage.ru_stime
 
 
-def _total(processes: list[Process], sample: str) -> float:
-    return sum(p.metric(sample) for p in processes)
+def _total(processes: list[CurbsideProcess], sample: str) -> float:
+    return sum(p.value(sample) for p in processes)
 
 
 def drain_with_ingest(
@@ -186,7 +183,7 @@ def drain_with_ingest(
     """Seconds from first received to ``count`` stored, and the CPU seconds of ingest,
     InfluxDB and Mosquitto meanwhile, and each ingest process's RSS at the end."""
     running = stack.start_ingest(processes, ingest_env)
-    wait_until(
+    wait_for(
         lambda: _total(running, "curbside_ingest_received_total") > 0, 120, "first message", 0.01
     )
     started = time.perf_counter()
@@ -194,7 +191,7 @@ def drain_with_ingest(
     cpu_before = [proc_cpu_s(p.pid) for p in running] + [proc_cpu_s(pid) for pid in others]
     out = RUN_DIR / "ingest-profile.txt"
     spy = start_profile(running[0].pid, out) if profile else None
-    wait_until(
+    wait_for(
         lambda: _total(running, "curbside_ingest_stored_points_total") >= count,
         1800,
         f"ingest to store {count} points",
@@ -298,7 +295,7 @@ def measure_latency(
     running = list(stack.processes)
     shard_of = _shard_of(city, len(running))
     stored = "curbside_ingest_stored_points_total"
-    baseline = [p.metric(stored) for p in running]
+    baseline = [p.value(stored) for p in running]
     source = steady(city)
     publisher = Publisher(stack.access(BENCH_ROLE), "bench-steady")
     total = int(rate * seconds)
@@ -309,7 +306,7 @@ def measure_latency(
 
     def poll() -> None:
         for i, p in enumerate(running):
-            count = int(p.metric(stored) - baseline[i])
+            count = int(p.value(stored) - baseline[i])
             now = time.time()
             seen[i].extend([now] * (count - len(seen[i])))
 
@@ -336,7 +333,7 @@ def measure_latency(
         poll()
         return all(len(seen[i]) >= n for i, n in enumerate(per_process))
 
-    wait_until(all_seen, 120, "every steady message to be stored", poll_s)
+    wait_for(all_seen, 120, "every steady message to be stored", poll_s)
     influx = stack.influx()
     queryable = sum(_counts_since(influx, since_ms).values())
     influx.close()

@@ -28,7 +28,8 @@ from tools.bench.city import write_city
 from tools.bench.ingest import DRAIN_CLIENT_ID, IngestFigures, measure_backlog
 from tools.bench.paho_drain import CLIENT_ID as PAHO_CLIENT_ID
 from tools.bench.record import command_line, machine_lines, publish
-from tools.bench.stack import RUN_DIR, Stack, proc_cpu_s, proc_rss_bytes
+from tools.bench.stack import RUN_DIR, Stack
+from tools.harness.processes import proc_cpu_s, proc_rss_bytes
 
 IDLE_S = 10.0
 

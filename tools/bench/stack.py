@@ -12,10 +12,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from curbside.adapters.access.keyfile import add_key
@@ -26,6 +26,9 @@ from curbside.adapters.mqtt.client import BrokerAccess, new_client
 from curbside.config.settings import Settings, load_settings
 from ingest.sharding import Shard
 from tools.bench.record import ROOT
+from tools.harness.ports import listening
+from tools.harness.processes import CurbsideProcess, wait_for
+from tools.harness.services import Services
 
 RUN_DIR = ROOT / ".run" / "bench"
 MQTT_PORT = 35883
@@ -38,36 +41,6 @@ BENCH_ROLE = "test"
 USERNAME, PASSWORD = "curbside", "curbside-dev-only"
 DATABASE = "curbside_bench"
 KEYS_FILE = RUN_DIR / "api-keys.json"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def proc_cpu_s(pid: int) -> float:
-    """User plus system CPU seconds a live process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def proc_rss_bytes(pid: int) -> int:
-    """Resident memory of a live process."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise ValueError(f"no VmRSS for pid {pid}")
-
-
-def _pid_file(path: Path) -> int:
-    return int(path.read_text().strip())
-
-
-def wait_until(condition: object, timeout_s: float, what: str, interval_s: float = 0.05) -> None:
-    """Poll ``condition()`` until true; SystemExit naming ``what`` after ``timeout_s``."""
-    assert callable(condition)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval_s)
-    raise SystemExit(f"bench: timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 @dataclass(frozen=True)
@@ -79,54 +52,13 @@ class Login:
 
 
 @dataclass
-class Process:
-    """A Curbside process the stack started, with its log."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    metrics_port: int = 0
-
-    @property
-    def pid(self) -> int:
-        """Its process id."""
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        """Whether it still runs; SystemExit with its log if it died."""
-        if self.popen.poll() is not None:
-            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-            raise SystemExit(f"bench: {self.name} exited ({self.popen.returncode}):\n{tail}")
-        return True
-
-    def metric(self, sample: str) -> float:
-        """One sample of its Prometheus endpoint (0 if absent)."""
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            for line in response.read().decode().splitlines():
-                if line.startswith(sample + " "):
-                    return float(line.split()[1])
-        return 0.0
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 60 s."""
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(60)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(10)
-
-
-@dataclass
 class Stack:
     """Mosquitto, InfluxDB and the Curbside processes of one benchmark run."""
 
     city_file: Path
     mqtt_port: int = MQTT_PORT
     influx_port: int = INFLUX_PORT
-    processes: list[Process] = field(default_factory=list)
+    processes: list[CurbsideProcess] = field(default_factory=list)
     # Broker accounts by role, made by start_services: the broker lets no one in without one.
     logins: dict[str, Login] = field(default_factory=dict)
     # The admin API key start_api issues (every route), unless a caller set one.
@@ -163,13 +95,7 @@ class Stack:
         )
 
     def _services(self, action: str) -> None:
-        env = {"PATH": os.environ.get("PATH", ""), **self.env}
-        subprocess.run(
-            [str(ROOT / "scripts" / "services"), action],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        Services(RUN_DIR, self.mqtt_port, self.influx_port, self.env).run(action)
 
     def login(self, role: str) -> Login:
         """The broker account of ``role`` (start_services made it)."""
@@ -225,12 +151,12 @@ class Stack:
     @property
     def mosquitto_pid(self) -> int:
         """The broker's process id."""
-        return _pid_file(RUN_DIR / f"mosquitto-{self.mqtt_port}" / "mosquitto.pid")
+        return Services(RUN_DIR, self.mqtt_port, self.influx_port, self.env).pid("mqtt")
 
     @property
     def influxd_pid(self) -> int:
         """The database's process id."""
-        return _pid_file(RUN_DIR / f"influxdb-{self.influx_port}" / "influxd.pid")
+        return Services(RUN_DIR, self.mqtt_port, self.influx_port, self.env).pid("influx")
 
     def influx(self) -> InfluxClient:
         """A client on the benchmark database (long timeout: counting is slow under load)."""
@@ -238,19 +164,21 @@ class Stack:
             self.settings().model_copy(update={"influx_timeout_s": 120.0})
         )
 
-    def spawn(self, name: str, args: list[str], extra_env: dict[str, str]) -> Process:
-        """Start ``python args...`` with the stack's environment plus ``extra_env``."""
-        log = RUN_DIR / f"{name}.log"
+    def spawn(
+        self, name: str, module_args: list[str], extra_env: dict[str, str]
+    ) -> CurbsideProcess:
+        """Start ``python -m module_args...`` with the stack's environment plus ``extra_env``."""
         env = {"PATH": os.environ.get("PATH", ""), **self.env, **extra_env}
-        with log.open("wb") as out:
-            popen = subprocess.Popen(
-                [sys.executable, *args], cwd=ROOT, env=env, stdout=out, stderr=out
-            )
-        process = Process(name, popen, log, int(extra_env.get("CURBSIDE_INGEST_METRICS_PORT", 0)))
+        metrics_port = int(extra_env.get("CURBSIDE_INGEST_METRICS_PORT", 0))
+        log = RUN_DIR / f"{name}.log"
+        log.unlink(missing_ok=True)
+        process = CurbsideProcess(name, module_args, env, log, metrics_port).start()
         self.processes.append(process)
         return process
 
-    def start_ingest(self, count: int, extra_env: dict[str, str] | None = None) -> list[Process]:
+    def start_ingest(
+        self, count: int, extra_env: dict[str, str] | None = None
+    ) -> list[CurbsideProcess]:
         """``count`` ingest processes (shards i/count, or one unsharded), once connected."""
         started = []
         for i in range(1, count + 1):
@@ -261,18 +189,12 @@ class Stack:
                 **({"CURBSIDE_INGEST_SHARD": f"{i}/{count}"} if count > 1 else {}),
                 **(extra_env or {}),
             }
-            started.append(self.spawn(f"ingest-{i}of{count}", ["-m", "ingest"], env))
+            started.append(self.spawn(f"ingest-{i}of{count}", ["ingest"], env))
         for p in started:
-            wait_until(
-                lambda p=p: (
-                    p.alive() and _answers(p) and p.metric("curbside_ingest_broker_connected") == 1
-                ),
-                300,
-                f"{p.name} to connect",
-            )
+            wait_for(partial(_connected, p), 300, f"{p.name} to connect")
         return started
 
-    def start_api(self, extra_env: dict[str, str] | None = None) -> Process:
+    def start_api(self, extra_env: dict[str, str] | None = None) -> CurbsideProcess:
         """The API on API_PORT, once its first snapshot is loaded."""
         if self.api_key is None:
             self.api_key = add_key(KEYS_FILE, "bench", Role.ADMIN, Scope(), datetime.now(UTC))[1]
@@ -287,8 +209,8 @@ class Stack:
             "CURBSIDE_API_PUBLIC_RATE_BURST": "1000000",
             **(extra_env or {}),
         }
-        api = self.spawn("api", ["-m", "api", "--port", str(API_PORT)], env)
-        wait_until(lambda: api.alive() and _healthy(), 600, "the API's first snapshot", 0.2)
+        api = self.spawn("api", ["api", "--port", str(API_PORT)], env)
+        wait_for(lambda: api.check_running() and _healthy(), 600, "the API's first snapshot", 0.2)
         return api
 
     def ingest_client_ids(self, count: int) -> list[str]:
@@ -349,28 +271,15 @@ def finish_profile(spy: subprocess.Popen[bytes], out: Path, what: str) -> None:
     print(f"py-spy profile of {what}: {out}", flush=True)
 
 
-def listening(port: int) -> bool:
-    """Whether a socket listens on the loopback ``port``.
-
-    Polling a port nobody listens on yet is not harmless here: the benchmark ports lie in
-    Linux's ephemeral range, so a connect can be given that very port as its source and
-    connect to itself (a TCP self-connect), reading back its own request and keeping the
-    port from the server about to bind it.
-    """
-    wanted = f":{port:04X}"
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            if local.endswith(wanted) and state == "0A":
-                return True
-    return False
+def _connected(p: CurbsideProcess) -> bool:
+    return p.check_running() and _answers(p) and p.value("curbside_ingest_broker_connected") == 1
 
 
-def _answers(p: Process) -> bool:
+def _answers(p: CurbsideProcess) -> bool:
     if not listening(p.metrics_port):
         return False
     try:
-        p.metric("curbside_ingest_broker_connected")
+        p.value("curbside_ingest_broker_connected")
     except OSError:
         return False
     return True
