@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from curbside.adapters.mqtt.client import BrokerAccess, connack, new_client
 from tools.bench.record import ROOT, command_line, machine_lines, publish
-from tools.bench.stack import Stack, proc_rss_bytes, wait_until
+from tools.bench.stack import Stack
+from tools.harness.processes import proc_rss_bytes, proc_status_kib, wait_for
 
 MQTT_PORT = 35893
 INFLUX_PORT = 35196
@@ -51,16 +51,13 @@ def provision_truck(stack: Stack) -> BrokerAccess:
     """Truck T01's broker account (new password), once the broker accepts it."""
     login = stack.provision("device", "add", TRUCK, "--rotate")
     access = BrokerAccess("127.0.0.1", stack.mqtt_port, login.username, login.password)
-    wait_until(lambda: connack(access, client_id="bench-flood-probe") == 0, 30, "the truck login")
+    wait_for(lambda: connack(access, client_id="bench-flood-probe") == 0, 30, "the truck login")
     return access
 
 
 def peak_rss_mib(pid: int) -> float:
     """The process's peak resident memory so far (VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise ValueError(f"no VmHWM for pid {pid}")
+    return proc_status_kib(pid, "VmHWM") / 1024
 
 
 def flood(access: BrokerAccess, messages: int) -> float:
@@ -94,8 +91,9 @@ def measure(stack: Stack, messages: int) -> FloodFigures:
     idle = proc_rss_bytes(ingest.pid) / 2**20
     started = time.monotonic()
     publish_s = flood(access, messages)
-    wait_until(
-        lambda: ingest.alive() and ingest.metric("curbside_ingest_received_total") >= messages,
+    received = "curbside_ingest_received_total"
+    wait_for(
+        lambda: ingest.check_running() and ingest.value(received) >= messages,
         600,
         "ingest to receive the whole flood",
         interval_s=0.5,
@@ -109,9 +107,9 @@ def measure(stack: Stack, messages: int) -> FloodFigures:
         idle_mib=idle,
         peak_mib=peak_rss_mib(ingest.pid),
         after_mib=proc_rss_bytes(ingest.pid) / 2**20,
-        rejected=int(ingest.metric('curbside_ingest_rejected_total{reason="unknown_device"}')),
+        rejected=int(ingest.value("curbside_ingest_rejected_total", reason="unknown_device")),
         deadletters_dropped=int(
-            ingest.metric('curbside_ingest_deadletters_dropped_total{cause="queue_full"}')
+            ingest.value("curbside_ingest_deadletters_dropped_total", cause="queue_full")
         ),
     )
 
