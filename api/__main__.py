@@ -62,8 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     uvicorn.run(
         create_app(settings, city),
-        host=settings.api_host,
-        port=settings.api_port,
+        host=settings.api.host,
+        port=settings.api.port,
         log_level=settings.log_level.lower(),
         # Named rather than "auto", so a missing parser fails at start instead of silently
         # costing about 15 % more CPU per request. The default asyncio loop stays: uvloop served

@@ -75,10 +75,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             reader,
             broker,
             stale_after=stale_after,
-            interval_s=settings.api_refresh_s,
-            full_read_s=settings.api_full_read_s,
+            interval_s=settings.api.refresh_s,
+            full_read_s=settings.api.full_read_s,
             # Ingest stores a point within its flush interval (plus the write itself).
-            settle_s=2 * settings.ingest_flush_interval_s + 2.0,
+            settle_s=2 * settings.ingest.flush_interval_s + 2.0,
         )
         rules = session_rules(settings)
         history = HistoryReader(influx, rules, stale_after)
@@ -123,8 +123,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.limits = Limits(
-        max_window=timedelta(days=settings.api_max_window_days),
-        max_results=settings.api_max_results,
+        max_window=timedelta(days=settings.api.max_window_days),
+        max_results=settings.api.max_results,
     )
     parking_read = [require(Permission.PARKING_READ), zone_in_scope]
     sanitation_read = [require(Permission.SANITATION_READ), district_in_scope]

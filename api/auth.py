@@ -60,9 +60,9 @@ class Access:
     def from_settings(cls, settings: Settings) -> Access:
         """Keys from ``api_keys_file``; limits from the ``api_*rate*`` settings."""
         return cls(
-            keys=WatchedKeyFile(settings.api_keys_file),
-            per_key=RateLimiter(settings.api_rate_per_s, settings.api_rate_burst),
-            per_address=RateLimiter(settings.api_public_rate_per_s, settings.api_public_rate_burst),
+            keys=WatchedKeyFile(settings.api.keys_file),
+            per_key=RateLimiter(settings.api.rate_per_s, settings.api.rate_burst),
+            per_address=RateLimiter(settings.api.public_rate_per_s, settings.api.public_rate_burst),
         )
 
     def still_valid(self, key: ApiKey) -> bool:

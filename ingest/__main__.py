@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ingester.start()
     except InfluxError as exc:
-        print(f"ingest: InfluxDB at {settings.influx_url} refused us: {exc}", file=sys.stderr)
+        print(f"ingest: InfluxDB at {settings.influx.url} refused us: {exc}", file=sys.stderr)
         return 2
     while not stop.wait(WATCH_INTERVAL_S):
         if not ingester.alive():

@@ -99,10 +99,8 @@ def apply_shard(
     Sharded, the client id gets the shard's suffix and the filters are the shard's; unsharded,
     the settings are returned as they are and the filters are None (every format's topics).
     """
-    if settings.ingest_shard is None:
+    if settings.ingest.shard is None:
         return settings, None
-    shard = Shard.parse(settings.ingest_shard)
+    shard = Shard.parse(settings.ingest.shard)
     filters = shard_subscriptions(city, shard, registered)
-    return settings.model_copy(
-        update={"mqtt_client_id": shard.client_id(settings.mqtt_client_id)}
-    ), filters
+    return settings.replace(mqtt_client_id=shard.client_id(settings.mqtt.client_id)), filters

@@ -271,15 +271,15 @@ def _settings_defaults(args: argparse.Namespace) -> dict[str, Any]:
     if credentials_given and all(value is not None for value in given):
         return {}
     settings = load_settings()
-    secret = settings.mqtt_password
+    secret = settings.mqtt.password
     return {
         "city": settings.city_file,
-        "host": settings.mqtt_host,
-        "port": settings.mqtt_port,
-        "username": None if credentials_given else settings.mqtt_username,
+        "host": settings.mqtt.host,
+        "port": settings.mqtt.port,
+        "username": None if credentials_given else settings.mqtt.username,
         "password": None if credentials_given or secret is None else secret.get_secret_value(),
-        "tls": settings.mqtt_tls,
-        "tls_ca_file": settings.mqtt_tls_ca_file,
+        "tls": settings.mqtt.tls,
+        "tls_ca_file": settings.mqtt.tls_ca_file,
     }
 
 

@@ -43,7 +43,7 @@ def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> 
         clean_session=clean,
     )
     client.max_inflight_messages_set(1000)
-    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.connect(settings.mqtt.host, settings.mqtt.port)
     client.loop_start()
     return client
 
@@ -51,13 +51,13 @@ def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> 
 def mqtt_login_env(settings: Settings) -> dict[str, str]:
     """The ``CURBSIDE_MQTT_*`` variables that make a child process log in as ``settings`` do."""
     env: dict[str, str] = {}
-    if settings.mqtt_username is not None and settings.mqtt_password is not None:
-        env["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
-        env["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
-    if settings.mqtt_tls:
+    if settings.mqtt.username is not None and settings.mqtt.password is not None:
+        env["CURBSIDE_MQTT_USERNAME"] = settings.mqtt.username
+        env["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt.password.get_secret_value()
+    if settings.mqtt.tls:
         env["CURBSIDE_MQTT_TLS"] = "true"
-    if settings.mqtt_tls_ca_file is not None:
-        env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt_tls_ca_file)
+    if settings.mqtt.tls_ca_file is not None:
+        env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt.tls_ca_file)
     return env
 
 
@@ -96,9 +96,7 @@ def with_test_account(settings: Settings) -> Settings:
 
 def settings_as(settings: Settings, issued: Issued) -> Settings:
     """``settings``, logged in as ``issued``."""
-    return settings.model_copy(
-        update={"mqtt_username": issued.username, "mqtt_password": SecretStr(issued.password)}
-    )
+    return settings.replace(mqtt_username=issued.username, mqtt_password=SecretStr(issued.password))
 
 
 def issue_key(
@@ -121,5 +119,5 @@ def bearer(token: str) -> dict[str, str]:
 
 def admin_client(app: FastAPI, settings: Settings) -> TestClient:
     """A test client of the app presenting a new admin key from the settings' keys file."""
-    token = issue_key(settings.api_keys_file, name="test-admin")
+    token = issue_key(settings.api.keys_file, name="test-admin")
     return TestClient(app, headers=bearer(token))

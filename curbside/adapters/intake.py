@@ -49,7 +49,7 @@ class Intake:
             future_tolerance=timedelta(seconds=settings.ts_future_tolerance_s),
             max_age=timedelta(seconds=settings.ts_max_age_s),
         )
-        return cls(city, policy, settings.ingest_max_payload_bytes, on_skipped)
+        return cls(city, policy, settings.ingest.max_payload_bytes, on_skipped)
 
     def readings(
         self, topic: str, payload: bytes, received_at: datetime, *, retained: bool = False

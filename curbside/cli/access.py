@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one keys command; 2 with a message on a bad setting, file or request."""
     args = _parser().parse_args(argv)
     try:
-        path = args.file or load_settings().api_keys_file
+        path = args.file or load_settings().api.keys_file
         if args.command == "add":
             return _add(path, args)
         if args.command == "revoke":

@@ -39,10 +39,10 @@ def clearance_rules(settings: Settings) -> ClearanceRules:
 def alert_thresholds(settings: Settings) -> AlertThresholds:
     """The limits of the bin and sensor alert rules."""
     return AlertThresholds(
-        full_pct=settings.alert_full_pct,
-        fire_temp_c=settings.alert_fire_temp_c,
-        low_battery_v=settings.alert_low_battery_v,
-        bin_silent_after=timedelta(seconds=settings.alert_bin_silent_after_s),
-        space_silent_after=timedelta(seconds=settings.alert_space_silent_after_s),
-        overflow_horizon=timedelta(seconds=settings.alert_overflow_horizon_s),
+        full_pct=settings.alerts.full_pct,
+        fire_temp_c=settings.alerts.fire_temp_c,
+        low_battery_v=settings.alerts.low_battery_v,
+        bin_silent_after=timedelta(seconds=settings.alerts.bin_silent_after_s),
+        space_silent_after=timedelta(seconds=settings.alerts.space_silent_after_s),
+        overflow_horizon=timedelta(seconds=settings.alerts.overflow_horizon_s),
     )

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     log = logging.getLogger("alerts")
-    log.info("evaluating alerts every %.0f s", settings.alerts_interval_s)
+    log.info("evaluating alerts every %.0f s", settings.alerts.interval_s)
     sanitation = SanitationHistoryReader(influx)
     while not stop.is_set():
         now = datetime.now(UTC)
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             record_settled_collections(sanitation, influx, city, now, collection_rules(settings))
         except InfluxError as exc:
             log.warning("alert evaluation skipped: InfluxDB: %s", exc)
-        stop.wait(settings.alerts_interval_s)
+        stop.wait(settings.alerts.interval_s)
     publisher.close()
     influx.close()
     return 0

@@ -79,7 +79,7 @@ def small_city() -> dict[str, Any]:
 
 def process_env(settings: Settings, city_file: Path, **extra: str) -> dict[str, str]:
     """The environment a Curbside process needs to use these settings and this city."""
-    return settings_env(settings.model_copy(update={"city_file": city_file}), **extra)
+    return settings_env(settings.replace(city_file=city_file), **extra)
 
 
 def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
@@ -88,8 +88,8 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
         [
             sys.executable, "-m", "simulators",
             "--city", str(city_file),
-            "--host", settings.mqtt_host,
-            "--port", str(settings.mqtt_port),
+            "--host", settings.mqtt.host,
+            "--port", str(settings.mqtt.port),
             *args,
         ],
         cwd=REPO,
@@ -105,7 +105,7 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
 def ingesting(settings: Settings, city_file: Path) -> Iterator[Ingester]:
     """An ingester for this city on the settings' database, connected; its MQTT session is
     forgotten afterwards so it collects nothing for later tests."""
-    running = Ingester(settings.model_copy(update={"city_file": city_file}))
+    running = Ingester(settings.replace(city_file=city_file))
     running.start()
     try:
         wait_for(
@@ -116,7 +116,7 @@ def ingesting(settings: Settings, city_file: Path) -> Iterator[Ingester]:
         yield running
     finally:
         running.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def wait_until_stored(ingester: Ingester, published: int) -> None:
@@ -161,12 +161,12 @@ def api_server(
     """``python -m api`` on a free port, healthy, with the settings' keys file; yields a
     client of it presenting a new admin key, and stops the server afterwards."""
     port = free_port()
-    token = issue_key(settings.api_keys_file, name="e2e-admin")
+    token = issue_key(settings.api.keys_file, name="e2e-admin")
     env = process_env(
         settings,
         city_file,
         CURBSIDE_API_REFRESH_S="0.5",
-        CURBSIDE_API_KEYS_FILE=str(settings.api_keys_file),
+        CURBSIDE_API_KEYS_FILE=str(settings.api.keys_file),
         **env,
     )
     api = CurbsideProcess("api", ["api", "--port", str(port)], env, log_file).start()

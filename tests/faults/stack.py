@@ -31,17 +31,15 @@ class PrivateServices(Services):
     """One Mosquitto and one InfluxDB of a test module's own, under its own run folder."""
 
     def __init__(self, base: Settings, run_dir: Path, mqtt_port: int, influx_port: int) -> None:
-        self.settings = base.model_copy(
-            update={
-                "mqtt_port": mqtt_port,
-                "influx_url": f"http://127.0.0.1:{influx_port}",
-                "influx_db": "faults",
-                "mqtt_client_id": "ingest-faults",
-                "city_file": (REPO / base.city_file).resolve(),
-                "ingest_spool_dir": run_dir / "spool",
-                "ingest_metrics_port": 0,
-                "run_dir": run_dir,
-            }
+        self.settings = base.replace(
+            mqtt_port=mqtt_port,
+            influx_url=f"http://127.0.0.1:{influx_port}",
+            influx_db="faults",
+            mqtt_client_id="ingest-faults",
+            city_file=(REPO / base.city_file).resolve(),
+            ingest_spool_dir=run_dir / "spool",
+            ingest_metrics_port=0,
+            run_dir=run_dir,
         )
         env = settings_env(self.settings, CURBSIDE_INFLUX_RPC_PORT=str(influx_port + 2))
         super().__init__(run_dir, mqtt_port, influx_port, env)
@@ -57,7 +55,7 @@ class IngesterProcess(CurbsideProcess):
     """``python -m ingest`` as a real subprocess, with its /metrics and /proc readings."""
 
     def __init__(self, settings: Settings, metrics_port: int, log_path: Path) -> None:
-        self.settings = settings.model_copy(update={"ingest_metrics_port": metrics_port})
+        self.settings = settings.replace(ingest_metrics_port=metrics_port)
         super().__init__("ingest", ["ingest"], settings_env(self.settings), log_path, metrics_port)
 
     def start(self, *, new_session: bool = True) -> IngesterProcess:
@@ -106,11 +104,11 @@ def publisher(settings: Settings, client_id: str) -> mqtt.Client:
         clean_session=True,
         protocol=mqtt.MQTTv311,
     )
-    if settings.mqtt_username is not None and settings.mqtt_password is not None:
-        client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
+    if settings.mqtt.username is not None and settings.mqtt.password is not None:
+        client.username_pw_set(settings.mqtt.username, settings.mqtt.password.get_secret_value())
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
-    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.connect(settings.mqtt.host, settings.mqtt.port)
     client.loop_start()
     return client
 

@@ -89,7 +89,7 @@ def test_a_stream_ends_when_its_key_is_revoked(
 ) -> None:
     city_file = tmp_path / "city.yaml"
     city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
-    viewer = issue_key(settings.api_keys_file, Role.VIEWER, name="wall screen")
+    viewer = issue_key(settings.api.keys_file, Role.VIEWER, name="wall screen")
     lines: list[str] = []
     ended = threading.Event()
 

@@ -70,7 +70,7 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
     listener.on_message = on_message
     listener.subscribe("alerts/overstay/parking/Z01/#", qos=1)
     try:
-        desk = issue_key(settings.api_keys_file, Role.DISPATCHER, name="dispatch-desk")
+        desk = issue_key(settings.api.keys_file, Role.DISPATCHER, name="dispatch-desk")
         with admin_client(create_app(settings, CITY), settings) as api:
             every = api.get("/api/v1/alerts").json()
             assert [a["id"] for a in every] == [overstay.id, full.id, old.id]  # newest first

@@ -72,9 +72,7 @@ def _write(influx: InfluxClient, *readings: Reading) -> None:
 
 @contextmanager
 def _running(settings: Settings, city: City = CITY, **changes: Any) -> Iterator[TestClient]:
-    app_settings = settings.model_copy(
-        update={"api_refresh_s": 0.2, "space_stale_after_s": 3600, **changes}
-    )
+    app_settings = settings.replace(api_refresh_s=0.2, space_stale_after_s=3600, **changes)
     # Entering the client runs the lifespan: real InfluxDB client, MQTT link and refresher.
     with admin_client(create_app(app_settings, city), app_settings) as client:
         yield client

@@ -124,7 +124,7 @@ def stay(space: str, start: str, end: str | None, confirmed: str, *flags: str) -
 
 @contextmanager
 def running(settings: Settings, now: datetime, city: City = CITY) -> Iterator[TestClient]:
-    app = create_app(settings.model_copy(update={"space_stale_after_s": 3600}), city)
+    app = create_app(settings.replace(space_stale_after_s=3600), city)
     app.dependency_overrides[get_now] = lambda: now
     with admin_client(app, settings) as client:
         yield client

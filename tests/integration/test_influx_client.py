@@ -54,7 +54,7 @@ def test_field_type_conflict_is_a_rejected_write(influx: InfluxClient) -> None:
 
 def test_wrong_password_is_refused_clearly(settings: Settings) -> None:
     client = InfluxClient(
-        settings.influx_url, settings.influx_db, username="curbside", password="wrong"
+        settings.influx.url, settings.influx.db, username="curbside", password="wrong"
     )
     with pytest.raises(QueryFailed, match="401"):
         client.query("SHOW DATABASES")

@@ -69,7 +69,7 @@ def _ingest(
         publisher.loop_stop()
         deadletters.close()
         ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
     return ingester, list(deadletters.topics)
 
 

@@ -99,7 +99,7 @@ def test_a_topic_too_long_to_dead_letter_is_dropped_and_ingest_goes_on(
         assert again.metrics.value("curbside_ingest_received_total") == 0
     finally:
         again.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def _received(ingester: Ingester) -> bool:
@@ -145,4 +145,4 @@ def test_a_retained_message_without_ts_is_stored_once_whatever_the_restarts(
         publisher.publish(RETAINED_TOPIC, b"", qos=1, retain=True).wait_for_publish(10)
         publisher.disconnect()
         publisher.loop_stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)

@@ -130,7 +130,7 @@ def shards(
         for shard in running:
             shard.stop()
         for i in range(1, SHARDS + 1):
-            forget_session(settings, Shard(i, SHARDS).client_id(settings.mqtt_client_id))
+            forget_session(settings, Shard(i, SHARDS).client_id(settings.mqtt.client_id))
 
 
 def test_a_killed_shard_loses_nothing_and_the_other_goes_on(

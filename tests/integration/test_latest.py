@@ -196,7 +196,7 @@ def test_an_empty_database_has_no_state(influx: InfluxClient) -> None:
 
 
 def test_a_missing_database_is_named_in_the_error(settings: Settings) -> None:
-    client = InfluxClient.from_settings(settings.model_copy(update={"influx_db": "no_such_db"}))
+    client = InfluxClient.from_settings(settings.replace(influx_db="no_such_db"))
     try:
         with pytest.raises(QueryFailed, match="database not found: no_such_db"):
             LatestReader(client, WEEK).read()

@@ -52,7 +52,7 @@ def _stack(settings: Settings) -> Iterator[tuple[TestClient, Any]]:
     """A running ingester and API (sharing the demo registry) and a publisher."""
     ingester = Ingester(settings)
     publisher = mqtt_client(settings)
-    app_settings = settings.model_copy(update={"api_refresh_s": 0.2})
+    app_settings = settings.replace(api_refresh_s=0.2)
     app = create_app(app_settings, load_city(settings.city_file))
     ingester.start()
     try:
@@ -67,7 +67,7 @@ def _stack(settings: Settings) -> Iterator[tuple[TestClient, Any]]:
         publisher.disconnect()
         publisher.loop_stop()
         ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def _publish(publisher: Any, topic: str, body: dict[str, Any]) -> None:

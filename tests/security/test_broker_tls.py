@@ -28,7 +28,7 @@ SERVICES = REPO / "scripts" / "services"
 
 def _tls_port(settings: Settings) -> int:
     # scripts/services' default: the MQTT port + 1.
-    return int(os.environ.get("CURBSIDE_MQTT_TLS_PORT", settings.mqtt_port + 1))
+    return int(os.environ.get("CURBSIDE_MQTT_TLS_PORT", settings.mqtt.port + 1))
 
 
 def test_the_test_brokers_tls_listener_with_its_development_ca(
@@ -48,8 +48,8 @@ def test_the_test_brokers_tls_listener_with_its_development_ca(
     plain = replace(over_tls, tls=False, tls_ca_file=None)
     assert connack(plain, client_id=f"plain-{unique}", timeout_s=3) is None
 
-    tls_settings = base_settings.model_copy(
-        update={"mqtt_port": over_tls.port, "mqtt_tls": True, "mqtt_tls_ca_file": ca}
+    tls_settings = base_settings.replace(
+        mqtt_port=over_tls.port, mqtt_tls=True, mqtt_tls_ca_file=ca
     )
     payload = f"over tls {unique}".encode()
     with listening(base_settings, [f"curbside-test/tls/{unique}"]) as listener:
@@ -105,7 +105,7 @@ def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[TlsBroker]:
     ca = make_ca(tmp_path / "ca", "test-ca")
     stranger = make_ca(tmp_path / "stranger", "stranger-ca")
     cert, key = make_server_cert(tmp_path / "ca", ca, "127.0.0.1")
-    port = free_port(base_settings.mqtt_port + 20, span=80)
+    port = free_port(base_settings.mqtt.port + 20, span=80)
     tls_port = free_port(port + 20, span=80)
     env = {
         **os.environ,
@@ -118,7 +118,7 @@ def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[TlsBroker]:
     started = _services(env, "start")
     assert started.returncode == 0, started.stdout + started.stderr
     try:
-        settings = base_settings.model_copy(update={"run_dir": tmp_path / "run", "mqtt_port": port})
+        settings = base_settings.replace(run_dir=tmp_path / "run", mqtt_port=port)
         yield TlsBroker(settings, tls_port, ca, stranger)
     finally:
         stopped = _services(env, "stop")

@@ -24,7 +24,7 @@ def _provisioning(settings: Settings, *args: str) -> subprocess.CompletedProcess
     env = {
         **os.environ,
         "CURBSIDE_RUN_DIR": str(settings.run_dir),
-        "CURBSIDE_MQTT_PORT": str(settings.mqtt_port),
+        "CURBSIDE_MQTT_PORT": str(settings.mqtt.port),
     }
     return subprocess.run(
         [sys.executable, "-m", "curbside.cli.provisioning", *args],

@@ -14,7 +14,7 @@ SCRATCH_DB = "curbside_bench"
 @contextmanager
 def scratch_database(settings: Settings) -> Iterator[InfluxClient]:
     """A client of the database ``curbside_bench`` on the configured InfluxDB, dropped after."""
-    client = InfluxClient.from_settings(settings.model_copy(update={"influx_db": SCRATCH_DB}))
+    client = InfluxClient.from_settings(settings.replace(influx_db=SCRATCH_DB))
     client.ensure_database()
     try:
         yield client

@@ -160,9 +160,7 @@ class Stack:
 
     def influx(self) -> InfluxClient:
         """A client on the benchmark database (long timeout: counting is slow under load)."""
-        return InfluxClient.from_settings(
-            self.settings().model_copy(update={"influx_timeout_s": 120.0})
-        )
+        return InfluxClient.from_settings(self.settings().replace(influx_timeout_s=120.0))
 
     def spawn(
         self, name: str, module_args: list[str], extra_env: dict[str, str]

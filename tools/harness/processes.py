@@ -42,7 +42,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment that gives a subprocess exactly these settings (and no others from
     this process's environment), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    for name, value in settings.model_dump().items():
+    for name, value in settings.flat().items():
         if value is None:
             continue
         text = value.get_secret_value() if hasattr(value, "get_secret_value") else value

@@ -93,12 +93,12 @@ class InfluxClient:
     def from_settings(cls, settings: Settings) -> InfluxClient:
         """A client for the database and credentials the settings name."""
         return cls(
-            settings.influx_url,
-            settings.influx_db,
-            username=settings.influx_username,
-            password=_secret(settings.influx_password),
-            token=_secret(settings.influx_token),
-            timeout_s=settings.influx_timeout_s,
+            settings.influx.url,
+            settings.influx.db,
+            username=settings.influx.username,
+            password=_secret(settings.influx.password),
+            token=_secret(settings.influx.token),
+            timeout_s=settings.influx.timeout_s,
         )
 
     def close(self) -> None:

@@ -40,7 +40,7 @@ class AlertPublisher:
             self._client.on_connect = self._subscribe
             self._client.on_message = self._heard
         self._client.connect_async(
-            settings.mqtt_host, settings.mqtt_port, settings.mqtt_keepalive_s
+            settings.mqtt.host, settings.mqtt.port, settings.mqtt.keepalive_s
         )
         self._client.loop_start()
 

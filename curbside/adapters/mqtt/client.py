@@ -28,14 +28,14 @@ class BrokerAccess:
     @classmethod
     def from_settings(cls, settings: Settings) -> BrokerAccess:
         """The broker of the settings, with their credentials and TLS options."""
-        secret = settings.mqtt_password
+        secret = settings.mqtt.password
         return cls(
-            host=settings.mqtt_host,
-            port=settings.mqtt_port,
-            username=settings.mqtt_username,
+            host=settings.mqtt.host,
+            port=settings.mqtt.port,
+            username=settings.mqtt.username,
             password=secret.get_secret_value() if secret is not None else None,
-            tls=settings.mqtt_tls,
-            tls_ca_file=settings.mqtt_tls_ca_file,
+            tls=settings.mqtt.tls,
+            tls_ca_file=settings.mqtt.tls_ca_file,
         )
 
 

@@ -57,7 +57,7 @@ class BrokerFiles:
 
 def broker_dir(settings: Settings) -> Path:
     """The folder scripts/services gives the broker of these settings."""
-    return settings.run_dir / f"mosquitto-{settings.mqtt_port}"
+    return settings.run_dir / f"mosquitto-{settings.mqtt.port}"
 
 
 def load_accounts(files: BrokerFiles) -> dict[str, Account]:

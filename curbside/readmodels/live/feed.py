@@ -111,7 +111,7 @@ class LiveFeed:
             BrokerAccess.from_settings(settings),
             intake,
             client_id=f"curbside-api-{os.getpid()}",
-            keepalive_s=settings.mqtt_keepalive_s,
+            keepalive_s=settings.mqtt.keepalive_s,
         )
 
     @property

@@ -15,7 +15,7 @@ from api.deps import get_history, get_now
 from api.routes.parking_history import parse_every
 from curbside.adapters.influx.client import InfluxError, Unavailable
 from curbside.city.registry import City, parse_city
-from curbside.config.settings import Settings
+from curbside.config.settings import load_settings
 from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
 from tests.support import bearer
@@ -129,7 +129,7 @@ def history() -> FakeHistory:
 @pytest.fixture
 def client(history: FakeHistory, keys_file: Path, admin_token: str) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(api_keys_file=keys_file), make_city())
+    app = create_app(load_settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
     return TestClient(app, headers=bearer(admin_token))
@@ -238,7 +238,7 @@ def test_a_zone_without_a_tariff_has_no_fee(
     city = parse_city(
         {"parking_zones": [{"id": "Z1", "name": "x", "tariff": "t", "spaces": _spaces("A-1")}]}
     )
-    app = create_app(Settings(api_keys_file=keys_file), city)
+    app = create_app(load_settings(api_keys_file=keys_file), city)
     app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
     history.stays = [stay("A-1", -30, -10, -11)]

@@ -15,7 +15,7 @@ from api.deps import get_alerts, get_now, get_sanitation_history
 from curbside.adapters.influx.client import InfluxError, Unavailable
 from curbside.adapters.influx.sanitation_history import BinReadings
 from curbside.city.registry import City, parse_city
-from curbside.config.settings import Settings
+from curbside.config.settings import load_settings
 from curbside.domain.sanitation.collections import Emptied, Level
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
 from tests.support import bearer
@@ -109,7 +109,7 @@ def client(
     history: FakeSanitation, desk: FakeAlerts, keys_file: Path, admin_token: str
 ) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(api_keys_file=keys_file), make_city())
+    app = create_app(load_settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_sanitation_history] = lambda: history
     app.dependency_overrides[get_alerts] = lambda: desk
     app.dependency_overrides[get_now] = lambda: NOW

@@ -122,7 +122,7 @@ def test_bad_shard_setting_names_the_variable(text: str) -> None:
 def test_a_shard_has_a_session_of_its_own() -> None:
     city = _city([10, 10], [10])
     settings, filters = apply_shard(load_settings(ingest_shard="2/3"), city, NATIVE)
-    assert settings.mqtt_client_id == "curbside-ingest-2of3"
+    assert settings.mqtt.client_id == "curbside-ingest-2of3"
     assert filters is not None and len(filters) == 1
 
 
