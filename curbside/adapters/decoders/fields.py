@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +75,9 @@ def optional_text(obj: JsonObject, key: str, max_length: int = 64) -> str | None
     value = obj[key]
     if not isinstance(value, str) or not 0 < len(value) <= max_length:
         raise Rejected(Reason.BAD_SCHEMA, f"{key} must be a string of 1..{max_length} characters")
+    # A line break would end the stored line early and let the rest pose as points of its own.
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise Rejected(Reason.BAD_SCHEMA, f"{key} must not hold control characters")
     return value
 
 
