@@ -59,7 +59,9 @@ class IngesterProcess(CurbsideProcess):
         super().__init__("ingest", ["ingest"], settings_env(self.settings), log_path, metrics_port)
 
     def start(self, *, new_session: bool = True) -> IngesterProcess:
-        """Start it and wait until it is connected to the broker."""
+        """Start it with its settings as they are now (a test may change them before) and wait
+        until it is connected to the broker."""
+        self.env = settings_env(self.settings)
         super().start(new_session=new_session)
         wait_for(self._connected, 60, "the ingester to connect to the broker", interval_s=0.2)
         return self
