@@ -23,16 +23,16 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from config.settings import Settings
-from decoders.registry import subscriptions
+from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.mqtt.client import BrokerAccess, new_client
+from curbside.config.settings import Settings
+from curbside.vocabulary.rejection import Reason, Rejected
 from ingest.batch_writer import BatchWriter
 from ingest.deadletter import deadletter_payload, deadletter_topic
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.spool import Spool
 from ingest.throttle import Throttle
-from mqttclient import BrokerAccess, new_client
-from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,16 @@ class Consumer:
             on_stored=self._ack_all,
             on_dropped=self._ack_dropped,
             metrics=metrics,
-            batch_size=settings.ingest_batch_size,
-            flush_interval_s=settings.ingest_flush_interval_s,
-            retry_max_s=settings.ingest_retry_max_s,
-            max_pending_messages=settings.ingest_max_pending_messages,
+            batch_size=settings.ingest.batch_size,
+            flush_interval_s=settings.ingest.flush_interval_s,
+            retry_max_s=settings.ingest.retry_max_s,
+            max_pending_messages=settings.ingest.max_pending_messages,
             spool=spool,
-            spool_after_s=settings.ingest_spool_after_s,
+            spool_after_s=settings.ingest.spool_after_s,
         )
-        self._host = settings.mqtt_host
-        self._port = settings.mqtt_port
-        self._keepalive = settings.mqtt_keepalive_s
+        self._host = settings.mqtt.host
+        self._port = settings.mqtt.port
+        self._keepalive = settings.mqtt.keepalive_s
 
     def start(self) -> None:
         """Connect (retrying in the background until the broker answers) and consume."""
@@ -259,7 +259,7 @@ def _make_client(settings: Settings) -> mqtt.Client:
     # survives our disconnects; its lifetime is the broker's persistent_client_expiration.
     client = new_client(
         BrokerAccess.from_settings(settings),
-        client_id=settings.mqtt_client_id,
+        client_id=settings.mqtt.client_id,
         clean_session=False,
         manual_ack=True,
     )

@@ -6,9 +6,10 @@ import base64
 import json
 from datetime import datetime
 
-from telemetry.rejection import Rejected
+from curbside.vocabulary.rejection import Rejected
+from curbside.vocabulary.topics import DEADLETTER_ROOT
 
-PREFIX = "deadletter"
+PREFIX = DEADLETTER_ROOT
 MAX_PAYLOAD_ECHO = 1024  # enough to diagnose a device; a flood of huge messages stays small
 # MQTT allows 65,535 bytes of topic, so an attacker's topic near that limit cannot be wrapped
 # at all, and a long one wrapped would sit in the outgoing queue at full size. Real sensor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from telemetry.rejection import Reason, Skipped
+from curbside.vocabulary.rejection import Reason, Skipped
 
 DEADLETTER_DROP_CAUSES = ("topic_too_long", "queue_full", "publish_failed")
 

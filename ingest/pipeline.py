@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.schema import to_line
-from telemetry.intake import Intake
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.intake import Intake
 
 
 class Pipeline:
@@ -17,6 +17,6 @@ class Pipeline:
     def lines(
         self, topic: str, payload: bytes, received_at: datetime, *, retained: bool = False
     ) -> list[str]:
-        """The lines for every reading in the message (see telemetry/intake.py)."""
+        """The lines for every reading in the message (see curbside/adapters/intake.py)."""
         readings = self._intake.readings(topic, payload, received_at, retained=retained)
         return [to_line(r) for r in readings]

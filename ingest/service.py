@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-import decoders.formats  # noqa: F401 - registers every payload format
-from city.registry import load_city
-from config.settings import Settings
-from decoders.registry import subscriptions
+import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
+from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.influx.client import InfluxClient, Unavailable
+from curbside.adapters.intake import Intake
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from ingest.consumer import Consumer
 from ingest.endpoint import serve
 from ingest.liveness import Liveness
@@ -19,8 +21,6 @@ from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.sharding import apply_shard
 from ingest.spool import Spool
-from store.influx import InfluxClient, Unavailable
-from telemetry.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ class Ingester:
         settings, topic_filters = apply_shard(settings, self.city, subscriptions())
         self.spool = (
             Spool(
-                settings.ingest_spool_dir / settings.mqtt_client_id,
-                settings.ingest_spool_max_bytes,
+                settings.ingest.spool_dir / settings.mqtt.client_id,
+                settings.ingest.spool_max_bytes,
             )
-            if settings.ingest_spool_max_bytes
+            if settings.ingest.spool_max_bytes
             else None
         )
         self.consumer = Consumer(
@@ -66,10 +66,10 @@ class Ingester:
         answers but refuses us (credentials, rights) is fatal: InfluxError is raised.
         """
         self.liveness.install()
-        if self.settings.ingest_metrics_port:
+        if self.settings.ingest.metrics_port:
             self._metrics_server = serve(
-                self.settings.ingest_metrics_host,
-                self.settings.ingest_metrics_port,
+                self.settings.ingest.metrics_host,
+                self.settings.ingest.metrics_port,
                 self.metrics.registry,
                 self.health,
             )
@@ -85,10 +85,10 @@ class Ingester:
             self.city.space_count,
             self.city.bin_count,
             len(self.city.sensors),
-            self.settings.mqtt_host,
-            self.settings.mqtt_port,
-            self.settings.influx_url,
-            self.settings.influx_db,
+            self.settings.mqtt.host,
+            self.settings.mqtt.port,
+            self.settings.influx.url,
+            self.settings.influx.db,
         )
         self.consumer.start()
         self._running.set()
@@ -139,5 +139,5 @@ class Ingester:
         self.store.write(lines)
 
     def _summarise(self) -> None:
-        while not self._stopped.wait(self.settings.ingest_summary_interval_s):
+        while not self._stopped.wait(self.settings.ingest.summary_interval_s):
             log.info("%s", self.metrics.summary())

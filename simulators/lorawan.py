@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from city.registry import City
+from curbside.city.registry import City
+from curbside.vocabulary.devices import SensorBinding, SensorModel
 from simulators.events import Event, FillReport, SpaceReport
 from simulators.options import WireFormat
 from simulators.payloads import Message, encode
 from simulators.timestamps import Instant, utc_rfc3339
-from telemetry.devices import SensorBinding, SensorModel
 
 APPLICATION = "curbside-sim"
 TENANT = "curbside"
@@ -88,7 +88,8 @@ def _nwave(report: SpaceReport, previous_min: int) -> Frame:
 
 def _expanded(code: int) -> int:
     # What Nwave's codec reports for ``code``; written out here rather than imported from
-    # decoders.codecs.nwave, so the simulation does not share code with what it checks.
+    # curbside.adapters.decoders.codecs.nwave, so the simulation does not share code with what it
+    # checks.
     if code < 90:
         return code
     if code < 120:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
 from tests.faults.stack import (
     IngesterProcess,
     PrivateServices,
@@ -29,8 +29,8 @@ def test_ingest_started_without_influxdb_serves_metrics_spools_and_then_stores_e
     services: PrivateServices, ingester: IngesterProcess
 ) -> None:
     services.run("stop", "influx")
-    ingester.settings = ingester.settings.model_copy(
-        update={"influx_db": DATABASE, "ingest_spool_after_s": 2.0, "ingest_retry_max_s": 2.0}
+    ingester.settings = ingester.settings.replace(
+        influx_db=DATABASE, ingest_spool_after_s=2.0, ingest_retry_max_s=2.0
     )
     # Returns once /metrics says the broker is connected: with InfluxDB down.
     ingester.start()

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from city.registry import load_city
-from provisioning.changes import Issued, add_devices
-from provisioning.devices import find_devices
-from provisioning.store import BrokerFiles, broker_dir
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.provisioning.changes import Issued, add_devices
+from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.city.registry import load_city
 from tests.faults.stack import IngesterProcess, PrivateServices
 from tests.security.broker import logged_in, publish_all, raw_publish
 from tests.support import access_as, reload_and_wait, settings_as, wait_for

@@ -12,19 +12,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.evaluator import ConditionSource, Evaluator
-from alerts.model import AlertKind
-from alerts.sources import DeviceStateSource, SanitationSource
-from alerts.thresholds import AlertThresholds
-from city.registry import parse_city
-from sanitation.clearance import ClearanceRules
-from store.alerts import AlertStore
-from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.progress import newest_reading
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import BinLevel, SpaceStatus
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.latest import LatestReader
+from curbside.adapters.influx.progress import newest_reading
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import parse_city
+from curbside.domain.alerts.thresholds import AlertThresholds
+from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.evaluator import ConditionSource, Evaluator
+from curbside.readmodels.alert_sources import DeviceStateSource, SanitationSource
+from curbside.vocabulary.alerts import AlertKind
+from curbside.vocabulary.readings import BinLevel, SpaceStatus
 
 pytestmark = pytest.mark.integration
 

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from city.registry import load_city
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from store.influx import InfluxClient
 from tests.integration.test_ingest import DeadLetters
 from tests.support import forget_session, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
 
 TS = (datetime.now(UTC) - timedelta(minutes=5)).replace(microsecond=0)
-# Demo registry sensors (city/demo.py): Z01 Bosch, Z03 Nwave, D2 Milesight EM400-UDL.
+# Demo registry sensors (curbside/city/demo.py): Z01 Bosch, Z03 Nwave, D2 Milesight EM400-UDL.
 BOSCH, NWAVE, EM400 = "cb01010000000001", "cb01030000000001", "cb02020000000001"
 STRANGER = "a840414171817dd4"
 
@@ -69,7 +69,7 @@ def _ingest(
         publisher.loop_stop()
         deadletters.close()
         ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
     return ingester, list(deadletters.topics)
 
 

@@ -12,13 +12,13 @@ from functools import partial
 
 import pytest
 
-from city.registry import load_city
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.provisioning.changes import Issued, add_devices, revoke
+from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from provisioning.changes import Issued, add_devices, revoke
-from provisioning.devices import find_devices
-from provisioning.store import BrokerFiles, broker_dir
-from store.influx import InfluxClient
 from tests.security.broker import logged_in, publish_all
 from tests.support import forget_session, mqtt_client, reload_and_wait, wait_for
 
@@ -99,7 +99,7 @@ def test_a_topic_too_long_to_dead_letter_is_dropped_and_ingest_goes_on(
         assert again.metrics.value("curbside_ingest_received_total") == 0
     finally:
         again.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def _received(ingester: Ingester) -> bool:
@@ -145,4 +145,4 @@ def test_a_retained_message_without_ts_is_stored_once_whatever_the_restarts(
         publisher.publish(RETAINED_TOPIC, b"", qos=1, retain=True).wait_for_publish(10)
         publisher.disconnect()
         publisher.loop_stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.bin_rules import full_conditions, sensor_silent_conditions
-from alerts.progress import judged_at
-from alerts.thresholds import AlertThresholds
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
-from sanitation.forecast import overflow_soon_conditions
+from curbside.domain.alerts.bin_rules import full_conditions, sensor_silent_conditions
+from curbside.domain.alerts.progress import judged_at
+from curbside.domain.alerts.thresholds import AlertThresholds
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.domain.sanitation.forecast import overflow_soon_conditions
 from tests.unit.sanitation.test_forecast import FillReading, _line
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from alerts.mqtt_publisher import AlertPublisher
-from config.settings import load_settings
+from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.config.settings import load_settings
 
 
 def _message(payload: bytes) -> mqtt.MQTTMessage:

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import paho.mqtt.client as mqtt
 
-from api.livefeed import LiveFeed
-from city.registry import load_city
-from config.settings import load_settings
-from mqttclient import BrokerAccess
-from telemetry.admission import TimestampPolicy
-from telemetry.intake import Intake
+from curbside.adapters.intake import Intake
+from curbside.adapters.mqtt.client import BrokerAccess
+from curbside.city.registry import load_city
+from curbside.config.settings import load_settings
+from curbside.domain.telemetry.admission import TimestampPolicy
+from curbside.readmodels.live.feed import LiveFeed
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

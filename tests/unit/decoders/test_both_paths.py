@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-import decoders.formats  # noqa: F401 - registers the formats under test
-from decoders.registry import decoder_for
+import curbside.adapters.decoders.formats  # noqa: F401 - registers the formats under test
+from curbside.adapters.decoders.registry import decoder_for
 from tests.unit.decoders.test_golden import CASES, SENSORS, as_json
 
 # Where each network server puts the frame and the decoded object.

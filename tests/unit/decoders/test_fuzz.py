@@ -9,11 +9,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import decoders.formats  # noqa: F401 - registers the formats under test
-from city.registry import load_city
-from decoders.registry import decoder_for
-from telemetry.readings import SpaceStatus
-from telemetry.rejection import Rejected
+import curbside.adapters.decoders.formats  # noqa: F401 - registers the formats under test
+from curbside.adapters.decoders.registry import decoder_for
+from curbside.city.registry import load_city
+from curbside.vocabulary.readings import SpaceStatus
+from curbside.vocabulary.rejection import Rejected
 
 # Keys the vendors' codecs put in a decoded object, so fuzzing reaches the device codecs.
 FRAME_KEYS = {

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-import decoders.formats  # noqa: F401 - registers the formats under test
-from city.registry import load_city
-from decoders.codecs import CODECS
-from decoders.registry import decoder_for
-from telemetry.readings import Reading
-from telemetry.rejection import Rejected
+import curbside.adapters.decoders.formats  # noqa: F401 - registers the formats under test
+from curbside.adapters.decoders.codecs import CODECS
+from curbside.adapters.decoders.registry import decoder_for
+from curbside.city.registry import load_city
+from curbside.vocabulary.readings import Reading
+from curbside.vocabulary.rejection import Rejected
 
 HERE = Path(__file__).parent
 CASES = sorted(p for p in (HERE / "cases").iterdir() if p.is_dir())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from curbside.vocabulary.rejection import Reason, Rejected
 from ingest.deadletter import (
     MAX_PAYLOAD_ECHO,
     MAX_WRAPPED_TOPIC_BYTES,
@@ -12,7 +13,6 @@ from ingest.deadletter import (
     deadletter_topic,
 )
 from ingest.throttle import Throttle
-from telemetry.rejection import Reason, Rejected
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
