@@ -12,8 +12,8 @@ from typing import Any
 import uvicorn
 
 from api.app import create_app
-from city.registry import CityFileError, load_city
-from config.settings import SettingsError, load_settings
+from curbside.city.registry import CityFileError, load_city
+from curbside.config.settings import SettingsError, load_settings
 
 EXIT_CONFIG_ERROR = 2
 GIL_SWITCH_INTERVAL_S = 0.0005
@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m api",
         description="Serve the Curbside HTTP API (OpenAPI at /docs). Settings come from "
-        "CURBSIDE_* environment variables and the settings file; see config/settings.py.",
+        "CURBSIDE_* environment variables and the settings file; see curbside/config/settings.py.",
     )
     parser.add_argument("--host", help="address to listen on (overrides CURBSIDE_API_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides CURBSIDE_API_PORT)")
@@ -51,19 +51,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The registry (hundreds of thousands of objects at 100,000 devices) lives as long as the
     # process: keep the garbage collector from walking it on every full collection, which
-    # showed as request latency spikes under load (bench/api.py, side by side).
+    # showed as request latency spikes under load (tools/bench/api.py, side by side).
     gc.freeze()
     # A full read of the city from InfluxDB (at start, after a reconnect, every
     # api_full_read_s) decodes in a worker thread holding the GIL. Each time the event loop
     # gives the GIL up for a socket write or a poll, it waits up to the switch interval
     # (5 ms by default) to get it back, several times per request: a convoy that showed as
-    # 300 ms stalls in bench/api.py when a read ran every 2 s (py-spy: 20 % of the loop's
+    # 300 ms stalls in tools/bench/api.py when a read ran every 2 s (py-spy: 20 % of the loop's
     # samples in socket writes). A shorter interval bounds each wait.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     uvicorn.run(
         create_app(settings, city),
-        host=settings.api_host,
-        port=settings.api_port,
+        host=settings.api.host,
+        port=settings.api.port,
         log_level=settings.log_level.lower(),
         # Named rather than "auto", so a missing parser fails at start instead of silently
         # costing about 15 % more CPU per request. The default asyncio loop stays: uvloop served

@@ -11,9 +11,6 @@ from datetime import timedelta
 
 from fastapi import Depends, FastAPI
 
-from access.roles import Permission
-from alerts.desk import PublishingAlertStore
-from alerts.mqtt_publisher import AlertPublisher
 from api.alertfeed import AlertFeed
 from api.auth import (
     Access,
@@ -25,8 +22,6 @@ from api.auth import (
     zone_in_scope,
 )
 from api.deps import Limits, Services
-from api.livefeed import LiveFeed
-from api.livestate import LiveState
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
 from api.routes import (
@@ -42,16 +37,21 @@ from api.routes import (
     sanitation_reports,
 )
 from api.routes.dashboard import mount_dashboard
-from city.registry import City
-from config.rules import clearance_rules, session_rules
-from config.settings import Settings
-from records.engine import record_engine, session_factory
-from records.migrate import upgrade
-from store.history import HistoryReader
-from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.sanitation_history import SanitationHistoryReader
-from telemetry.intake import Intake
+from curbside.adapters.access.roles import Permission
+from curbside.adapters.alert_desk import PublishingAlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.history import HistoryReader
+from curbside.adapters.influx.latest import LatestReader
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.intake import Intake
+from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.migrate import upgrade
+from curbside.city.registry import City
+from curbside.config.rules import clearance_rules, session_rules
+from curbside.config.settings import Settings
+from curbside.readmodels.live.feed import LiveFeed
+from curbside.readmodels.live.state import LiveState
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
-        # The API follows the sensor stream itself (api/livestate.py), through the same intake.
+        # The API follows the sensor stream itself (curbside/readmodels/live/state.py), through the
+        # same intake.
         broker = LiveFeed.from_settings(settings, Intake.from_settings(settings, city))
         reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
         stale_after = timedelta(seconds=settings.space_stale_after_s)
@@ -78,10 +79,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             reader,
             broker,
             stale_after=stale_after,
-            interval_s=settings.api_refresh_s,
-            full_read_s=settings.api_full_read_s,
+            interval_s=settings.api.refresh_s,
+            full_read_s=settings.api.full_read_s,
             # Ingest stores a point within its flush interval (plus the write itself).
-            settle_s=2 * settings.ingest_flush_interval_s + 2.0,
+            settle_s=2 * settings.ingest.flush_interval_s + 2.0,
         )
         rules = session_rules(settings)
         history = HistoryReader(influx, rules, stale_after)
@@ -131,8 +132,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.limits = Limits(
-        max_window=timedelta(days=settings.api_max_window_days),
-        max_results=settings.api_max_results,
+        max_window=timedelta(days=settings.api.max_window_days),
+        max_results=settings.api.max_results,
     )
     parking_read = [require(Permission.PARKING_READ), zone_in_scope]
     sanitation_read = [require(Permission.SANITATION_READ), district_in_scope]

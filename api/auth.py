@@ -26,15 +26,15 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from access.keyfile import KeyFileError, WatchedKeyFile
-from access.keys import ApiKey
-from access.policy import may_read
-from access.ratelimit import RateLimiter
-from access.roles import Permission, may
-from access.scope import AreaKind
 from api.deps import CityDep
-from city.registry import City, District, Zone
-from config.settings import Settings
+from curbside.adapters.access.keyfile import KeyFileError, WatchedKeyFile
+from curbside.adapters.access.keys import ApiKey
+from curbside.adapters.access.policy import may_read
+from curbside.adapters.access.ratelimit import RateLimiter
+from curbside.adapters.access.roles import Permission, may
+from curbside.adapters.access.scope import AreaKind
+from curbside.city.registry import City, District, Zone
+from curbside.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ bearer = HTTPBearer(
     auto_error=False,
     scheme_name="apiKey",
     description="An API key: `Authorization: Bearer csk_...`. Create one with "
-    "`python -m access keys add NAME --role ROLE` (docs/security.md).",
+    "`python -m curbside.cli.access keys add NAME --role ROLE` (docs/security.md).",
 )
 
 
@@ -60,9 +60,9 @@ class Access:
     def from_settings(cls, settings: Settings) -> Access:
         """Keys from ``api_keys_file``; limits from the ``api_*rate*`` settings."""
         return cls(
-            keys=WatchedKeyFile(settings.api_keys_file),
-            per_key=RateLimiter(settings.api_rate_per_s, settings.api_rate_burst),
-            per_address=RateLimiter(settings.api_public_rate_per_s, settings.api_public_rate_burst),
+            keys=WatchedKeyFile(settings.api.keys_file),
+            per_key=RateLimiter(settings.api.rate_per_s, settings.api.rate_burst),
+            per_address=RateLimiter(settings.api.public_rate_per_s, settings.api.public_rate_burst),
         )
 
     def still_valid(self, key: ApiKey) -> bool:

@@ -14,20 +14,21 @@ from pydantic import BeforeValidator
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
-from alerts.desk import PublishingAlertStore
 from api.alertfeed import AlertFeed
-from api.livefeed import BrokerStatus
-from api.livestate import LiveState, Snapshot
-from city.registry import City, Zone
-from parking.occupancy_history import OccupancyBucket
-from parking.sessions import Session
-from sanitation.clearance import ClearanceRules
-from store.influx import InfluxError
-from store.sanitation_history import BinReadings
+from curbside.adapters.alert_desk import PublishingAlertStore
+from curbside.adapters.influx.client import InfluxError
+from curbside.adapters.influx.sanitation_history import BinReadings
+from curbside.city.registry import City, Zone
+from curbside.domain.parking.occupancy_history import OccupancyBucket
+from curbside.domain.parking.sessions import Session
+from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.readmodels.live.feed import BrokerStatus
+from curbside.readmodels.live.state import LiveState, Snapshot
 
 
 class ParkingHistory(Protocol):
-    """Parking history read from the database per request (store.history.HistoryReader)."""
+    """Parking history read from the database per request
+    (curbside.adapters.influx.history.HistoryReader)."""
 
     def sessions(
         self, zone: str, spaces: Sequence[str], start: datetime, end: datetime, *, now: datetime
@@ -53,7 +54,8 @@ class ParkingHistory(Protocol):
 
 
 class SanitationHistory(Protocol):
-    """Bin history read from the database per request (store.sanitation_history)."""
+    """Bin history read from the database per request
+    (curbside.adapters.influx.sanitation_history)."""
 
     def readings(
         self, district: str, start: datetime, end: datetime, *, bin_id: str | None = None

@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from access.keys import ApiKey
 from api.auth import Access
+from curbside.adapters.access.keys import ApiKey
 
 # Every stream sends something at least this often, so it notices a revoked key in time and
 # proxies do not close it while it is quiet.

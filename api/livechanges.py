@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from api.livestate import Snapshot
 from api.schemas import BinOut, LiveChangesOut, SpaceOut, ZoneOccupancyOut
-from city.registry import District, Zone
-from parking.occupancy import is_stale
+from curbside.city.registry import District, Zone
+from curbside.domain.parking.occupancy import is_stale
+from curbside.readmodels.live.state import Snapshot
 
 
 def live_changes(
@@ -28,7 +28,8 @@ def live_changes(
         return state, is_stale(state, snapshot.as_of, snapshot.stale_after)
 
     def untouched(zone: str) -> bool:
-        # The same list (api/snapshot.py reuses unchanged ones) and the same counts: no state
+        # The same list (curbside/readmodels/live/snapshot.py reuses unchanged ones) and the same
+        # counts: no state
         # changed and, staleness only growing, none went stale.
         if before is None or before.spaces[zone] is not after.spaces[zone]:
             return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from api.livestate import Snapshot
+from curbside.readmodels.live.state import Snapshot
 
 
 class RenderedPerSnapshot:

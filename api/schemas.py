@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from parking.fees import Fee, yuan
-from parking.occupancy import SpaceState, ZoneOccupancy, is_stale
-from sanitation.bins import BinState
+from curbside.domain.parking.fees import Fee, yuan
+from curbside.domain.parking.occupancy import SpaceState, ZoneOccupancy, is_stale
+from curbside.domain.sanitation.bins import BinState
 
-# The registry's id rule (city.registry.Id): anything else cannot name a zone, space,
+# The registry's id rule (curbside.city.registry.Id): anything else cannot name a zone, space,
 # district or bin, so it is refused before any look-up.
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
@@ -409,7 +409,7 @@ class WorkItemOut(_Response):
 
     district: str
     bin: str
-    reason: Literal["fire", "full", "overflow_soon", "not_cleared_yet"]
+    reason: Literal["fire", "full", "overflow_soon", "not_cleared"]
     detail: str
     fill_pct: float | None = Field(description="the latest reading today, if any")
     lat: float

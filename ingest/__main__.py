@@ -9,11 +9,14 @@ import sys
 import threading
 from types import FrameType
 
-from city.registry import CityFileError
-from config.settings import SettingsError, load_settings
+from curbside.adapters.influx.client import InfluxError
+from curbside.city.registry import CityFileError
+from curbside.config.settings import SettingsError, load_settings
 from ingest.service import Ingester
 from ingest.spool import SpoolLocked
-from store.influx import InfluxError
+
+WATCH_INTERVAL_S = 0.5
+EXIT_THREAD_DIED = 70  # EX_SOFTWARE: an internal error; a supervisor restarts the process
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -68,9 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ingester.start()
     except InfluxError as exc:
-        print(f"ingest: InfluxDB at {settings.influx_url} refused us: {exc}", file=sys.stderr)
+        print(f"ingest: InfluxDB at {settings.influx.url} refused us: {exc}", file=sys.stderr)
         return 2
-    stop.wait()
+    while not stop.wait(WATCH_INTERVAL_S):
+        if not ingester.alive():
+            # A dead thread leaves nothing worth flushing: what is unacknowledged is
+            # redelivered to the restarted process.
+            print(f"ingest: {ingester.liveness.reason}; exiting", file=sys.stderr)
+            return EXIT_THREAD_DIED
     ingester.stop()
     return 0
 

@@ -5,7 +5,8 @@ their points, or after the spool wrote them to disk and fsynced them) or ``on_dr
 (after InfluxDB refused them as invalid), so a crash at any moment leaves every
 unacknowledged message with the broker, which delivers it again.
 
-Write failures are classified (see store.influx): refused points are isolated by splitting
+Write failures are classified (see curbside.adapters.influx.client): refused points are isolated by
+splitting
 the batch and dropped one by one; a too-large batch is split; an unavailable database is
 retried with capped exponential backoff. Once it has been unavailable for ``spool_after_s``,
 batches go to the on-disk spool (ingest.spool) and are acknowledged; when the database
@@ -26,9 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from curbside.adapters.influx.client import Unavailable, WriteRejected, WriteTooLarge
 from ingest.metrics import IngestMetrics
 from ingest.spool import Spool
-from store.influx import Unavailable, WriteRejected, WriteTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,11 @@ class BatchWriter(Generic[Token]):
     def start(self) -> None:
         """Start the flushing thread."""
         self._thread.start()
+
+    @property
+    def thread(self) -> threading.Thread:
+        """The flushing thread: it runs from ``start`` until ``stop``."""
+        return self._thread
 
     def submit(self, lines: list[str], token: Token) -> None:
         """Queue one message's lines; it is acknowledged once they are stored.

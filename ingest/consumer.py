@@ -23,19 +23,20 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from config.settings import Settings
-from decoders.registry import subscriptions
+from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.mqtt.client import BrokerAccess, follow_on_connect, new_client
+from curbside.config.settings import Settings
+from curbside.vocabulary.rejection import Reason, Rejected
 from ingest.batch_writer import BatchWriter
 from ingest.deadletter import deadletter_payload, deadletter_topic
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.spool import Spool
 from ingest.throttle import Throttle
-from mqttclient import BrokerAccess, follow_on_connect, new_client
-from telemetry.rejection import Reason, Rejected
 
 log = logging.getLogger(__name__)
 
+DEADLETTER_QUEUE = 2_000
 AckToken = tuple[int, int, int]  # (connection, mid, qos) of the delivered message
 
 
@@ -74,16 +75,16 @@ class Consumer:
             on_stored=self._ack_all,
             on_dropped=self._ack_dropped,
             metrics=metrics,
-            batch_size=settings.ingest_batch_size,
-            flush_interval_s=settings.ingest_flush_interval_s,
-            retry_max_s=settings.ingest_retry_max_s,
-            max_pending_messages=settings.ingest_max_pending_messages,
+            batch_size=settings.ingest.batch_size,
+            flush_interval_s=settings.ingest.flush_interval_s,
+            retry_max_s=settings.ingest.retry_max_s,
+            max_pending_messages=settings.ingest.max_pending_messages,
             spool=spool,
-            spool_after_s=settings.ingest_spool_after_s,
+            spool_after_s=settings.ingest.spool_after_s,
         )
-        self._host = settings.mqtt_host
-        self._port = settings.mqtt_port
-        self._keepalive = settings.mqtt_keepalive_s
+        self._host = settings.mqtt.host
+        self._port = settings.mqtt.port
+        self._keepalive = settings.mqtt.keepalive_s
 
     def start(self) -> None:
         """Connect (retrying in the background until the broker answers) and consume."""
@@ -137,15 +138,32 @@ class Consumer:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         if not self._accepting.is_set():
             return
-        received_at = self._clock()
         token: AckToken = (self._connection, message.mid, message.qos)
+        try:
+            self._receive(message, token)
+        except Exception as exc:  # the last guard of paho's network thread
+            # Whatever one message does, consumption goes on: an exception escaping here
+            # would end paho's thread, and with it every later message.
+            self._metrics.message_errors.inc()
+            log.error(
+                "could not handle a message on %r (%s: %s); acknowledged and dropped",
+                _topic_text(message)[:200],
+                type(exc).__name__,
+                str(exc)[:200],
+                exc_info=True,
+            )
+            self._ack_quietly(token)
+
+    def _receive(self, message: mqtt.MQTTMessage, token: AckToken) -> None:
+        received_at = self._clock()
         self._metrics.received.inc()
         if message.dup:
             self._metrics.redelivered.inc()
         topic = _topic_text(message)
         payload = bytes(message.payload)
+        retained = bool(message.retain)
         try:
-            lines = self._pipeline.lines(topic, payload, received_at)
+            lines = self._pipeline.lines(topic, payload, received_at, retained=retained)
         except Rejected as rejected:
             self._reject(rejected, topic, payload, received_at, token)
             return
@@ -153,6 +171,12 @@ class Consumer:
             log.exception("internal error on %r; the message is dead-lettered", topic[:200])
             internal = Rejected(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"[:200])
             self._reject(internal, topic, payload, received_at, token)
+            return
+        if retained and not lines:
+            # Replayed by the broker at every subscribe; without a device timestamp it would
+            # be a new point each time (docs/mqtt.md, "Retained messages").
+            self._metrics.retained_skipped.inc()
+            self._ack_all([token])
             return
         self.writer.submit(lines, token)
 
@@ -162,12 +186,39 @@ class Consumer:
         self._metrics.rejected.labels(reason=str(rejected.reason)).inc()
         if self._throttle.allow(_device_key(topic)):
             log.warning("rejected %s on %r: %s", rejected.reason, topic[:200], rejected.detail)
-        self.client.publish(
-            deadletter_topic(rejected, topic),
-            deadletter_payload(rejected, topic, payload, received_at),
-            qos=1,
-        )
+        self._deadletter(rejected, topic, payload, received_at)
         self._ack_all([token])
+
+    def _deadletter(
+        self, rejected: Rejected, topic: str, payload: bytes, received_at: datetime
+    ) -> None:
+        """Republish the rejected message for people to inspect, or count why it cannot be."""
+        wrapped = deadletter_topic(rejected, topic)
+        if wrapped is None:
+            self._deadletter_dropped(
+                "topic_too_long", f"its topic of {len(topic.encode())} bytes is too long to wrap"
+            )
+            return
+        try:
+            info = self.client.publish(
+                wrapped, deadletter_payload(rejected, topic, payload, received_at), qos=1
+            )
+        except ValueError as exc:  # paho refuses the topic (length, wildcards)
+            self._deadletter_dropped("publish_failed", str(exc))
+            return
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+            self._deadletter_dropped("queue_full", "the outgoing queue of dead letters is full")
+
+    def _deadletter_dropped(self, cause: str, why: str) -> None:
+        self._metrics.deadletters_dropped.labels(cause=cause).inc()
+        if self._throttle.allow(f"deadletter-dropped/{cause}"):
+            log.error("a rejected message is not dead-lettered: %s; acknowledged and dropped", why)
+
+    def _ack_quietly(self, token: AckToken) -> None:
+        try:
+            self._ack_all([token])
+        except Exception:  # the broker then redelivers it, which is safe
+            log.exception("could not acknowledge a failed message")
 
     def _ack_all(self, tokens: list[AckToken]) -> None:
         with self._ack_lock:
@@ -204,11 +255,16 @@ def _make_client(settings: Settings) -> mqtt.Client:
     # survives our disconnects; its lifetime is the broker's persistent_client_expiration.
     client = new_client(
         BrokerAccess.from_settings(settings),
-        client_id=settings.mqtt_client_id,
+        client_id=settings.mqtt.client_id,
         clean_session=False,
         manual_ack=True,
     )
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     # Outgoing (dead letters) only; unlimited queue would grow without bound under a flood.
-    client.max_queued_messages_set(10_000)
+    # Each holds up to ~3 KiB (a wrapped topic of at most 1 KiB, a payload echo of 1 KiB),
+    # so this costs at most a few MiB; what does not fit is counted and dropped.
+    client.max_queued_messages_set(DEADLETTER_QUEUE)
+    # paho's default window of 20 unacknowledged outgoing messages cannot keep up with a
+    # burst of rejections; the broker's max_inflight_messages allows far more.
+    client.max_inflight_messages_set(DEADLETTER_QUEUE // 2)
     return client

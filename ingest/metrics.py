@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from telemetry.rejection import Reason
+from curbside.vocabulary.rejection import Reason, Skipped
+
+DEADLETTER_DROP_CAUSES = ("topic_too_long", "queue_full", "publish_failed")
 
 
 class IngestMetrics:
@@ -25,6 +27,13 @@ class IngestMetrics:
         self.rejected = Counter(
             "curbside_ingest_rejected",
             "Messages rejected, by reason",
+            ["reason"],
+            registry=r,
+        )
+        self.skipped_parts = Counter(
+            "curbside_ingest_skipped_parts",
+            "Parts of stored messages left out (configuration replies, unknown channels or "
+            "values), by reason",
             ["reason"],
             registry=r,
         )
@@ -102,8 +111,36 @@ class IngestMetrics:
         self.connected = Gauge(
             "curbside_ingest_broker_connected", "1 while connected to the broker", registry=r
         )
+        self.message_errors = Counter(
+            "curbside_ingest_message_errors",
+            "Messages whose handling failed unexpectedly: logged at ERROR, acknowledged, dropped",
+            registry=r,
+        )
+        self.deadletters_dropped = Counter(
+            "curbside_ingest_deadletters_dropped",
+            "Rejected messages acknowledged without a dead letter, by cause "
+            "(topic_too_long, queue_full, publish_failed)",
+            ["cause"],
+            registry=r,
+        )
+        self.retained_skipped = Counter(
+            "curbside_ingest_retained_skipped",
+            "Retained messages without a device timestamp, acknowledged and not stored",
+            registry=r,
+        )
+        self.healthy = Gauge(
+            "curbside_ingest_healthy",
+            "1 while every thread of ingest runs; 0 once one died (the process then exits)",
+            registry=r,
+        )
+        for cause in DEADLETTER_DROP_CAUSES:
+            self.deadletters_dropped.labels(cause=cause)
         for reason in Reason:  # export zeros so dashboards see every reason from the start
             self.rejected.labels(reason=str(reason))
+
+    def count_skipped(self, part: Skipped) -> None:
+        """Count one part of a message that was left out while the rest was stored."""
+        self.skipped_parts.labels(reason=str(part.reason)).inc()
 
     def rejected_by_reason(self) -> dict[str, int]:
         """Current rejection counts per reason (non-zero only)."""

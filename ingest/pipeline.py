@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.schema import to_line
-from telemetry.intake import Intake
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.intake import Intake
 
 
 class Pipeline:
@@ -14,6 +14,9 @@ class Pipeline:
     def __init__(self, intake: Intake) -> None:
         self._intake = intake
 
-    def lines(self, topic: str, payload: bytes, received_at: datetime) -> list[str]:
-        """The lines for every reading in the message (see telemetry/intake.py)."""
-        return [to_line(r) for r in self._intake.readings(topic, payload, received_at)]
+    def lines(
+        self, topic: str, payload: bytes, received_at: datetime, *, retained: bool = False
+    ) -> list[str]:
+        """The lines for every reading in the message (see curbside/adapters/intake.py)."""
+        readings = self._intake.readings(topic, payload, received_at, retained=retained)
+        return [to_line(r) for r in readings]

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from city.registry import City
-from config.settings import Settings, SettingsError
+from curbside.city.registry import City
+from curbside.config.settings import Settings, SettingsError
 
-# The native contract's subtrees (decoders/formats/native.py); these are what the split divides.
+# The native contract's subtrees (curbside/adapters/decoders/formats/native.py); these are what the
+# split divides.
 NATIVE_ROOTS = ("parking/#", "sanitation/#")
 
 
@@ -98,10 +99,8 @@ def apply_shard(
     Sharded, the client id gets the shard's suffix and the filters are the shard's; unsharded,
     the settings are returned as they are and the filters are None (every format's topics).
     """
-    if settings.ingest_shard is None:
+    if settings.ingest.shard is None:
         return settings, None
-    shard = Shard.parse(settings.ingest_shard)
+    shard = Shard.parse(settings.ingest.shard)
     filters = shard_subscriptions(city, shard, registered)
-    return settings.model_copy(
-        update={"mqtt_client_id": shard.client_id(settings.mqtt_client_id)}
-    ), filters
+    return settings.replace(mqtt_client_id=shard.client_id(settings.mqtt.client_id)), filters

@@ -18,8 +18,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
-from city.registry import CityFileError
-from config.settings import SettingsError, load_settings
+from curbside.city.registry import CityFileError
+from curbside.config.settings import SettingsError, load_settings
+from curbside.vocabulary.devices import SENSOR_MODELS
 from simulators.fleet import SelectionError
 from simulators.options import (
     DEVICE_CHOICES,
@@ -38,7 +39,6 @@ from simulators.options import (
 from simulators.publisher import BrokerUnavailable
 from simulators.realtime import SignalStop
 from simulators.run import run_simulation
-from telemetry.devices import SENSOR_MODELS
 
 T = TypeVar("T")
 EXIT_OK, EXIT_UNACKNOWLEDGED, EXIT_USAGE = 0, 1, 2
@@ -271,15 +271,15 @@ def _settings_defaults(args: argparse.Namespace) -> dict[str, Any]:
     if credentials_given and all(value is not None for value in given):
         return {}
     settings = load_settings()
-    secret = settings.mqtt_password
+    secret = settings.mqtt.password
     return {
         "city": settings.city_file,
-        "host": settings.mqtt_host,
-        "port": settings.mqtt_port,
-        "username": None if credentials_given else settings.mqtt_username,
+        "host": settings.mqtt.host,
+        "port": settings.mqtt.port,
+        "username": None if credentials_given else settings.mqtt.username,
         "password": None if credentials_given or secret is None else secret.get_secret_value(),
-        "tls": settings.mqtt_tls,
-        "tls_ca_file": settings.mqtt_tls_ca_file,
+        "tls": settings.mqtt.tls,
+        "tls_ca_file": settings.mqtt.tls_ca_file,
     }
 
 

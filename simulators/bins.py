@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from city.registry import Bin, District
+from curbside.city.registry import Bin, District
 from simulators.events import EmptyingReport, Event, FillReport, SkippedVisit
 from simulators.incidents import (
     FIRE_TEMP_C,
@@ -62,7 +62,8 @@ def distance_for(fill_pct: float, depth_cm: float, full_cm: float = 0.0) -> floa
 def fill_for(distance_cm: float, depth_cm: float, full_cm: float = 0.0) -> float:
     """The fill a distance reading stands for, to 0.1 %.
 
-    Deliberately not :func:`sanitation.fill.fill_from_distance`: the truth must not share
+    Deliberately not :func:`curbside.domain.sanitation.fill.fill_from_distance`: the truth must not
+    share
     code with what it checks.
     """
     return round(clamp_pct((depth_cm - distance_cm) / (depth_cm - full_cm) * 100), 1)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from city.registry import Bin, City, Space
+from curbside.city.registry import Bin, City, Space
+from curbside.vocabulary.devices import SensorModel
 from simulators.bins import BinModel, district_busyness
 from simulators.incidents import NO_INCIDENTS, BinIncidents, plan_incidents
 from simulators.options import Devices, IncidentSpec
 from simulators.parking import ParkingSpaceModel
 from simulators.plan import TrafficPlan
 from simulators.rounds import CollectionRounds
-from telemetry.devices import SensorModel
 
 
 class SelectionError(ValueError):

@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from city.registry import City
+from curbside.city.registry import City
+from curbside.vocabulary.devices import SensorBinding, SensorModel
 from simulators.events import Event, FillReport, SpaceReport
 from simulators.options import WireFormat
 from simulators.payloads import Message, encode
 from simulators.timestamps import Instant, utc_rfc3339
-from telemetry.devices import SensorBinding, SensorModel
 
 APPLICATION = "curbside-sim"
 TENANT = "curbside"
@@ -62,14 +62,17 @@ def _bosch(report: SpaceReport) -> Frame:
 
 
 def _nwave(report: SpaceReport, previous_min: int) -> Frame:
-    occupied = 0x80 if report.occupied else 0
+    # Nwave's layout (docs/hardware.md): byte 0 bit 0 = occupied, bits 7..1 = the previous
+    # state's compressed duration (status) or the hardware health mask (heartbeat).
+    occupied = 0x01 if report.occupied else 0
     if report.reason == "heartbeat":
         raw = max(0, min(255, round((report.battery_v * 1000 - 2500) / 4)))
         temp_code = (20 - 10) * 2  # 20 °C
         decoded = {
             "type": "heartbeat",
             "occupied": report.occupied,
-            "hw_health_status": 0,
+            # The vendor codec masks byte 0 with 0x7f, occupancy bit included.
+            "hw_health_status": occupied,
             "battery_voltage": (2500 + raw * 4) / 1000,
             "temperature": 20,
         }
@@ -80,12 +83,13 @@ def _nwave(report: SpaceReport, previous_min: int) -> Frame:
         "occupied": report.occupied,
         "previous_state_duration": _expanded(code),
     }
-    return Frame(1, bytes([occupied | code]), decoded)
+    return Frame(1, bytes([code << 1 | occupied]), decoded)
 
 
 def _expanded(code: int) -> int:
     # What Nwave's codec reports for ``code``; written out here rather than imported from
-    # decoders.codecs.nwave, so the simulation does not share code with what it checks.
+    # curbside.adapters.decoders.codecs.nwave, so the simulation does not share code with what it
+    # checks.
     if code < 90:
         return code
     if code < 120:

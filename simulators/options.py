@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from telemetry.devices import SENSOR_MODELS, SensorModel
+from curbside.city import demo_city_file
+from curbside.vocabulary.devices import SENSOR_MODELS, SensorModel
 
 Devices = Literal["parking", "bins", "all"]
 # How sensors with a registry ``sensor:`` entry publish (simulators/lorawan.py).
@@ -100,7 +101,7 @@ class IncidentSpec:
 class SimulationOptions:
     """Everything one simulator run needs to know; see ``python -m simulators --help``."""
 
-    city: Path = Path("config/demo-city.yaml")
+    city: Path = field(default_factory=demo_city_file)
     seed: int = 0
     # Simulated start: ``start`` if given, else ``since`` before the wall clock at start-up.
     start: datetime | None = None

@@ -18,7 +18,7 @@ import itertools
 import math
 from collections.abc import Iterator
 
-from city.registry import Space, Zone
+from curbside.city.registry import Space, Zone
 from simulators.events import (
     Event,
     SensorFlicker,

@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from mqttclient import BrokerAccess, new_client
+from curbside.adapters.mqtt.client import BrokerAccess, new_client
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from city.registry import Bin, City, District
+from curbside.city.registry import Bin, City, District
 from simulators.plan import TrafficPlan
 from simulators.timestamps import Instant, local_date, local_instant
 

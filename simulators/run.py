@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-from city.registry import City, load_city
-from mqttclient import BrokerAccess
+from curbside.adapters.mqtt.client import BrokerAccess
+from curbside.city.registry import City, load_city
 from simulators.clock import SimulatedClock
 from simulators.events import Event
 from simulators.faults import FaultInjector, FaultRecord, JsonDetail, Output

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from config.settings import Settings, load_settings
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings, load_settings
 from tests.support import issue_key, with_test_account
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
@@ -55,9 +55,9 @@ def _reachable(host: str, port: int) -> bool:
 def base_settings() -> Settings:
     """Settings for the test services, failing loudly if they are not running."""
     settings = load_settings(ingest_metrics_port=0)
-    influx = urlparse(settings.influx_url)
+    influx = urlparse(settings.influx.url)
     for name, host, port in [
-        ("Mosquitto", settings.mqtt_host, settings.mqtt_port),
+        ("Mosquitto", settings.mqtt.host, settings.mqtt.port),
         ("InfluxDB", influx.hostname or "127.0.0.1", influx.port or 8086),
     ]:
         if not _reachable(host, port):
@@ -73,9 +73,9 @@ def _log_in_as_test_runner(settings: Settings) -> Settings:
     password each session), also in the environment, so that the processes tests start
     (ingest, API, simulators) log in with it too."""
     settings = with_test_account(settings)
-    assert settings.mqtt_username is not None and settings.mqtt_password is not None
-    os.environ["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
-    os.environ["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
+    assert settings.mqtt.username is not None and settings.mqtt.password is not None
+    os.environ["CURBSIDE_MQTT_USERNAME"] = settings.mqtt.username
+    os.environ["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt.password.get_secret_value()
     return settings
 
 
@@ -100,12 +100,8 @@ def admin_token(keys_file: Path) -> str:
 @pytest.fixture
 def settings(base_settings: Settings, unique: str, keys_file: Path) -> Settings:
     """Settings with a database, an MQTT client id and an API keys file of this test's own."""
-    return base_settings.model_copy(
-        update={
-            "influx_db": f"test_{unique}",
-            "mqtt_client_id": f"ingest-{unique}",
-            "api_keys_file": keys_file,
-        }
+    return base_settings.replace(
+        influx_db=f"test_{unique}", mqtt_client_id=f"ingest-{unique}", api_keys_file=keys_file
     )
 
 
@@ -115,5 +111,5 @@ def influx(settings: Settings) -> Iterator[InfluxClient]:
     client = InfluxClient.from_settings(settings)
     client.ensure_database()
     yield client
-    client.query(f'DROP DATABASE "{settings.influx_db}"')
+    client.query(f'DROP DATABASE "{settings.influx.db}"')
     client.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -16,14 +15,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from access.keyfile import add_key
-from access.roles import Role
-from access.scope import Scope
-from config.settings import Settings
-from mqttclient import BrokerAccess, connack, new_client
-from provisioning.broker import reload_broker
-from provisioning.changes import Issued, add_service
-from provisioning.store import BrokerFiles, broker_dir
+from curbside.adapters.access.keyfile import add_key
+from curbside.adapters.access.roles import Role
+from curbside.adapters.access.scope import Scope
+from curbside.adapters.mqtt.client import BrokerAccess, connack, new_client
+from curbside.adapters.provisioning.broker import reload_broker
+from curbside.adapters.provisioning.changes import Issued, add_service
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.config.settings import Settings
+
+# One way to wait, the harness's (tools/harness), for every test that imports it from here.
+from tools.harness.processes import wait_for as wait_for  # noqa: PLC0414 - re-exported
 
 
 def forget_session(settings: Settings, client_id: str) -> None:
@@ -41,7 +43,7 @@ def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> 
         clean_session=clean,
     )
     client.max_inflight_messages_set(1000)
-    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.connect(settings.mqtt.host, settings.mqtt.port)
     client.loop_start()
     return client
 
@@ -49,13 +51,13 @@ def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> 
 def mqtt_login_env(settings: Settings) -> dict[str, str]:
     """The ``CURBSIDE_MQTT_*`` variables that make a child process log in as ``settings`` do."""
     env: dict[str, str] = {}
-    if settings.mqtt_username is not None and settings.mqtt_password is not None:
-        env["CURBSIDE_MQTT_USERNAME"] = settings.mqtt_username
-        env["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt_password.get_secret_value()
-    if settings.mqtt_tls:
+    if settings.mqtt.username is not None and settings.mqtt.password is not None:
+        env["CURBSIDE_MQTT_USERNAME"] = settings.mqtt.username
+        env["CURBSIDE_MQTT_PASSWORD"] = settings.mqtt.password.get_secret_value()
+    if settings.mqtt.tls:
         env["CURBSIDE_MQTT_TLS"] = "true"
-    if settings.mqtt_tls_ca_file is not None:
-        env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt_tls_ca_file)
+    if settings.mqtt.tls_ca_file is not None:
+        env["CURBSIDE_MQTT_TLS_CA_FILE"] = str(settings.mqtt.tls_ca_file)
     return env
 
 
@@ -94,21 +96,7 @@ def with_test_account(settings: Settings) -> Settings:
 
 def settings_as(settings: Settings, issued: Issued) -> Settings:
     """``settings``, logged in as ``issued``."""
-    return settings.model_copy(
-        update={"mqtt_username": issued.username, "mqtt_password": SecretStr(issued.password)}
-    )
-
-
-def wait_for(
-    condition: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1
-) -> None:
-    """Poll until ``condition`` holds; fail saying ``what`` did not happen in time."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval_s)
-    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+    return settings.replace(mqtt_username=issued.username, mqtt_password=SecretStr(issued.password))
 
 
 def issue_key(
@@ -119,7 +107,7 @@ def issue_key(
     zones: Iterable[str] | None = None,
     districts: Iterable[str] | None = None,
 ) -> str:
-    """Add a key to the keys file, as ``python -m access keys add`` does; its token."""
+    """Add a key to the keys file, as ``python -m curbside.cli.access keys add`` does; its token."""
     scope = Scope.limited_to(zones, districts)
     return add_key(keys_file, name, role, scope, datetime.now(UTC))[1]
 
@@ -131,5 +119,5 @@ def bearer(token: str) -> dict[str, str]:
 
 def admin_client(app: FastAPI, settings: Settings) -> TestClient:
     """A test client of the app presenting a new admin key from the settings' keys file."""
-    token = issue_key(settings.api_keys_file, name="test-admin")
+    token = issue_key(settings.api.keys_file, name="test-admin")
     return TestClient(app, headers=bearer(token))

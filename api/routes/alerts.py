@@ -10,13 +10,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import StreamingResponse
 
-from access.keys import ApiKey
-from access.policy import may_read
-from access.roles import Role
-from access.scope import AreaKind
-from alerts.document import alert_document
-from alerts.lifecycle import AlertResolved, acknowledge
-from alerts.model import Alert, AlertKind, AlertStatus, Domain
 from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
 from api.deps import (
     AlertsDep,
@@ -31,8 +24,15 @@ from api.deps import (
 from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
 from api.eventstream import openapi_responses as stream_responses
 from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
-from city.registry import City
-from store.influx import InfluxError
+from curbside.adapters.access.keys import ApiKey
+from curbside.adapters.access.policy import may_read
+from curbside.adapters.access.roles import Role
+from curbside.adapters.access.scope import AreaKind
+from curbside.adapters.influx.client import InfluxError
+from curbside.city.registry import City
+from curbside.domain.alerts.document import alert_document
+from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 _ROUTER: dict[str, Any] = {
     "prefix": "/api/v1/alerts",

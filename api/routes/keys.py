@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
-from access.keyfile import add_key, revoke_key
-from access.keys import ApiKey, KeyRefused
-from access.roles import PERMISSIONS, Role
-from access.scope import Scope, unknown_areas
 from api.auth import AccessDep, CallerDep
 from api.deps import CityDep
 from api.schemas import ErrorOut, KeyIn, KeyOut, NewKeyOut, WhoAmIOut
+from curbside.adapters.access.keyfile import add_key, revoke_key
+from curbside.adapters.access.keys import ApiKey, KeyRefused
+from curbside.adapters.access.roles import PERMISSIONS, Role
+from curbside.adapters.access.scope import Scope, unknown_areas
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 whoami_router = APIRouter(prefix="/api/v1/auth", tags=["keys"])

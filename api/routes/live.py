@@ -13,7 +13,7 @@ from api.deps import LiveStateDep
 from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
 from api.eventstream import openapi_responses as stream_responses
 from api.livechanges import live_changes
-from api.livestate import Snapshot
+from curbside.readmodels.live.state import Snapshot
 
 router = APIRouter(prefix="/api/v1/live", tags=["live"])
 

@@ -11,7 +11,7 @@ from api.auth import CallerDep, readable_zones
 from api.deps import CityDep, LiveStateDep, current_snapshot
 from api.rendered import RenderedPerSnapshot
 from api.schemas import ID_PATTERN, ErrorOut, SpaceOut, ZoneOccupancyOut
-from city.registry import City, Zone
+from curbside.city.registry import City, Zone
 
 router = APIRouter(
     prefix="/api/v1/parking",

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import CityDep, LimitsDep, Rfc3339, check_window, require_zone
 from api.schemas import ID_PATTERN, ErrorOut, FeeOut, QuoteOut, TariffOut, TariffsOut
-from parking.fees import compute_fee
+from curbside.domain.parking.fees import compute_fee
 
 # Two routers because their access differs: anyone may ask for a quote (api.app).
 quote_router = APIRouter(prefix="/api/v1/parking", tags=["parking"])

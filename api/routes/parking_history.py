@@ -33,8 +33,8 @@ from api.schemas import (
     OccupancyBucketOut,
     OccupancyHistoryOut,
 )
-from parking.occupancy_history import OccupancyBucket, busiest_first
-from store.influx import InfluxError
+from curbside.adapters.influx.client import InfluxError
+from curbside.domain.parking.occupancy_history import OccupancyBucket, busiest_first
 
 router = APIRouter(
     prefix="/api/v1/parking",

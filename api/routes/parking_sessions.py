@@ -1,7 +1,7 @@
 """GET /api/v1/parking/sessions and /revenue: stays with their fees, and a day's takings.
 
 These read InfluxDB per request (in a worker thread), unlike the live endpoints. Sessions
-follow docs/sessions.md; fees come from the zone's tariff (parking.fees).
+follow docs/sessions.md; fees come from the zone's tariff (curbside.domain.parking.fees).
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from api.schemas import (
     SessionOut,
     ZoneRevenueOut,
 )
-from city.registry import City, Zone
-from parking.fees import Fee, compute_fee, yuan
-from parking.sessions import Session
-from store.influx import InfluxError
+from curbside.adapters.influx.client import InfluxError
+from curbside.city.registry import City, Zone
+from curbside.domain.parking.fees import Fee, compute_fee, yuan
+from curbside.domain.parking.sessions import Session
 
 router = APIRouter(
     prefix="/api/v1/parking",

@@ -21,7 +21,7 @@ from api.schemas import (
     ParkingReportRowOut,
     SanitationReportOut,
 )
-from reports.exports import (
+from curbside.readmodels.reports.exports import (
     CLEARANCE_COLUMNS,
     PARKING_COLUMNS,
     TRUCK_COLUMNS,
@@ -30,9 +30,9 @@ from reports.exports import (
     to_xlsx,
     truck_rows,
 )
-from reports.parking import ParkingRow, parking_report
-from reports.periods import Period, days_in
-from reports.sanitation import SanitationReport, sanitation_report
+from curbside.readmodels.reports.parking import ParkingRow, parking_report
+from curbside.readmodels.reports.periods import Period, days_in
+from curbside.readmodels.reports.sanitation import SanitationReport, sanitation_report
 
 parking_router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 sanitation_router = APIRouter(prefix="/api/v1/reports", tags=["reports"])

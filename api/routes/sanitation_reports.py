@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from access.keys import ApiKey
-from alerts.model import Alert, AlertKind, AlertStatus, Domain
 from api.auth import CallerDep, readable_districts
 from api.deps import (
     AlertsDep,
@@ -43,13 +41,21 @@ from api.schemas import (
     WorkItemOut,
     WorklistOut,
 )
-from city.registry import City, District
-from sanitation.clearance import BinClearance, ClearanceRules, judge_bin, summarise
-from sanitation.collections import Collection, detect_collections
-from sanitation.worklist import (
+from curbside.adapters.access.keys import ApiKey
+from curbside.adapters.influx.client import InfluxError
+from curbside.adapters.influx.sanitation_history import BinReadings
+from curbside.city.registry import City, District
+from curbside.domain.sanitation.clearance import (
+    ClearanceRules,
+    day_bounds,
+    not_cleared_detail,
+    summarise,
+)
+from curbside.domain.sanitation.collections import Collection, detect_collections
+from curbside.domain.sanitation.worklist import (
     FIRE,
     FULL,
-    NOT_CLEARED_YET,
+    NOT_CLEARED,
     OVERFLOW_SOON,
     Point,
     Reason,
@@ -58,8 +64,8 @@ from sanitation.worklist import (
     plan_routes,
     worklist,
 )
-from store.influx import InfluxError
-from store.sanitation_history import BinReadings
+from curbside.readmodels.clearance import as_of, district_day
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 router = APIRouter(
     prefix="/api/v1/sanitation",
@@ -104,38 +110,10 @@ async def _read(
         raise database_unavailable(exc) from exc
 
 
-def _until(read: BinReadings, now: datetime) -> BinReadings:
-    # "So far" means as of now: a device clock running ahead must not clear a bin early.
-    return BinReadings(
-        levels={b: [lv for lv in found if lv.ts <= now] for b, found in read.levels.items()},
-        reports={b: [r for r in found if r.ts <= now] for b, found in read.reports.items()},
-    )
-
-
 def _collections(read: BinReadings, bin_id: str, rules: ClearanceRules) -> list[Collection]:
     return detect_collections(
         read.levels.get(bin_id, ()), read.reports.get(bin_id, ()), rules.collection
     )
-
-
-def _verdict(
-    district: District,
-    read: BinReadings,
-    bin_id: str,
-    day: date,
-    tz: ZoneInfo,
-    *,
-    rules: ClearanceRules,
-) -> BinClearance:
-    verdict, _ = judge_bin(
-        read.levels.get(bin_id, []),
-        read.reports.get(bin_id, []),
-        day,
-        district.clearance_deadline,
-        tz,
-        rules=rules,
-    )
-    return verdict
 
 
 def _hhmm(at: time | datetime, tz: ZoneInfo) -> str:
@@ -236,8 +214,8 @@ async def clearance(
     start, end = local_day(city, date)
     read = await _read(history, districts, start, end)
     per_district: list[DistrictClearanceOut] = []
-    for d, r in zip(districts, (_until(r, now) for r in read), strict=True):
-        report = summarise({b.id: _verdict(d, r, b.id, date, city.tz, rules=rules) for b in d.bins})
+    for d, r in zip(districts, read, strict=True):
+        report = summarise(district_day(r, d, date, city.tz, now, rules=rules))
         per_district.append(
             DistrictClearanceOut(
                 district=d.id,
@@ -296,17 +274,14 @@ def _clearance_tasks(
     day = now.astimezone(city.tz).date()
     tasks = []
     for d, r in zip(districts, read, strict=True):
-        deadline = datetime.combine(day, d.clearance_deadline.replace(tzinfo=None), tzinfo=city.tz)
-        passed = " (passed)" if now > deadline else ""
+        deadline = day_bounds(day, d.clearance_deadline, city.tz).deadline
+        verdicts = district_day(r, d, day, city.tz, now, rules=rules)
         for b in d.bins:
-            verdict = _verdict(d, r, b.id, day, city.tz, rules=rules)
-            if verdict.needed and not verdict.cleared and verdict.last_rise is not None:
-                detail = (
-                    f"rubbish since {_hhmm(verdict.last_rise, city.tz)}, "
-                    f"deadline {_hhmm(d.clearance_deadline, city.tz)}{passed}"
-                )
+            verdict = verdicts[b.id]
+            if verdict.not_cleared:
+                detail = not_cleared_detail(verdict, deadline, now, city.tz)
                 where = Point(b.lat, b.lon)
-                tasks.append(Task(d.id, b.id, NOT_CLEARED_YET, detail, deadline, where))
+                tasks.append(Task(d.id, b.id, NOT_CLEARED, detail, deadline, where))
     return tasks
 
 
@@ -336,7 +311,7 @@ async def worklist_now(
             domain=Domain.SANITATION,
             group=district,
         )
-        read = [_until(history.readings(d.id, start, end), now) for d in districts]
+        read = [as_of(history.readings(d.id, start, end), now) for d in districts]
         return _Found(read, alerts)
 
     try:

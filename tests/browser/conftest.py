@@ -17,9 +17,9 @@ import httpx
 import pytest
 import yaml
 
-from city.registry import load_city
-from config.settings import Settings
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from tests.browser.chromium import CHROMIUM
 from tests.e2e.town import (
     api_server,
@@ -53,12 +53,10 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap installs Debian's chromium")
     unique = uuid.uuid4().hex[:10]
     tmp = tmp_path_factory.mktemp("browser")
-    settings = base_settings.model_copy(
-        update={
-            "influx_db": f"test_{unique}",
-            "mqtt_client_id": f"ingest-{unique}",
-            "api_keys_file": tmp / "api-keys.json",
-        }
+    settings = base_settings.replace(
+        influx_db=f"test_{unique}",
+        mqtt_client_id=f"ingest-{unique}",
+        api_keys_file=tmp / "api-keys.json",
     )
     city_file = tmp / "city.yaml"
     city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
@@ -100,12 +98,12 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
                 yield Town(
                     base=str(api.base_url).rstrip("/"),
                     api=api,
-                    keys_file=settings.api_keys_file,
+                    keys_file=settings.api.keys_file,
                     truth=final,
                     alerts=alerts,
                 )
     finally:
-        influx.query(f'DROP DATABASE "{settings.influx_db}"')
+        influx.query(f'DROP DATABASE "{settings.influx.db}"')
         influx.close()
 
 

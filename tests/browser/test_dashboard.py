@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, Playwright, Request, sync_playwright
 
-from access.roles import Role
-from config.settings import Settings
+from curbside.adapters.access.roles import Role
+from curbside.config.settings import Settings
 from tests.browser.chromium import chromium, sign_in
 from tests.browser.conftest import Town
 from tests.support import issue_key, mqtt_client

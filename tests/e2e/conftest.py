@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from store.influx import InfluxClient
 from tests.e2e.town import ingesting, small_city
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from store.influx import InfluxClient
 from tests.e2e.town import (
     api_server,
     check_bins,

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from city.registry import load_city
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
+from curbside.domain.parking.fees import compute_fee
 from ingest.service import Ingester
-from parking.fees import compute_fee
 from simulators.truth import TrueStay, true_stays
-from store.influx import InfluxClient
 from tests.e2e.town import api_server, read_truth, run_simulator, wait_until_stored
 
 pytestmark = pytest.mark.e2e

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.model import AlertKind
-from city.registry import City, load_city
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import City, load_city
+from curbside.config.settings import Settings
+from curbside.vocabulary.alerts import AlertKind
 from ingest.service import Ingester
-from store.influx import InfluxClient
 from tests.e2e.town import (
     api_server,
     evaluate_bin_alerts,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,18 +14,20 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.evaluator import ConditionSource, Evaluator
-from alerts.sources import DeviceStateSource, SanitationSource
-from city.demo import demo_city
-from city.registry import City
-from config.rules import alert_thresholds, clearance_rules
-from config.settings import Settings
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.latest import LatestReader
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.city.demo import demo_city
+from curbside.city.registry import City
+from curbside.config.rules import alert_thresholds, clearance_rules
+from curbside.config.settings import Settings
+from curbside.evaluator import ConditionSource, Evaluator
+from curbside.readmodels.alert_sources import DeviceStateSource, SanitationSource
 from ingest.service import Ingester
-from store.alerts import AlertStore
-from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.sanitation_history import SanitationHistoryReader
-from tests.support import bearer, forget_session, issue_key, mqtt_login_env, wait_for
+from tests.support import bearer, forget_session, issue_key, wait_for
+from tools.harness.ports import free_port
+from tools.harness.processes import CurbsideProcess, settings_env
 
 REPO = Path(__file__).parents[2]
 
@@ -77,41 +77,9 @@ def small_city() -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now: one the system picks, or, when
-    ``CURBSIDE_TEST_PORT_RANGE`` is set (``25000-25999``), one in that range (for machines
-    where each developer has ports of their own)."""
-    wanted = os.environ.get("CURBSIDE_TEST_PORT_RANGE", "")
-    low, _, high = wanted.partition("-")
-    candidates = range(int(low), int(high) + 1) if wanted else range(0, 1)
-    for candidate in candidates:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            port: int = sock.getsockname()[1]
-            return port
-    raise RuntimeError(f"no free port in CURBSIDE_TEST_PORT_RANGE={wanted}")
-
-
 def process_env(settings: Settings, city_file: Path, **extra: str) -> dict[str, str]:
     """The environment a Curbside process needs to use these settings and this city."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CURBSIDE_")}
-    env.update(
-        CURBSIDE_MQTT_HOST=settings.mqtt_host,
-        CURBSIDE_MQTT_PORT=str(settings.mqtt_port),
-        CURBSIDE_INFLUX_URL=settings.influx_url,
-        CURBSIDE_INFLUX_DB=settings.influx_db,
-        CURBSIDE_INFLUX_USERNAME=settings.influx_username or "",
-        CURBSIDE_INFLUX_PASSWORD=(
-            settings.influx_password.get_secret_value() if settings.influx_password else ""
-        ),
-        CURBSIDE_CITY_FILE=str(city_file),
-        **mqtt_login_env(settings),
-        **extra,
-    )
-    return env
+    return settings_env(settings.replace(city_file=city_file), **extra)
 
 
 def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
@@ -120,8 +88,8 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
         [
             sys.executable, "-m", "simulators",
             "--city", str(city_file),
-            "--host", settings.mqtt_host,
-            "--port", str(settings.mqtt_port),
+            "--host", settings.mqtt.host,
+            "--port", str(settings.mqtt.port),
             *args,
         ],
         cwd=REPO,
@@ -137,7 +105,7 @@ def run_simulator(settings: Settings, city_file: Path, *args: str) -> None:
 def ingesting(settings: Settings, city_file: Path) -> Iterator[Ingester]:
     """An ingester for this city on the settings' database, connected; its MQTT session is
     forgotten afterwards so it collects nothing for later tests."""
-    running = Ingester(settings.model_copy(update={"city_file": city_file}))
+    running = Ingester(settings.replace(city_file=city_file))
     running.start()
     try:
         wait_for(
@@ -148,7 +116,7 @@ def ingesting(settings: Settings, city_file: Path) -> Iterator[Ingester]:
         yield running
     finally:
         running.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def wait_until_stored(ingester: Ingester, published: int) -> None:
@@ -193,36 +161,30 @@ def api_server(
     """``python -m api`` on a free port, healthy, with the settings' keys file; yields a
     client of it presenting a new admin key, and stops the server afterwards."""
     port = free_port()
-    token = issue_key(settings.api_keys_file, name="e2e-admin")
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api", "--port", str(port)],
-            cwd=REPO,
-            env=process_env(
-                settings,
-                city_file,
-                CURBSIDE_API_REFRESH_S="0.5",
-                CURBSIDE_API_KEYS_FILE=str(settings.api_keys_file),
-                **env,
-            ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
+    token = issue_key(settings.api.keys_file, name="e2e-admin")
+    env = process_env(
+        settings,
+        city_file,
+        CURBSIDE_API_REFRESH_S="0.5",
+        CURBSIDE_API_KEYS_FILE=str(settings.api.keys_file),
+        **env,
+    )
+    api = CurbsideProcess("api", ["api", "--port", str(port)], env, log_file).start()
+    base = f"http://127.0.0.1:{port}"
 
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"{base}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
+    def healthy() -> bool:
+        api.check_running()
         try:
-            wait_for(healthy, 30, f"the API to report healthy (log: {log_file})")
-            with httpx.Client(base_url=base, headers=bearer(token), timeout=30) as client:
-                yield client
-        finally:
-            process.terminate()
-            process.wait(10)
+            return httpx.get(f"{base}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, 30, f"the API to report healthy (log: {log_file})")
+        with httpx.Client(base_url=base, headers=bearer(token), timeout=30) as client:
+            yield client
+    finally:
+        api.stop(10)
 
 
 def check_parking(api: httpx.Client, truth: dict[str, dict[str, bool]]) -> None:

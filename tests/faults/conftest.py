@@ -10,14 +10,14 @@ program's outgoing connection may briefly hold one.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
 
-from config.settings import Settings
+from curbside.config.settings import Settings
 from tests.faults.stack import IngesterProcess, PrivateServices
 from tests.support import with_test_account
+from tools.harness.ports import free_port
 
 ATTEMPTS = 5
 
@@ -33,8 +33,8 @@ def services(
     run_dir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
     failures: list[str] = []
     for attempt in range(ATTEMPTS):
-        mqtt_port = _free_port(base + 1 + attempt)
-        influx_port = _free_port(base + 30 + 3 * attempt, also=2)
+        mqtt_port = free_port(base + 1 + attempt)
+        influx_port = free_port(base + 30 + 3 * attempt, also=2)
         stack = PrivateServices(base_settings, run_dir / str(attempt), mqtt_port, influx_port)
         try:
             stack.run("start")
@@ -57,31 +57,13 @@ def ingester(
     request: pytest.FixtureRequest, services: PrivateServices
 ) -> Iterator[IngesterProcess]:
     """An ingester subprocess (not started) on the private stack; stopped afterwards."""
-    metrics_port = _free_port(_slot_base(request) + 60)
+    metrics_port = free_port(_slot_base(request) + 60)
     process = IngesterProcess(services.settings, metrics_port, services.run_dir / "ingest.log")
     yield process
-    if process.process is not None:
+    if process.popen is not None:
         process.stop()
 
 
 def _slot_base(request: pytest.FixtureRequest) -> int:
     first = int(os.environ.get("CURBSIDE_TEST_FAULTS_PORT_BASE", "48100"))
     return first + 100 * int(request.module.PORT_SLOT)
-
-
-def _free_port(start: int, also: int = 0) -> int:
-    """The first port from ``start`` (and, if ``also``, the one ``also`` above it) free now."""
-    for port in range(start, start + 10):
-        if _bindable(port) and (not also or _bindable(port + also)):
-            return port
-    raise AssertionError(f"no free port in {start}..{start + 9}")
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True

@@ -8,102 +8,41 @@ these tests never touch the shared test services that scripts/test started.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from prometheus_client.parser import text_string_to_metric_families
 
-from city.registry import load_city
-from config.settings import ENV_PREFIX, Settings
-from store.influx import InfluxClient
-from tests.support import wait_for
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
+from tools.harness.processes import CurbsideProcess, proc_status_kib, settings_env, wait_for
+from tools.harness.services import Services
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that gives a subprocess exactly these settings (and no others)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        text = value.get_secret_value() if hasattr(value, "get_secret_value") else value
-        env[f"{ENV_PREFIX}{name.upper()}"] = str(text)
-    return env
-
-
-class PrivateServices:
+class PrivateServices(Services):
     """One Mosquitto and one InfluxDB of a test module's own, under its own run folder."""
 
     def __init__(self, base: Settings, run_dir: Path, mqtt_port: int, influx_port: int) -> None:
-        self.run_dir = run_dir
-        self.mqtt_port = mqtt_port
-        self.influx_port = influx_port
-        self.settings = base.model_copy(
-            update={
-                "mqtt_port": mqtt_port,
-                "influx_url": f"http://127.0.0.1:{influx_port}",
-                "influx_db": "faults",
-                "mqtt_client_id": "ingest-faults",
-                "city_file": (REPO / base.city_file).resolve(),
-                "ingest_spool_dir": run_dir / "spool",
-                "ingest_metrics_port": 0,
-                "run_dir": run_dir,
-            }
+        self.settings = base.replace(
+            mqtt_port=mqtt_port,
+            influx_url=f"http://127.0.0.1:{influx_port}",
+            influx_db="faults",
+            mqtt_client_id="ingest-faults",
+            city_file=(REPO / base.city_file).resolve(),
+            ingest_spool_dir=run_dir / "spool",
+            ingest_metrics_port=0,
+            run_dir=run_dir,
         )
-        self._env = settings_env(self.settings) | {
-            "CURBSIDE_RUN_DIR": str(run_dir),
-            "CURBSIDE_INFLUX_RPC_PORT": str(influx_port + 2),
-        }
-
-    def run(self, action: str, which: str = "all") -> None:
-        """``scripts/services <action> <which>`` for this instance."""
-        done = subprocess.run(
-            [str(REPO / "scripts" / "services"), action, which],
-            env=self._env,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            raise AssertionError(
-                f"scripts/services {action} {which} failed ({done.returncode}):\n"
-                f"{done.stdout}{done.stderr}"
-            )
-
-    def pid(self, which: str) -> int:
-        """The pid of the running Mosquitto (``mqtt``) or InfluxDB (``influx``)."""
-        path = (
-            self.run_dir / f"mosquitto-{self.mqtt_port}" / "mosquitto.pid"
-            if which == "mqtt"
-            else self.run_dir / f"influxdb-{self.influx_port}" / "influxd.pid"
-        )
-        return int(path.read_text().strip())
-
-    def signal(self, which: str, sig: signal.Signals) -> None:
-        """Send a signal to one service; after SIGKILL, wait until it is gone."""
-        pid = self.pid(which)
-        os.kill(pid, sig)
-        if sig == signal.SIGKILL:
-            wait_for(lambda: not _alive(pid), 10, f"{which} (pid {pid}) to die")
-
-    def broker_log(self) -> str:
-        """Everything the broker logged."""
-        return (self.run_dir / f"mosquitto-{self.mqtt_port}" / "mosquitto.log").read_text()
-
-    def broker_db(self) -> Path:
-        """The broker's persistence file."""
-        return self.run_dir / f"mosquitto-{self.mqtt_port}" / "data" / "mosquitto.db"
+        env = settings_env(self.settings, CURBSIDE_INFLUX_RPC_PORT=str(influx_port + 2))
+        super().__init__(run_dir, mqtt_port, influx_port, env)
 
     def influx(self) -> InfluxClient:
         """A client on the private database (created if missing)."""
@@ -112,96 +51,51 @@ class PrivateServices:
         return client
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state not in {"Z", "X"}
-
-
-class ChildProcess:
-    """A Curbside process a test started: kill -9 it, or stop it as an operator would."""
-
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def alive(self) -> bool:
-        """True while the process runs."""
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """``kill -9`` and reap it."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
-
-    def stop(self) -> int:
-        """SIGTERM (flush and acknowledge) and wait; the exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(90)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return self.process.returncode
-
-
-class IngesterProcess(ChildProcess):
+class IngesterProcess(CurbsideProcess):
     """``python -m ingest`` as a real subprocess, with its /metrics and /proc readings."""
 
     def __init__(self, settings: Settings, metrics_port: int, log_path: Path) -> None:
-        self.settings = settings.model_copy(update={"ingest_metrics_port": metrics_port})
-        self.metrics_port = metrics_port
-        self.log_path = log_path
-        self.process = None
+        self.settings = settings.replace(ingest_metrics_port=metrics_port)
+        super().__init__("ingest", ["ingest"], settings_env(self.settings), log_path, metrics_port)
 
-    def start(self) -> None:
-        """Start it and wait until it is connected to the broker."""
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ingest"],
-                cwd=REPO,
-                env=settings_env(self.settings),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+    def start(self, *, new_session: bool = True) -> IngesterProcess:
+        """Start it with its settings as they are now (a test may change them before) and wait
+        until it is connected to the broker."""
+        self.env = settings_env(self.settings)
+        super().start(new_session=new_session)
         wait_for(self._connected, 60, "the ingester to connect to the broker", interval_s=0.2)
+        return self
 
     def _connected(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"the ingester exited ({self.process.returncode}); see log")
+        self.check_running()
         try:
             return self.value("curbside_ingest_broker_connected") == 1
         except OSError:
             return False
 
-    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-        """Every sample of its /metrics, keyed by name and sorted labels."""
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            text = response.read().decode()
-        return {
-            (s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text)
-            for s in family.samples
-        }
+    @property
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.running
 
-    def value(self, name: str, **labels: str) -> float:
-        """One sample's current value (0 when absent)."""
-        return self.metrics().get((name, tuple(sorted(labels.items()))), 0.0)
+    def health(self) -> tuple[int, dict[str, object]]:
+        """Its ``/health`` answer: the HTTP status and the JSON document."""
+        url = f"http://127.0.0.1:{self.metrics_port}/health"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
 
     def peak_rss_kib(self) -> int:
         """The process's peak resident memory so far (VmHWM), in KiB."""
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmHWM in /proc status")
+        return proc_status_kib(self.pid, "VmHWM")
+
+    def stop(self, timeout_s: float = 90) -> int:
+        """SIGTERM (flush and acknowledge) and wait; the exit status."""
+        status = super().stop(timeout_s)
+        assert status is not None, "the ingester was never started"
+        return status
 
 
 def publisher(settings: Settings, client_id: str) -> mqtt.Client:
@@ -212,11 +106,11 @@ def publisher(settings: Settings, client_id: str) -> mqtt.Client:
         clean_session=True,
         protocol=mqtt.MQTTv311,
     )
-    if settings.mqtt_username is not None and settings.mqtt_password is not None:
-        client.username_pw_set(settings.mqtt_username, settings.mqtt_password.get_secret_value())
+    if settings.mqtt.username is not None and settings.mqtt.password is not None:
+        client.username_pw_set(settings.mqtt.username, settings.mqtt.password.get_secret_value())
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
-    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.connect(settings.mqtt.host, settings.mqtt.port)
     client.loop_start()
     return client
 

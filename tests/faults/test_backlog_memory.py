@@ -75,7 +75,7 @@ def test_a_40000_message_backlog_with_a_throttled_influxdb_stays_within_the_memo
         peak_kib = ingester.peak_rss_kib()
     assert ingester.stop() == 0
     assert count_points(influx) == BACKLOG
-    assert most_pending <= ingester.settings.ingest_max_pending_messages
+    assert most_pending <= ingester.settings.ingest.max_pending_messages
     assert peak_kib <= PEAK_RSS_BOUND_KIB
     print(f"\nbacklog: peak RSS {peak_kib} KiB, most messages pending {most_pending:.0f}")
     influx.close()

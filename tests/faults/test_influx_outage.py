@@ -36,8 +36,8 @@ def test_influx_kill_9_and_hang_lose_nothing(
 ) -> None:
     # Short timeouts so the test sees the hang quickly; spool after 5 s of outage so the 60 s
     # one goes through the on-disk spool (in production: 30 s, CURBSIDE_INGEST_SPOOL_AFTER_S).
-    ingester.settings = ingester.settings.model_copy(
-        update={"influx_timeout_s": 2.0, "ingest_retry_max_s": 5.0, "ingest_spool_after_s": 5.0}
+    ingester.settings = ingester.settings.replace(
+        influx_timeout_s=2.0, ingest_retry_max_s=5.0, ingest_spool_after_s=5.0
     )
     influx = services.influx()
     first_ts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)

@@ -31,7 +31,7 @@ def test_kill_9_of_the_ingester_loses_nothing_and_duplicates_nothing(
 ) -> None:
     # A long flush interval keeps messages in flight (received, not yet acknowledged) at
     # every kill, so each kill really leaves the broker something to redeliver.
-    ingester.settings = ingester.settings.model_copy(update={"ingest_flush_interval_s": 2.0})
+    ingester.settings = ingester.settings.replace(ingest_flush_interval_s=2.0)
     influx = services.influx()
     first_ts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     messages = parking_messages(services.settings, MESSAGES, first_ts)

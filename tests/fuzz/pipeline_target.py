@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import decoders.formats  # noqa: F401 - registers every payload format
-from city.registry import load_city
+import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
+from curbside.adapters.influx.schema import BIN_EMPTIED, BIN_LEVEL, PARKING
+from curbside.adapters.intake import Intake
+from curbside.city.registry import load_city
+from curbside.domain.telemetry.admission import TimestampPolicy
+from curbside.vocabulary.rejection import Rejected
 from ingest.pipeline import Pipeline
-from store.schema import BIN_EMPTIED, BIN_LEVEL, PARKING
-from telemetry.admission import TimestampPolicy
-from telemetry.intake import Intake
-from telemetry.rejection import Rejected
 
 REPO = Path(__file__).resolve().parents[2]
 RECEIVED_AT = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -27,7 +27,7 @@ MEASUREMENTS = (PARKING, BIN_LEVEL, BIN_EMPTIED)
 
 PIPELINE = Pipeline(
     Intake(
-        load_city(REPO / "config" / "demo-city.yaml"),
+        load_city(REPO / "curbside" / "city" / "demo-city.yaml"),
         TimestampPolicy(future_tolerance=timedelta(seconds=300), max_age=timedelta(days=7)),
         max_payload_bytes=4096,
     )

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.lifecycle import acknowledge, reconcile
-from alerts.model import AlertKind, AlertStatus, Condition, Domain, Subject
-from store.alerts import AlertStore
-from store.influx import InfluxClient
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.domain.alerts.lifecycle import acknowledge, reconcile
+from curbside.vocabulary.alerts import AlertKind, AlertStatus, Condition, Domain, Subject
 
 pytestmark = pytest.mark.integration
 

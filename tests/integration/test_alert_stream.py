@@ -13,12 +13,12 @@ import httpx
 import pytest
 import yaml
 
-from access.roles import Role
-from alerts.lifecycle import reconcile
-from alerts.model import AlertKind, Condition, Domain, Subject
-from alerts.mqtt_publisher import AlertPublisher
-from config.settings import Settings
-from store.influx import InfluxClient
+from curbside.adapters.access.roles import Role
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.config.settings import Settings
+from curbside.domain.alerts.lifecycle import reconcile
+from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 from tests.e2e.town import api_server, small_city
 from tests.support import bearer, issue_key, wait_for
 
@@ -89,7 +89,7 @@ def test_a_stream_ends_when_its_key_is_revoked(
 ) -> None:
     city_file = tmp_path / "city.yaml"
     city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
-    viewer = issue_key(settings.api_keys_file, Role.VIEWER, name="wall screen")
+    viewer = issue_key(settings.api.keys_file, Role.VIEWER, name="wall screen")
     lines: list[str] = []
     ended = threading.Event()
 

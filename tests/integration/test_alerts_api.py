@@ -10,14 +10,14 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from access.roles import Role
-from alerts.lifecycle import reconcile
-from alerts.model import AlertKind, Condition, Domain, Subject
 from api.app import create_app
-from city.registry import parse_city
-from config.settings import Settings
-from store.alerts import AlertStore
-from store.influx import InfluxClient
+from curbside.adapters.access.roles import Role
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import parse_city
+from curbside.config.settings import Settings
+from curbside.domain.alerts.lifecycle import reconcile
+from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 from tests.support import admin_client, bearer, issue_key, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
@@ -70,7 +70,7 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
     listener.on_message = on_message
     listener.subscribe("alerts/overstay/parking/Z01/#", qos=1)
     try:
-        desk = issue_key(settings.api_keys_file, Role.DISPATCHER, name="dispatch-desk")
+        desk = issue_key(settings.api.keys_file, Role.DISPATCHER, name="dispatch-desk")
         with admin_client(create_app(settings, CITY), settings) as api:
             every = api.get("/api/v1/alerts").json()
             assert [a["id"] for a in every] == [overstay.id, full.id, old.id]  # newest first

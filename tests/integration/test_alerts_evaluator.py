@@ -11,22 +11,22 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from alerts.evaluator import Evaluator
-from alerts.model import AlertKind, AlertStatus
-from alerts.mqtt_publisher import AlertPublisher
-from alerts.sources import DeviceStateSource, OverstaySource, SanitationSource
-from alerts.thresholds import AlertThresholds
-from city.registry import parse_city
-from config.settings import Settings
-from parking.sessions import SessionRules
-from sanitation.clearance import ClearanceRules
-from store.alerts import AlertStore
-from store.history import HistoryReader
-from store.influx import InfluxClient
-from store.latest import LatestReader
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel, SpaceStatus
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.history import HistoryReader
+from curbside.adapters.influx.latest import LatestReader
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.city.registry import parse_city
+from curbside.config.settings import Settings
+from curbside.domain.alerts.thresholds import AlertThresholds
+from curbside.domain.parking.sessions import SessionRules
+from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.evaluator import Evaluator
+from curbside.readmodels.alert_sources import DeviceStateSource, OverstaySource, SanitationSource
+from curbside.vocabulary.alerts import AlertKind, AlertStatus
+from curbside.vocabulary.readings import BinEmptied, BinLevel, SpaceStatus
 from tests.support import mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,12 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from city.registry import City, parse_city
-from config.settings import Settings
-from store.influx import InfluxClient
-from store.schema import to_line
-from telemetry.readings import BinLevel, Reading, SpaceStatus
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import Settings
+from curbside.vocabulary.readings import BinLevel, Reading, SpaceStatus
 from tests.support import admin_client, wait_for
+from tools.harness.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -70,18 +70,9 @@ def _write(influx: InfluxClient, *readings: Reading) -> None:
     influx.write([to_line(r) for r in readings])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @contextmanager
 def _running(settings: Settings, city: City = CITY, **changes: Any) -> Iterator[TestClient]:
-    app_settings = settings.model_copy(
-        update={"api_refresh_s": 0.2, "space_stale_after_s": 3600, **changes}
-    )
+    app_settings = settings.replace(api_refresh_s=0.2, space_stale_after_s=3600, **changes)
     # Entering the client runs the lifespan: real InfluxDB client, MQTT link and refresher.
     with admin_client(create_app(app_settings, city), app_settings) as client:
         yield client
@@ -213,7 +204,7 @@ def test_healthy_with_broker_and_database(settings: Settings, influx: InfluxClie
 
 def test_starts_and_says_why_while_the_database_is_down(settings: Settings) -> None:
     with _running(
-        settings, influx_url=f"http://127.0.0.1:{_free_port()}", influx_timeout_s=1
+        settings, influx_url=f"http://127.0.0.1:{free_port()}", influx_timeout_s=1
     ) as client:
         response = client.get("/api/v1/parking/occupancy")
         assert response.status_code == 503
@@ -236,7 +227,7 @@ def test_serves_data_and_reports_a_broker_that_is_down(
     settings: Settings, influx: InfluxClient
 ) -> None:
     _write(influx, SpaceStatus("Z2", "B-1", True, _ago(_now(), 3)))
-    with _running(settings, mqtt_port=_free_port()) as client:
+    with _running(settings, mqtt_port=free_port()) as client:
         assert (
             client.get("/api/v1/parking/occupancy", params={"zone": "Z2"}).json()[0]["occupied"]
             == 1

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given
 from schemathesis import GenerationMode
 from schemathesis.core.result import Err, Ok
 
-from config.settings import Settings
-from store.influx import InfluxClient
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings
 from tests.e2e.town import REPO, api_server, small_city
 
 pytestmark = pytest.mark.integration

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from city.registry import parse_city
-from sanitation.collections import CollectionRules
-from store.collections import COLLECTION, record_settled_collections
-from store.influx import InfluxClient
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.collections import COLLECTION, record_settled_collections
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import parse_city
+from curbside.domain.sanitation.collections import CollectionRules
+from curbside.vocabulary.readings import BinEmptied, BinLevel
 
 pytestmark = pytest.mark.integration
 

@@ -16,14 +16,20 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_now
-from city.registry import City, parse_city
-from config.settings import Settings
-from parking.fees import compute_fee
-from parking.sessions import MESSAGES_LOST, SENSOR_SILENT, START_UNKNOWN, Session, SessionRules
-from store.history import HistoryReader
-from store.influx import InfluxClient
-from store.schema import to_line
-from telemetry.readings import SpaceStatus
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.history import HistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import Settings
+from curbside.domain.parking.fees import compute_fee
+from curbside.domain.parking.sessions import (
+    MESSAGES_LOST,
+    SENSOR_SILENT,
+    START_UNKNOWN,
+    Session,
+    SessionRules,
+)
+from curbside.vocabulary.readings import SpaceStatus
 from tests.support import admin_client
 
 pytestmark = pytest.mark.integration
@@ -118,7 +124,7 @@ def stay(space: str, start: str, end: str | None, confirmed: str, *flags: str) -
 
 @contextmanager
 def running(settings: Settings, now: datetime, city: City = CITY) -> Iterator[TestClient]:
-    app = create_app(settings.model_copy(update={"space_stale_after_s": 3600}), city)
+    app = create_app(settings.replace(space_stale_after_s=3600), city)
     app.dependency_overrides[get_now] = lambda: now
     with admin_client(app, settings) as client:
         yield client

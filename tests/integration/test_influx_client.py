@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from config.settings import Settings
-from store.influx import InfluxClient, QueryFailed, Unavailable, WriteRejected
-from store.schema import to_line
-from telemetry.readings import SpaceStatus
+from curbside.adapters.influx.client import InfluxClient, QueryFailed, Unavailable, WriteRejected
+from curbside.adapters.influx.schema import to_line
+from curbside.config.settings import Settings
+from curbside.vocabulary.readings import SpaceStatus
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def test_field_type_conflict_is_a_rejected_write(influx: InfluxClient) -> None:
 
 def test_wrong_password_is_refused_clearly(settings: Settings) -> None:
     client = InfluxClient(
-        settings.influx_url, settings.influx_db, username="curbside", password="wrong"
+        settings.influx.url, settings.influx.db, username="curbside", password="wrong"
     )
     with pytest.raises(QueryFailed, match="401"):
         client.query("SHOW DATABASES")

@@ -11,9 +11,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from store.influx import InfluxClient
 from tests.support import forget_session, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
@@ -151,7 +151,7 @@ def test_bad_messages_are_rejected_counted_and_good_ones_beside_them_stored(
         assert again.metrics.value("curbside_ingest_received_total") == 0
     finally:
         again.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def test_messages_published_while_ingest_is_away_are_stored_on_return(
@@ -173,4 +173,4 @@ def test_messages_published_while_ingest_is_away_are_stored_on_return(
         wait_for(lambda: _count_points(influx) == len(good), 20, "queued messages to be stored")
     finally:
         second.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)

@@ -4,10 +4,6 @@ middle of a burst and restarted, and every message is stored exactly once."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from city.registry import City, load_city
-from config.settings import Settings
-from decoders.topics import topic_matches
+from curbside.adapters.decoders.topics import topic_matches
+from curbside.adapters.influx.client import InfluxClient
+from curbside.city.registry import City, load_city
+from curbside.config.settings import Settings
 from ingest.sharding import NATIVE_ROOTS, Shard, shard_subscriptions
-from store.influx import InfluxClient
-from tests.support import forget_session, mqtt_client, mqtt_login_env, wait_for
+from tests.support import forget_session, mqtt_client, wait_for
+from tools.harness.processes import CurbsideProcess, settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -30,60 +27,40 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 class ShardProcess:
-    """``python -m ingest`` as shard ``index`` of SHARDS, its log in a file."""
+    """``python -m ingest`` as shard ``index`` of SHARDS, each life's log in a file."""
 
     def __init__(self, settings: Settings, index: int, log_dir: Path) -> None:
         self.index = index
         self._settings = settings
         self._log_dir = log_dir
         self._lives = 0
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: CurbsideProcess | None = None
 
     def start(self) -> None:
         self._lives += 1
-        self.log = self._log_dir / f"shard{self.index}-{self._lives}.log"
-        s = self._settings
-        assert s.influx_username is not None and s.influx_password is not None
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "CURBSIDE_MQTT_HOST": s.mqtt_host,
-            "CURBSIDE_MQTT_PORT": str(s.mqtt_port),
-            "CURBSIDE_MQTT_CLIENT_ID": s.mqtt_client_id,
-            "CURBSIDE_INFLUX_URL": s.influx_url,
-            "CURBSIDE_INFLUX_DB": s.influx_db,
-            "CURBSIDE_INFLUX_USERNAME": s.influx_username,
-            "CURBSIDE_INFLUX_PASSWORD": s.influx_password.get_secret_value(),
-            "CURBSIDE_INGEST_SHARD": f"{self.index}/{SHARDS}",
-            "CURBSIDE_INGEST_METRICS_PORT": "0",
+        env = settings_env(
+            self._settings,
+            CURBSIDE_INGEST_SHARD=f"{self.index}/{SHARDS}",
+            CURBSIDE_INGEST_METRICS_PORT="0",
             # Small batches, so a burst is many writes and the kill lands between some of them.
-            "CURBSIDE_INGEST_BATCH_SIZE": "500",
-            **mqtt_login_env(s),
-        }
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ingest"], cwd=ROOT, env=env, stdout=out, stderr=out
-            )
+            CURBSIDE_INGEST_BATCH_SIZE="500",
+        )
+        log = self._log_dir / f"shard{self.index}-{self._lives}.log"
+        self.process = CurbsideProcess(f"shard {self.index}", ["ingest"], env, log).start()
         wait_for(self.connected, 30, f"shard {self.index} to connect")
 
     def connected(self) -> bool:
         assert self.process is not None
-        if self.process.poll() is not None:
-            pytest.fail(f"shard {self.index} exited:\n{self.log.read_text()}")
-        return "connected to the broker" in self.log.read_text()
+        self.process.check_running()
+        return "connected to the broker" in self.process.log.read_text()
 
     def kill(self) -> None:
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
+        self.process.kill()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        if self.process is not None:
+            self.process.stop(30)
 
 
 def _messages(city: City, rounds: int, offset_s: int) -> list[tuple[str, bytes]]:
@@ -153,7 +130,7 @@ def shards(
         for shard in running:
             shard.stop()
         for i in range(1, SHARDS + 1):
-            forget_session(settings, Shard(i, SHARDS).client_id(settings.mqtt_client_id))
+            forget_session(settings, Shard(i, SHARDS).client_id(settings.mqtt.client_id))
 
 
 def test_a_killed_shard_loses_nothing_and_the_other_goes_on(

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config.settings import Settings
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
-from store.influx import InfluxClient, QueryFailed
-from store.latest import Latest, LatestReader, SinceAnswer, SinceQuestion
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel, Reading, SpaceStatus
+from curbside.adapters.influx.client import InfluxClient, QueryFailed
+from curbside.adapters.influx.latest import Latest, LatestReader, SinceAnswer, SinceQuestion
+from curbside.adapters.influx.schema import to_line
+from curbside.config.settings import Settings
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.vocabulary.readings import BinEmptied, BinLevel, Reading, SpaceStatus
 
 pytestmark = pytest.mark.integration
 
@@ -196,7 +196,7 @@ def test_an_empty_database_has_no_state(influx: InfluxClient) -> None:
 
 
 def test_a_missing_database_is_named_in_the_error(settings: Settings) -> None:
-    client = InfluxClient.from_settings(settings.model_copy(update={"influx_db": "no_such_db"}))
+    client = InfluxClient.from_settings(settings.replace(influx_db="no_such_db"))
     try:
         with pytest.raises(QueryFailed, match="database not found: no_such_db"):
             LatestReader(client, WEEK).read()

@@ -1,7 +1,8 @@
 """The API following the MQTT stream while a real ingester stores it in the real InfluxDB.
 
 Messages are published while the API runs; what it serves must come to equal what InfluxDB
-holds, read back directly (store/latest.py, a fresh reader) as the oracle, without the
+holds, read back directly (curbside/adapters/influx/latest.py, a fresh reader) as the oracle,
+without the
 API reading the database in full again.
 """
 
@@ -17,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from city.registry import load_city
-from config.settings import Settings
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.latest import LatestReader
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from ingest.service import Ingester
-from store.influx import InfluxClient
-from store.latest import LatestReader
 from tests.support import admin_client, forget_session, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,7 @@ def _stack(settings: Settings) -> Iterator[tuple[TestClient, Any]]:
     """A running ingester and API (sharing the demo registry) and a publisher."""
     ingester = Ingester(settings)
     publisher = mqtt_client(settings)
-    app_settings = settings.model_copy(update={"api_refresh_s": 0.2})
+    app_settings = settings.replace(api_refresh_s=0.2)
     app = create_app(app_settings, load_city(settings.city_file))
     ingester.start()
     try:
@@ -66,7 +67,7 @@ def _stack(settings: Settings) -> Iterator[tuple[TestClient, Any]]:
         publisher.disconnect()
         publisher.loop_stop()
         ingester.stop()
-        forget_session(settings, settings.mqtt_client_id)
+        forget_session(settings, settings.mqtt.client_id)
 
 
 def _publish(publisher: Any, topic: str, body: dict[str, Any]) -> None:

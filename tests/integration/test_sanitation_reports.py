@@ -14,17 +14,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject
 from api.app import create_app
 from api.deps import get_now
-from city.registry import parse_city
-from config.settings import Settings
-from sanitation.collections import Emptied, Level
-from store.alerts import AlertStore
-from store.influx import InfluxClient
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel
+from curbside.adapters.influx.alerts import AlertStore
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.city.registry import parse_city
+from curbside.config.settings import Settings
+from curbside.domain.sanitation.collections import Emptied, Level
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
+from curbside.vocabulary.readings import BinEmptied, BinLevel
 from tests.support import admin_client
 
 pytestmark = pytest.mark.integration
@@ -261,8 +261,8 @@ def test_clearance_so_far_and_the_worklist(settings: Settings, influx: InfluxCli
         body = response.json()
     assert [(i["bin"], i["reason"], i["detail"], i["fill_pct"]) for i in body["items"]] == [
         ("D1-NEVER", "fire", "temperature 71 °C ≥ 60 °C", 5.0),
-        ("D1-LATE", "not_cleared_yet", "rubbish since 10:00, deadline 19:00", 50.0),
-        ("D1-NOT", "not_cleared_yet", "rubbish since 14:00, deadline 19:00", 25.0),
+        ("D1-LATE", "not_cleared", "rubbish since 10:00, deadline 19:00", 50.0),
+        ("D1-NOT", "not_cleared", "rubbish since 14:00, deadline 19:00", 25.0),
     ]
     # North along the meridian: 1, 2, 3 thousandths of a degree, and back.
     [route] = body["routes"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from config.settings import Settings
+from curbside.config.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -51,15 +51,15 @@ def test_second_start_is_a_no_op(base_settings: Settings) -> None:
 
 
 def test_influx_requires_the_configured_credentials(base_settings: Settings) -> None:
-    password = base_settings.influx_password
-    assert base_settings.influx_username is not None and password is not None
-    url = f"{base_settings.influx_url}/query"
+    password = base_settings.influx.password
+    assert base_settings.influx.username is not None and password is not None
+    url = f"{base_settings.influx.url}/query"
     query = {"q": "SHOW DATABASES"}
     with httpx.Client(timeout=10) as client:
         anonymous = client.post(url, data=query)
-        wrong = client.post(url, data=query, auth=(base_settings.influx_username, "wrong"))
+        wrong = client.post(url, data=query, auth=(base_settings.influx.username, "wrong"))
         right = client.post(
-            url, data=query, auth=(base_settings.influx_username, password.get_secret_value())
+            url, data=query, auth=(base_settings.influx.username, password.get_secret_value())
         )
     assert anonymous.status_code == 401
     assert wrong.status_code == 401

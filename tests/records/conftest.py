@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from records.engine import record_engine
+from curbside.adapters.records.engine import record_engine
 
 DEFAULT_PG_URL = "postgresql+psycopg://curbside:curbside-dev-only@127.0.0.1:15432/curbside"
 

@@ -1,9 +1,9 @@
-"""``python -m recorder`` as a real subprocess for the record tests, and a small city for it."""
+"""``python -m curbside.recorder`` as a real subprocess for the record tests, and a small city
+for it."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +11,11 @@ from typing import Any
 
 import yaml
 
-from city.registry import load_city
-from config.settings import Settings
-from recorder.service import Recorder
-from tests.faults.stack import REPO, ChildProcess, settings_env
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
+from curbside.recorder.service import Recorder
 from tests.support import forget_session, wait_for
+from tools.harness.processes import CurbsideProcess, settings_env
 
 
 def hourly_tariff(fen: int) -> dict[str, Any]:
@@ -55,33 +55,29 @@ def write_city(path: Path, zone: str, spaces: int) -> Path:
     return path
 
 
-class RecorderProcess(ChildProcess):
+class RecorderProcess(CurbsideProcess):
     """The recorder subprocess: start (waits until it follows the broker), kill -9, stop."""
 
     def __init__(self, settings: Settings, log_path: Path) -> None:
         self.settings = settings
         self.log_path = log_path
-        self.process = None
         self._connections = 0
+        super().__init__("recorder", ["curbside.recorder"], settings_env(settings), log_path)
 
-    def start(self) -> None:
+    def start(self, *, new_session: bool = True) -> RecorderProcess:
         """Start it and wait for its connection to the broker."""
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "recorder"],
-                cwd=REPO,
-                env=settings_env(self.settings),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        super().start(new_session=new_session)
         self._connections += 1
         wait_for(self._connected, 60, "the recorder to connect", interval_s=0.2)
+        return self
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The running process, if started."""
+        return self.popen
 
     def _connected(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"the recorder exited ({self.process.returncode}); see log")
+        self.check_running()
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return text.count("connected to the broker (session") >= self._connections
 
@@ -93,13 +89,11 @@ def recording(
     """A recorder in this process for the city, on ``records_url``, connected; its MQTT
     session is forgotten afterwards so it collects nothing for later tests."""
     running = Recorder(
-        settings.model_copy(
-            update={
-                "records_url": records_url,
-                "city_file": city_file,
-                "recorder_client_id": client_id,
-                "recorder_tick_s": 1.0,
-            }
+        settings.replace(
+            records_url=records_url,
+            city_file=city_file,
+            recorder_client_id=client_id,
+            recorder_tick_s=1.0,
         ),
         load_city(city_file),
     )

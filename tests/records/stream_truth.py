@@ -1,6 +1,7 @@
 """A status stream to publish, and the check of the records against it.
 
-Truth is what was published: the session rules (parking/sessions.py) applied to every report
+Truth is what was published: the session rules (curbside/domain/parking/sessions.py) applied to
+every report
 sent, judged at the stream's time (its newest report, as the recorder does), and the fee
 engine's price for each stay.
 """
@@ -14,10 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from city.registry import City
-from parking.fees import compute_fee
-from parking.sessions import ONGOING, Observation, SessionRules, derive_sessions
-from records.models import Charge, ParkingSession, SpaceReport
+from curbside.adapters.records.models import Charge, ParkingSession, SpaceReport
+from curbside.city.registry import City
+from curbside.domain.parking.fees import compute_fee
+from curbside.domain.parking.sessions import ONGOING, Observation, SessionRules, derive_sessions
 
 Report = tuple[str, str, datetime, bool]
 

@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from recorder.audit import Difference, audit_clearance, audit_parking
-from recorder.clearance import ClearanceRecorder
-from recorder.parking import ParkingRecorder, StatusReport
-from records.migrate import upgrade
-from records.models import Charge
-from sanitation.clearance import ClearanceRules
-from store.history import HistoryReader
-from store.influx import InfluxClient
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import SpaceStatus
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.history import HistoryReader
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.records.migrate import upgrade
+from curbside.adapters.records.models import Charge
+from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.recorder.audit import Difference, audit_clearance, audit_parking
+from curbside.recorder.clearance import ClearanceRecorder
+from curbside.recorder.parking import ParkingRecorder, StatusReport
+from curbside.vocabulary.readings import SpaceStatus
 from tests.records.test_clearance_records import DAY as CLEARANCE_DAY
 from tests.records.test_clearance_records import GRACE, level, local
 from tests.records.test_clearance_records import city as district_city

@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from city.registry import City, parse_city
-from recorder.clearance import ClearanceRecorder
-from records.migrate import upgrade
-from records.models import BinCollection, ClearanceVerdict
-from reports.sanitation import sanitation_report
-from sanitation.clearance import ClearanceRules
-from store.influx import InfluxClient
-from store.sanitation_history import SanitationHistoryReader
-from store.schema import to_line
-from telemetry.readings import BinLevel
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.records.migrate import upgrade
+from curbside.adapters.records.models import BinCollection, ClearanceVerdict
+from curbside.city.registry import City, parse_city
+from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.readmodels.reports.sanitation import sanitation_report
+from curbside.recorder.clearance import ClearanceRecorder
+from curbside.vocabulary.readings import BinLevel
 
 pytestmark = pytest.mark.records
 

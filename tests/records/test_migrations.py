@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from records.day_totals import refresh_district_days, refresh_zone_days
-from records.engine import record_engine
-from records.migrate import current_revision, downgrade, head_revision, upgrade
-from records.models import (
+from curbside.adapters.records.day_totals import refresh_district_days, refresh_zone_days
+from curbside.adapters.records.engine import record_engine
+from curbside.adapters.records.migrate import current_revision, downgrade, head_revision, upgrade
+from curbside.adapters.records.models import (
     Base,
     BinCollection,
     Charge,
@@ -165,8 +165,8 @@ def test_the_day_totals_migration_fills_them_from_the_records_already_there(
 def test_two_processes_migrating_at_once_both_succeed(records_url: str) -> None:
     # The recorder and the API start together and both migrate: neither may fail.
     script = (
-        "import sys; from records.engine import record_engine; "
-        "from records.migrate import upgrade; upgrade(record_engine(sys.argv[1]))"
+        "import sys; from curbside.adapters.records.engine import record_engine; "
+        "from curbside.adapters.records.migrate import upgrade; upgrade(record_engine(sys.argv[1]))"
     )
     runs = [
         subprocess.Popen([sys.executable, "-c", script, records_url], stderr=subprocess.PIPE)

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from city.registry import City, parse_city
-from parking.sessions import SessionRules
-from recorder.parking import ParkingRecorder, StatusReport
-from records.migrate import upgrade
-from records.models import Charge, ParkingSession, ZoneOccupancyHour
+from curbside.adapters.records.migrate import upgrade
+from curbside.adapters.records.models import Charge, ParkingSession, ZoneOccupancyHour
+from curbside.city.registry import City, parse_city
+from curbside.domain.parking.sessions import SessionRules
+from curbside.recorder.parking import ParkingRecorder, StatusReport
 from tests.records.recorder_process import hourly_tariff
 
 T0 = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Wednesday

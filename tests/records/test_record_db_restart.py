@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from city.registry import load_city
-from config.rules import session_rules
-from config.settings import Settings
-from records.engine import record_engine
+from curbside.adapters.records.engine import record_engine
+from curbside.city.registry import load_city
+from curbside.config.rules import session_rules
+from curbside.config.settings import Settings
 from tests.faults.stack import REPO, publish_all
 from tests.records.recorder_process import RecorderProcess
 from tests.records.stream_truth import as_messages, check_records, reports_recorded, status_stream
@@ -103,4 +103,4 @@ def test_the_recorder_waits_out_a_database_restart(
         engine.dispose()
         if recorder.process is not None:
             recorder.stop()
-        forget_session(settings, settings.recorder_client_id)
+        forget_session(settings, settings.recorder.client_id)

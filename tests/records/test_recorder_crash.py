@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from city.registry import load_city
-from config.rules import session_rules
-from config.settings import Settings
-from records.engine import record_engine
+from curbside.adapters.records.engine import record_engine
+from curbside.city.registry import load_city
+from curbside.config.rules import session_rules
+from curbside.config.settings import Settings
 from tests.faults.stack import SteadyPublisher, publisher
 from tests.records.recorder_process import RecorderProcess, write_city
 from tests.records.stream_truth import as_messages, check_records, reports_recorded, status_stream
@@ -34,15 +34,13 @@ def _published(steady: SteadyPublisher, count: int) -> bool:
 
 def recorder_settings(base: Settings, records_url: str, tmp_path: Path, unique: str) -> Settings:
     """Settings for a recorder of its own city and MQTT session, batching small and often."""
-    return base.model_copy(
-        update={
-            "records_url": records_url,
-            "city_file": write_city(tmp_path / "city.yaml", f"RZ{unique}", SPACES),
-            "recorder_client_id": f"recorder-{unique}",
-            "recorder_batch_size": 40,
-            "recorder_flush_interval_s": 1.0,
-            "recorder_tick_s": 1.0,
-        }
+    return base.replace(
+        records_url=records_url,
+        city_file=write_city(tmp_path / "city.yaml", f"RZ{unique}", SPACES),
+        recorder_client_id=f"recorder-{unique}",
+        recorder_batch_size=40,
+        recorder_flush_interval_s=1.0,
+        recorder_tick_s=1.0,
     )
 
 
@@ -55,7 +53,7 @@ def recorder(
     yield process
     if process.process is not None:
         process.stop()
-    forget_session(settings, settings.recorder_client_id)
+    forget_session(settings, settings.recorder.client_id)
 
 
 def test_kill_9_mid_stream_loses_and_doubles_nothing(

@@ -13,11 +13,11 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from city.registry import load_city
-from config.settings import Settings
-from parking.fees import compute_fee
-from recorder.service import Recorder
-from records.models import Charge, ParkingSession
+from curbside.adapters.records.models import Charge, ParkingSession
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
+from curbside.domain.parking.fees import compute_fee
+from curbside.recorder.service import Recorder
 from simulators.truth import true_stays
 from tests.e2e.test_parking_sessions import DEBOUNCE, _expected
 from tests.e2e.town import read_truth, run_simulator, small_city

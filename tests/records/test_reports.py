@@ -18,14 +18,14 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from access.roles import Role
 from api.app import create_app
 from api.deps import get_records
-from config.settings import Settings
-from recorder.parking import ParkingRecorder, StatusReport
-from records.engine import session_factory
-from records.migrate import upgrade
-from reports.parking import parking_report
+from curbside.adapters.access.roles import Role
+from curbside.adapters.records.engine import session_factory
+from curbside.adapters.records.migrate import upgrade
+from curbside.config.settings import Settings
+from curbside.readmodels.reports.parking import parking_report
+from curbside.recorder.parking import ParkingRecorder, StatusReport
 from tests.records.recorder_process import hourly_tariff
 from tests.records.test_parking_recorder import RULES, city
 from tests.support import bearer, issue_key
@@ -120,7 +120,7 @@ def test_late_data_shows_as_an_adjustment(db: Session) -> None:
 @pytest.fixture
 def api(db: Session, engine: Engine, tmp_path: Path) -> TestClient:
     keys = tmp_path / "keys.json"
-    app = create_app(Settings(api_keys_file=keys), city())
+    app = create_app(Settings().replace(api_keys_file=keys), city())
     app.dependency_overrides[get_records] = lambda: session_factory(engine)
     return TestClient(app, headers=bearer(issue_key(keys, Role.ADMIN, name="admin")))
 
@@ -152,7 +152,7 @@ def test_a_key_sees_only_its_zones_and_a_range_is_bounded(
 ) -> None:
     _record_a_day(db)
     keys = tmp_path / "keys.json"
-    app = create_app(Settings(api_keys_file=keys), city())
+    app = create_app(Settings().replace(api_keys_file=keys), city())
     app.dependency_overrides[get_records] = lambda: session_factory(engine)
     # A key for another zone: the report holds none of Z1's stays, not even in the city row.
     other = issue_key(keys, Role.PARKING_OPERATOR, name="other", zones=["Z9"], districts=[])

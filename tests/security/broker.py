@@ -11,9 +11,9 @@ from contextlib import contextmanager
 
 import paho.mqtt.client as mqtt
 
-from config.settings import Settings
-from mqttclient import BrokerAccess
-from provisioning.changes import Issued
+from curbside.adapters.mqtt.client import BrokerAccess
+from curbside.adapters.provisioning.changes import Issued
+from curbside.config.settings import Settings
 from tests.support import mqtt_client, settings_as, wait_for
 
 NOT_AUTHORISED = 135  # paho's number for MQTT 3.1.1's CONNACK 5, "not authorised"

@@ -14,12 +14,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from city.registry import load_city
-from config.settings import Settings
-from mqttclient import connack
-from provisioning.changes import Issued, add_devices, add_gateway, add_service, revoke
-from provisioning.devices import find_devices
-from provisioning.store import BrokerFiles, broker_dir, load_accounts
+from curbside.adapters.mqtt.client import connack
+from curbside.adapters.provisioning.changes import (
+    Issued,
+    add_devices,
+    add_gateway,
+    add_service,
+    revoke,
+)
+from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir, load_accounts
+from curbside.city.registry import load_city
+from curbside.config.settings import Settings
 from tests.security.broker import (
     NOT_AUTHORISED,
     attempt,

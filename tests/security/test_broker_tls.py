@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
-from mqttclient import BrokerAccess, connack
-from provisioning.store import broker_dir
+from curbside.adapters.mqtt.client import BrokerAccess, connack
+from curbside.adapters.provisioning.store import broker_dir
+from curbside.config.settings import Settings
 from tests.security.broker import NOT_AUTHORISED, listening
 from tests.security.certs import make_ca, make_server_cert
 from tests.support import ACCEPTED, mqtt_client, wait_for, with_test_account
+from tools.harness.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +28,7 @@ SERVICES = REPO / "scripts" / "services"
 
 def _tls_port(settings: Settings) -> int:
     # scripts/services' default: the MQTT port + 1.
-    return int(os.environ.get("CURBSIDE_MQTT_TLS_PORT", settings.mqtt_port + 1))
-
-
-def _free_port_near(base: int) -> int:
-    """A free port a little above ``base`` (the test ports' neighbourhood)."""
-    for port in range(base + 20, base + 100):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {base + 20}..{base + 99}")
+    return int(os.environ.get("CURBSIDE_MQTT_TLS_PORT", settings.mqtt.port + 1))
 
 
 def test_the_test_brokers_tls_listener_with_its_development_ca(
@@ -59,8 +48,8 @@ def test_the_test_brokers_tls_listener_with_its_development_ca(
     plain = replace(over_tls, tls=False, tls_ca_file=None)
     assert connack(plain, client_id=f"plain-{unique}", timeout_s=3) is None
 
-    tls_settings = base_settings.model_copy(
-        update={"mqtt_port": over_tls.port, "mqtt_tls": True, "mqtt_tls_ca_file": ca}
+    tls_settings = base_settings.replace(
+        mqtt_port=over_tls.port, mqtt_tls=True, mqtt_tls_ca_file=ca
     )
     payload = f"over tls {unique}".encode()
     with listening(base_settings, [f"curbside-test/tls/{unique}"]) as listener:
@@ -116,8 +105,8 @@ def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[TlsBroker]:
     ca = make_ca(tmp_path / "ca", "test-ca")
     stranger = make_ca(tmp_path / "stranger", "stranger-ca")
     cert, key = make_server_cert(tmp_path / "ca", ca, "127.0.0.1")
-    port = _free_port_near(base_settings.mqtt_port)
-    tls_port = _free_port_near(port)
+    port = free_port(base_settings.mqtt.port + 20, span=80)
+    tls_port = free_port(port + 20, span=80)
     env = {
         **os.environ,
         "CURBSIDE_RUN_DIR": str(tmp_path / "run"),
@@ -129,7 +118,7 @@ def tls_broker(base_settings: Settings, tmp_path: Path) -> Iterator[TlsBroker]:
     started = _services(env, "start")
     assert started.returncode == 0, started.stdout + started.stderr
     try:
-        settings = base_settings.model_copy(update={"run_dir": tmp_path / "run", "mqtt_port": port})
+        settings = base_settings.replace(run_dir=tmp_path / "run", mqtt_port=port)
         yield TlsBroker(settings, tls_port, ca, stranger)
     finally:
         stopped = _services(env, "stop")

@@ -1,4 +1,4 @@
-"""``python -m provisioning`` against the running test broker: add, log in, revoke."""
+"""``python -m curbside.cli.provisioning`` against the running test broker: add, log in, revoke."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
-from mqttclient import connack
+from curbside.adapters.mqtt.client import connack
+from curbside.config.settings import Settings
 from tests.security.broker import NOT_AUTHORISED
 from tests.support import ACCEPTED, access_as, wait_for
 
@@ -24,10 +24,10 @@ def _provisioning(settings: Settings, *args: str) -> subprocess.CompletedProcess
     env = {
         **os.environ,
         "CURBSIDE_RUN_DIR": str(settings.run_dir),
-        "CURBSIDE_MQTT_PORT": str(settings.mqtt_port),
+        "CURBSIDE_MQTT_PORT": str(settings.mqtt.port),
     }
     return subprocess.run(
-        [sys.executable, "-m", "provisioning", *args],
+        [sys.executable, "-m", "curbside.cli.provisioning", *args],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from config.rules import alert_thresholds, clearance_rules, session_rules
-from config.settings import Settings
+from curbside.config.rules import alert_thresholds, clearance_rules, session_rules
+from curbside.config.settings import load_settings
 
 
 def test_configured_thresholds_reach_the_rules() -> None:
-    settings = Settings(
+    settings = load_settings(
         alert_full_pct=75,
         alert_fire_temp_c=55,
         alert_low_battery_v=3.2,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from config.settings import SettingsError, load_settings
+from curbside.config.settings import FLAT_NAMES, GROUPS, Settings, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +23,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_defaults_are_the_standard_local_ports() -> None:
     settings = load_settings()
-    assert (settings.mqtt_host, settings.mqtt_port) == ("127.0.0.1", 1883)
-    assert settings.influx_url == "http://127.0.0.1:8086"
-    assert settings.api_port == 8000
+    assert (settings.mqtt.host, settings.mqtt.port) == ("127.0.0.1", 1883)
+    assert settings.influx.url == "http://127.0.0.1:8086"
+    assert settings.api.port == 8000
 
 
 def test_env_overrides_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -32,8 +34,8 @@ def test_env_overrides_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("CURBSIDE_SETTINGS_FILE", str(file))
     monkeypatch.setenv("CURBSIDE_MQTT_PORT", "3883")
     settings = load_settings()
-    assert settings.mqtt_port == 3883
-    assert settings.influx_db == "fromfile"
+    assert settings.mqtt.port == 3883
+    assert settings.influx.db == "fromfile"
 
 
 def test_bad_env_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,7 +80,45 @@ def test_a_tls_ca_file_needs_tls_on_and_must_exist(
     with pytest.raises(SettingsError, match="CURBSIDE_MQTT_TLS=true"):
         load_settings()
     monkeypatch.setenv("CURBSIDE_MQTT_TLS", "true")
-    assert load_settings().mqtt_tls_ca_file == ca
+    assert load_settings().mqtt.tls_ca_file == ca
     monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(tmp_path / "missing.crt"))
     with pytest.raises(SettingsError, match=r"CURBSIDE_MQTT_TLS_CA_FILE: no such file"):
         load_settings()
+
+
+def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
+    """The groups are the code's view; the README's variables stay the contract."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    documented = set(re.findall(r"CURBSIDE_[A-Z_]*[A-Z]", readme))
+    top_level = {n for n in Settings.model_fields if n not in GROUPS}
+    names = {f"CURBSIDE_{n.upper()}" for n in [*FLAT_NAMES, *top_level]}
+    assert len(names) == 61
+    assert names <= documented, sorted(names - documented)
+
+
+def test_groups_read_the_flat_variables_and_file_keys(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text("influx_timeout_s = 3.5\napi_max_results = 50\nparking_debounce_s = 90\n")
+    monkeypatch.setenv("CURBSIDE_SETTINGS_FILE", str(file))
+    monkeypatch.setenv("CURBSIDE_INGEST_BATCH_SIZE", "7")
+    monkeypatch.setenv("CURBSIDE_ALERT_FULL_PCT", "55")
+    monkeypatch.setenv("CURBSIDE_ALERTS_INTERVAL_S", "9")
+    monkeypatch.setenv("curbside_mqtt_tls", "true")  # names were never case-sensitive
+    monkeypatch.setenv("CURBSIDE_MQTT_TLS_CA_FILE", str(file))
+    settings = load_settings(api_port=8123)
+    assert (settings.ingest.batch_size, settings.alerts.full_pct) == (7, 55.0)
+    assert settings.alerts.interval_s == 9.0
+    assert (settings.mqtt.tls, settings.mqtt.tls_ca_file) == (True, file)
+    assert (settings.influx.timeout_s, settings.api.max_results) == (3.5, 50)
+    assert (settings.api.port, settings.parking_debounce_s) == (8123, 90)
+    assert settings.flat()["alert_full_pct"] == 55.0
+    assert settings.replace(api_port=9000).api.port == 9000
+    with pytest.raises(ValidationError, match=r"api\.port"):
+        settings.replace(api_port=0)
+
+
+def test_a_bad_grouped_value_names_its_variable() -> None:
+    with pytest.raises(SettingsError, match=r"CURBSIDE_INGEST_BATCH_SIZE: .*greater"):
+        load_settings(ingest_batch_size=0)

@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from access.__main__ import main
-from access.keyfile import KeyFileError, WatchedKeyFile, add_key, read_keys, revoke_key
-from access.keys import hash_token
-from access.roles import Role
-from access.scope import Scope
+from curbside.adapters.access.keyfile import (
+    KeyFileError,
+    WatchedKeyFile,
+    add_key,
+    read_keys,
+    revoke_key,
+)
+from curbside.adapters.access.keys import hash_token
+from curbside.adapters.access.roles import Role
+from curbside.adapters.access.scope import Scope
+from curbside.cli.access import main
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 

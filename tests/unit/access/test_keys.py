@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from access.keys import KeyRefused, Keyring, hash_token, new_key, token_id
-from access.roles import Role
-from access.scope import Scope
+from curbside.adapters.access.keys import KeyRefused, Keyring, hash_token, new_key, token_id
+from curbside.adapters.access.roles import Role
+from curbside.adapters.access.scope import Scope
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from access.ratelimit import RateLimiter
+from curbside.adapters.access.ratelimit import RateLimiter
 
 
 def test_a_burst_then_the_rate() -> None:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from access.keys import new_key
-from access.policy import may_read
-from access.roles import Permission, Role, may
-from access.scope import AreaKind, Scope
+from curbside.adapters.access.keys import new_key
+from curbside.adapters.access.policy import may_read
+from curbside.adapters.access.roles import Permission, Role, may
+from curbside.adapters.access.scope import AreaKind, Scope
 
 P = Permission
 

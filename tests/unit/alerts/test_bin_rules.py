@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.bin_rules import (
+from curbside.domain.alerts.bin_rules import (
     fire_conditions,
     full_conditions,
     low_battery_conditions,
     sensor_silent_conditions,
     tilted_conditions,
 )
-from alerts.model import AlertKind, Condition, Domain, Subject
-from alerts.thresholds import AlertThresholds
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
+from curbside.domain.alerts.thresholds import AlertThresholds
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 LIMITS = AlertThresholds()

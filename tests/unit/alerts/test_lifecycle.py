@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.lifecycle import AlertResolved, acknowledge, reconcile
-from alerts.model import (
+from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge, reconcile
+from curbside.vocabulary.alerts import (
     Alert,
     AlertKind,
     AlertStatus,

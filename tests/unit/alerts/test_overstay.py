@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.model import AlertKind, Domain, Subject
-from alerts.overstay import overstay_conditions
-from parking.sessions import Session
+from curbside.domain.alerts.overstay import overstay_conditions
+from curbside.domain.parking.sessions import Session
+from curbside.vocabulary.alerts import AlertKind, Domain, Subject
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 LIMITS = {"Z01": timedelta(hours=2)}

@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_broker, get_live_state
-from api.livestate import LiveState, Snapshot, build_snapshot
-from city.registry import City, parse_city
-from config.settings import Settings
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
-from store.latest import Latest, SinceAnswer, SinceQuestion
-from telemetry.latest_state import DeviceKey, LatestStates
-from telemetry.readings import Reading
+from curbside.adapters.influx.latest import Latest, SinceAnswer, SinceQuestion
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import load_settings
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.domain.telemetry.latest_state import DeviceKey, LatestStates
+from curbside.readmodels.live.state import LiveState, Snapshot, build_snapshot
+from curbside.vocabulary.readings import Reading
 from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -143,7 +143,7 @@ def client(
     live: LiveState, broker: FakeBroker, keys_file: Path, admin_token: str
 ) -> Iterator[TestClient]:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(api_keys_file=keys_file), make_city())
+    app = create_app(load_settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_live_state] = lambda: live
     app.dependency_overrides[get_broker] = lambda: broker
     yield TestClient(app, headers=bearer(admin_token))

@@ -13,12 +13,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from access.roles import Permission, Role, may
-from alerts.model import Alert
 from api.app import create_app
 from api.deps import get_alerts, get_broker, get_history, get_live_state
-from api.livestate import LiveState
-from config.settings import Settings
+from curbside.adapters.access.roles import Permission, Role, may
+from curbside.config.settings import Settings, load_settings
+from curbside.readmodels.live.state import LiveState
+from curbside.vocabulary.alerts import Alert
 from tests.support import bearer, issue_key
 from tests.unit.api.conftest import FakeBroker, make_city
 
@@ -88,7 +88,7 @@ Make = Callable[..., FastAPI]
 @pytest.fixture
 def make_app(keys_file: Path, live: LiveState) -> Make:
     def make(**settings: Any) -> FastAPI:
-        app = create_app(Settings(api_keys_file=keys_file, **settings), make_city())
+        app = create_app(load_settings(api_keys_file=keys_file, **settings), make_city())
         app.dependency_overrides[get_live_state] = lambda: live
         app.dependency_overrides[get_broker] = FakeBroker
         return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.livestate import LiveState
+from curbside.readmodels.live.state import LiveState
 from tests.unit.api.conftest import FakeBroker
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from api.livechanges import live_changes
-from api.livestate import LiveState, build_snapshot
-from parking.occupancy import SpaceState
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.readmodels.live.state import LiveState, build_snapshot
 from tests.unit.api.conftest import NOW, STALE_AFTER, make_city, make_latest, make_snapshot
 
 

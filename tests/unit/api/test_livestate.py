@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from api.livestate import LiveState
-from store.influx import Unavailable
-from store.latest import SinceAnswer, SinceQuestion
-from telemetry.latest_state import DeviceKey, LatestStates
-from telemetry.readings import BinLevel, Reading, SpaceStatus
+from curbside.adapters.influx.client import Unavailable
+from curbside.adapters.influx.latest import SinceAnswer, SinceQuestion
+from curbside.domain.telemetry.latest_state import DeviceKey, LatestStates
+from curbside.readmodels.live.state import LiveState
+from curbside.vocabulary.readings import BinLevel, Reading, SpaceStatus
 from tests.unit.api.conftest import NOW, STALE_AFTER, make_city
 
 SETTLE_S = 2.0
@@ -231,7 +231,7 @@ def test_failures_keep_the_snapshot_and_log_once_per_streak(
     async def refresh_six_times() -> list[bool]:
         return [await live.refresh() for _ in range(6)]
 
-    with caplog.at_level(logging.INFO, logger="api.livestate"):
+    with caplog.at_level(logging.INFO, logger="curbside.readmodels.live.state"):
         outcomes = asyncio.run(refresh_six_times())
     assert outcomes == [True, False, False, False, True, False]
     # The last failure kept the second read's state and says why it failed.
@@ -248,7 +248,7 @@ def test_an_unexpected_error_does_not_kill_the_live_state(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     live = _live(Database(KeyError("time")), Feed(), Clocks())
-    with caplog.at_level(logging.ERROR, logger="api.livestate"):
+    with caplog.at_level(logging.ERROR, logger="curbside.readmodels.live.state"):
         assert asyncio.run(live.refresh()) is False
     assert live.refresh_error == "KeyError: 'time'"
     [record] = caplog.records

@@ -9,18 +9,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from city.registry import load_city
-from config.settings import Settings
+from curbside.city.registry import load_city
+from curbside.config.settings import load_settings
 from tests.support import bearer
 
-DEMO = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
+DEMO = load_city(Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml")
 
 
 @pytest.fixture
 def api(keys_file: Path, admin_token: str) -> TestClient:
     # No lifespan: these routes need only the registry. The quote needs no key; tariffs do.
     return TestClient(
-        create_app(Settings(api_keys_file=keys_file), DEMO), headers=bearer(admin_token)
+        create_app(load_settings(api_keys_file=keys_file), DEMO), headers=bearer(admin_token)
     )
 
 

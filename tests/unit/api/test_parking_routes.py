@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.livestate import LiveState
+from curbside.readmodels.live.state import LiveState
 
 
 def test_occupancy_lists_every_zone_in_registry_order(client: TestClient) -> None:

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import get_history, get_now
 from api.routes.parking_history import parse_every
-from city.registry import City, parse_city
-from config.settings import Settings
-from parking.occupancy_history import OccupancyBucket
-from parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
-from store.influx import InfluxError, Unavailable
+from curbside.adapters.influx.client import InfluxError, Unavailable
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import load_settings
+from curbside.domain.parking.occupancy_history import OccupancyBucket
+from curbside.domain.parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
 from tests.support import bearer
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
@@ -73,7 +73,8 @@ def stay(
 
 
 class FakeHistory:
-    """Answers like store.history.HistoryReader from fixed sessions and buckets."""
+    """Answers like curbside.adapters.influx.history.HistoryReader from fixed sessions and
+    buckets."""
 
     def __init__(self) -> None:
         self.stays: list[Session] = []
@@ -128,7 +129,7 @@ def history() -> FakeHistory:
 @pytest.fixture
 def client(history: FakeHistory, keys_file: Path, admin_token: str) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(api_keys_file=keys_file), make_city())
+    app = create_app(load_settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
     return TestClient(app, headers=bearer(admin_token))
@@ -237,7 +238,7 @@ def test_a_zone_without_a_tariff_has_no_fee(
     city = parse_city(
         {"parking_zones": [{"id": "Z1", "name": "x", "tariff": "t", "spaces": _spaces("A-1")}]}
     )
-    app = create_app(Settings(api_keys_file=keys_file), city)
+    app = create_app(load_settings(api_keys_file=keys_file), city)
     app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
     history.stays = [stay("A-1", -30, -10, -11)]

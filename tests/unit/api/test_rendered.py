@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.livestate import Snapshot
 from api.rendered import RenderedPerSnapshot
+from curbside.readmodels.live.state import Snapshot
 
 
 def _snapshot() -> Snapshot:

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from alerts.model import Alert, AlertKind, AlertStatus, Domain, Subject
 from api.app import create_app
 from api.deps import get_alerts, get_now, get_sanitation_history
-from city.registry import City, parse_city
-from config.settings import Settings
-from sanitation.collections import Emptied, Level
-from store.influx import InfluxError, Unavailable
-from store.sanitation_history import BinReadings
+from curbside.adapters.influx.client import InfluxError, Unavailable
+from curbside.adapters.influx.sanitation_history import BinReadings
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import load_settings
+from curbside.domain.sanitation.collections import Emptied, Level
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
 from tests.support import bearer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -59,7 +59,8 @@ def make_city() -> City:
 
 
 class FakeSanitation:
-    """Answers like store.sanitation_history.SanitationHistoryReader from fixed data."""
+    """Answers like curbside.adapters.influx.sanitation_history.SanitationHistoryReader from fixed
+    data."""
 
     def __init__(self) -> None:
         self.data: dict[str, BinReadings] = {}
@@ -108,7 +109,7 @@ def client(
     history: FakeSanitation, desk: FakeAlerts, keys_file: Path, admin_token: str
 ) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
-    app = create_app(Settings(api_keys_file=keys_file), make_city())
+    app = create_app(load_settings(api_keys_file=keys_file), make_city())
     app.dependency_overrides[get_sanitation_history] = lambda: history
     app.dependency_overrides[get_alerts] = lambda: desk
     app.dependency_overrides[get_now] = lambda: NOW
@@ -353,8 +354,8 @@ def test_worklist_order_shape_and_routes(
         {
             "district": "D2",
             "bin": "D2-B1",
-            "reason": "not_cleared_yet",
-            "detail": "rubbish since 00:00, deadline 12:00 (passed)",
+            "reason": "not_cleared",
+            "detail": "rubbish since 00:00, not cleared by the 12:00 deadline",
             "fill_pct": 50.0,
             "lat": 0.0,
             "lon": 0.003,
@@ -383,7 +384,7 @@ def test_worklist_of_one_district_orders_by_deadline(
     assert response.status_code == 200
     body = response.json()
     assert [(i["bin"], i["reason"], i["detail"]) for i in body["items"]] == [
-        ("D1-B2", "not_cleared_yet", "rubbish since 10:00, deadline 19:00")
+        ("D1-B2", "not_cleared", "rubbish since 10:00, deadline 19:00")
     ]
     assert desk.calls[0]["group"] == "D1"
     assert [c[0] for c in history.calls] == ["D1"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.livestate import LiveState
+from curbside.readmodels.live.state import LiveState
 
 D1_B2_NEVER_SEEN = {
     "bin": "D1-B2",

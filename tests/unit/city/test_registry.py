@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from city.demo import demo_city
-from city.registry import CityFileError, load_city, parse_city
+from curbside.city.demo import demo_city
+from curbside.city.registry import CityFileError, load_city, parse_city
 
-DEMO_FILE = Path(__file__).parents[3] / "config" / "demo-city.yaml"
+DEMO_FILE = Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml"
 
 
 def test_shipped_demo_file_is_the_generators_output() -> None:

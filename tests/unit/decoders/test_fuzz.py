@@ -9,11 +9,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import decoders.formats  # noqa: F401 - registers the formats under test
-from city.registry import load_city
-from decoders.registry import decoder_for
-from telemetry.readings import SpaceStatus
-from telemetry.rejection import Rejected
+import curbside.adapters.decoders.formats  # noqa: F401 - registers the formats under test
+from curbside.adapters.decoders.registry import decoder_for
+from curbside.city.registry import load_city
+from curbside.vocabulary.readings import SpaceStatus
+from curbside.vocabulary.rejection import Rejected
 
 # Keys the vendors' codecs put in a decoded object, so fuzzing reaches the device codecs.
 FRAME_KEYS = {
@@ -93,7 +93,7 @@ def test_arbitrary_json_objects_never_crash(topic: str, obj: dict[str, object]) 
 def test_valid_status_round_trips(occupied: bool, battery: float) -> None:
     payload = json.dumps({"occupied": occupied, "battery_v": battery}).encode()
     topic = "parking/Z01/Z01-001/status"
-    [reading] = decoder_for(topic).decode(topic, payload, SENSORS)
+    [reading] = decoder_for(topic).decode(topic, payload, SENSORS).readings
     assert reading == SpaceStatus("Z01", "Z01-001", occupied, None, battery, None)
 
 

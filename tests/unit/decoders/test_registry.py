@@ -9,21 +9,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import decoders.formats
-from decoders.codecs import CODECS
-from decoders.registry import registered, subscriptions
-from decoders.topics import topic_matches
-from telemetry.devices import SENSOR_MODELS
+import curbside.adapters.decoders.formats
+from curbside.adapters.decoders.codecs import CODECS
+from curbside.adapters.decoders.registry import registered, subscriptions
+from curbside.adapters.decoders.topics import topic_matches
+from curbside.vocabulary.devices import SENSOR_MODELS
 
 
 def test_every_format_module_registers_a_decoder() -> None:
-    folder = Path(decoders.formats.__file__).parent
+    folder = Path(curbside.adapters.decoders.formats.__file__).parent
     modules = sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
     assert modules, "no format modules found"
     registered_modules = {type(d).__module__ for d in registered().values()}
     for name in modules:
-        importlib.import_module(f"decoders.formats.{name}")
-        assert f"decoders.formats.{name}" in registered_modules, f"{name} does not register"
+        importlib.import_module(f"curbside.adapters.decoders.formats.{name}")
+        assert f"curbside.adapters.decoders.formats.{name}" in registered_modules, (
+            f"{name} does not register"
+        )
 
 
 def test_subscriptions_cover_the_native_contract() -> None:

@@ -6,10 +6,10 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from curbside.adapters.influx.client import Unavailable, WriteRejected, WriteTooLarge
 from ingest.batch_writer import BatchWriter
 from ingest.metrics import IngestMetrics
 from ingest.spool import Spool
-from store.influx import Unavailable, WriteRejected, WriteTooLarge
 
 
 class FakeStore:

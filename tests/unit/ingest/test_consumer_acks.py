@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from city.registry import load_city
-from config.settings import load_settings
+from curbside.adapters.intake import Intake
+from curbside.city.registry import load_city
+from curbside.config.settings import load_settings
+from curbside.domain.telemetry.admission import TimestampPolicy
 from ingest.consumer import Consumer
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
-from telemetry.admission import TimestampPolicy
-from telemetry.intake import Intake
 
 
 def _consumer() -> tuple[Consumer, IngestMetrics, list[tuple[int, int]]]:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from city.demo import demo_city
-from city.registry import City, parse_city
-from config.settings import SettingsError, load_settings
-from decoders.topics import topic_matches
+from curbside.adapters.decoders.topics import topic_matches
+from curbside.city.demo import demo_city
+from curbside.city.registry import City, parse_city
+from curbside.config.settings import SettingsError, load_settings
 from ingest.sharding import NATIVE_ROOTS, Shard, apply_shard, shard_subscriptions, split
 
 NATIVE = list(NATIVE_ROOTS)
@@ -122,7 +122,7 @@ def test_bad_shard_setting_names_the_variable(text: str) -> None:
 def test_a_shard_has_a_session_of_its_own() -> None:
     city = _city([10, 10], [10])
     settings, filters = apply_shard(load_settings(ingest_shard="2/3"), city, NATIVE)
-    assert settings.mqtt_client_id == "curbside-ingest-2of3"
+    assert settings.mqtt.client_id == "curbside-ingest-2of3"
     assert filters is not None and len(filters) == 1
 
 

@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 import yaml
 
-from city.registry import load_city
-from parking.fees import compute_fee, to_seconds
-from parking.fees_vectorised import compute_fees
-from parking.tariff import Tariff
+from curbside.city.registry import load_city
+from curbside.domain.parking.fees import compute_fee, to_seconds
+from curbside.domain.parking.fees_vectorised import compute_fees
+from curbside.vocabulary.tariff import Tariff
 
 ROOT = Path(__file__).parents[3]
 DOC = ROOT / "docs" / "fees.md"
-CITY = load_city(ROOT / "config" / "demo-city.yaml")
+CITY = load_city(ROOT / "curbside" / "city" / "demo-city.yaml")
 TZ = CITY.tz
 
 BLOCK = re.compile(r"^```yaml (fee-tariffs|fee-example)\n(.*?)^```$", re.MULTILINE | re.DOTALL)

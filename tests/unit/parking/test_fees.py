@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from city.registry import load_city
-from parking.fees import Fee, compute_fee, to_seconds, wall_to_seconds, yuan
-from parking.tariff import Tariff
-from parking.workdays import WorkdayCalendar
+from curbside.city.registry import load_city
+from curbside.domain.parking.fees import Fee, compute_fee, to_seconds, wall_to_seconds, yuan
+from curbside.vocabulary.tariff import Tariff
+from curbside.vocabulary.workdays import WorkdayCalendar
 
-CITY = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
+CITY = load_city(Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml")
 TZ = CITY.tz
 CALENDAR = CITY.workday_calendar
 MAIN = CITY.tariffs["main-road"]

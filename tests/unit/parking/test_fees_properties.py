@@ -16,8 +16,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from city.registry import load_city
-from parking.fees import (
+from curbside.city.registry import load_city
+from curbside.domain.parking.fees import (
     DAY_S,
     Fee,
     band_occurrences,
@@ -26,11 +26,11 @@ from parking.fees import (
     from_seconds,
     local_date,
 )
-from parking.fees_vectorised import compute_fees
-from parking.tariff import Tariff
-from parking.workdays import WorkdayCalendar
+from curbside.domain.parking.fees_vectorised import compute_fees
+from curbside.vocabulary.tariff import Tariff
+from curbside.vocabulary.workdays import WorkdayCalendar
 
-CITY = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
+CITY = load_city(Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")  # daylight saving: gaps and repeated hours
 HAVANA = ZoneInfo("America/Havana")  # daylight saving at midnight: a day without a 00:00

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from city.registry import load_city
-from parking import fees_vectorised
-from parking.fees import compute_fee, from_seconds
-from parking.fees_vectorised import compute_fees
-from parking.tariff import Tariff
+from curbside.city.registry import load_city
+from curbside.domain.parking import fees_vectorised
+from curbside.domain.parking.fees import compute_fee, from_seconds
+from curbside.domain.parking.fees_vectorised import compute_fees
+from curbside.vocabulary.tariff import Tariff
 
-CITY = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml")
+CITY = load_city(Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml")
 TZ = CITY.tz
 CALENDAR = CITY.workday_calendar
 MAIN = CITY.tariffs["main-road"]
@@ -129,16 +129,3 @@ def test_empty_free_and_fractional_inputs() -> None:
     assert compute_fees(MAIN, [START], [START + 3600], CALENDAR, TZ).tolist() == [
         compute_fee(MAIN, from_seconds(START), from_seconds(START + 3600), CALENDAR, TZ).total_fen
     ]
-
-
-def test_the_benchmark_runs_and_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from bench import fees as bench
-    from bench.record import MARKER, record
-
-    assert bench.main(["--stays", "3000", "--sample", "300", "--no-record"]) == 0
-    table = capsys.readouterr().out
-    assert "| vectorised (best of 3) | 3,000 |" in table and "agreed to the fen" in table
-    doc = tmp_path / "performance.md"
-    doc.write_text(f"# Performance\n\n{MARKER}\n")
-    record("### a run\n", doc)
-    assert doc.read_text() == f"# Performance\n\n### a run\n\n{MARKER}\n"

@@ -8,8 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from city.registry import Zone
-from parking.occupancy import SpaceState, is_stale, opposite_status_seen, zone_occupancy
+from curbside.city.registry import Zone
+from curbside.domain.parking.occupancy import (
+    SpaceState,
+    is_stale,
+    opposite_status_seen,
+    zone_occupancy,
+)
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

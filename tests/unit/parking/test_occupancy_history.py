@@ -8,7 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parking.occupancy_history import OccupancyBucket, OccupancyIntegrator, busiest_first
+from curbside.domain.parking.occupancy_history import (
+    OccupancyBucket,
+    OccupancyIntegrator,
+    busiest_first,
+)
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

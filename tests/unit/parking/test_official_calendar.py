@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from parking.workdays import WorkdayCalendar
+from curbside.vocabulary.workdays import WorkdayCalendar
 
 OFFICIAL = WorkdayCalendar(official_calendar=True)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parking.sessions import (
+from curbside.domain.parking.sessions import (
     MESSAGES_LOST,
     ONGOING,
     SENSOR_SILENT,

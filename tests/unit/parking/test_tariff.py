@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from parking.tariff import Tariff
+from curbside.vocabulary.tariff import Tariff
 
 HOURLY = {"kind": "tiered", "partial": "round-up", "tiers": [{"unit_minutes": 60, "unit_fen": 100}]}
 GOOD: dict[str, Any] = {

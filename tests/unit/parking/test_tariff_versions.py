@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from city.registry import CityFileError, parse_city
-from parking.fees import compute_fee, to_seconds
-from parking.fees_vectorised import compute_fees
-from parking.tariff import DatedTariff, Tariff, version_in_force
-from parking.workdays import WorkdayCalendar
+from curbside.city.registry import CityFileError, parse_city
+from curbside.domain.parking.fees import compute_fee, to_seconds
+from curbside.domain.parking.fees_vectorised import compute_fees
+from curbside.vocabulary.tariff import DatedTariff, Tariff, version_in_force
+from curbside.vocabulary.workdays import WorkdayCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from city.registry import load_city
-from parking.workdays import WorkdayCalendar
+from curbside.city.registry import load_city
+from curbside.vocabulary.workdays import WorkdayCalendar
 
-DEMO = load_city(Path(__file__).parents[3] / "config" / "demo-city.yaml").workday_calendar
+DEMO = load_city(
+    Path(__file__).parents[3] / "curbside" / "city" / "demo-city.yaml"
+).workday_calendar
 
 
 def test_weekdays_weekends_holidays_and_adjusted_workdays() -> None:

@@ -1,4 +1,4 @@
-"""``python -m provisioning`` on a broker folder of its own (no broker runs there)."""
+"""``python -m curbside.cli.provisioning`` on a broker folder of its own (no broker runs there)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from provisioning.__main__ import main
-from provisioning.passwords import verify_password
-from provisioning.store import BrokerFiles, load_accounts
+from curbside.adapters.provisioning.passwords import verify_password
+from curbside.adapters.provisioning.store import BrokerFiles, load_accounts
+from curbside.cli.provisioning import main
 
 
 def _run(capsys: pytest.CaptureFixture[str], broker: Path, *argv: str) -> tuple[int, str, str]:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provisioning.passwords import hash_password, new_password, verify_password
+from curbside.adapters.provisioning.passwords import hash_password, new_password, verify_password
 
 
 def _mosquitto_passwd() -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from city.registry import City, load_city
-from decoders.registry import decoder_for
-from decoders.topics import topic_matches
-from provisioning.accounts import (
+from curbside.adapters.decoders.registry import decoder_for
+from curbside.adapters.decoders.topics import topic_matches
+from curbside.adapters.provisioning.accounts import (
     Account,
     Kind,
     ProvisioningError,
@@ -16,15 +15,16 @@ from provisioning.accounts import (
     with_accounts,
     without_accounts,
 )
-from provisioning.devices import (
+from curbside.adapters.provisioning.devices import (
     city_devices,
     find_devices,
     gateway_rights,
     select_devices,
 )
-from provisioning.mosquitto_files import acl_file, password_file
+from curbside.adapters.provisioning.mosquitto_files import acl_file, password_file
+from curbside.city.registry import City, load_city
 
-DEMO_CITY = "config/demo-city.yaml"
+DEMO_CITY = "curbside/city/demo-city.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_every_device_topic_is_one_ingest_reads_and_a_decoder_owns(city: City) -
 
 
 def test_the_api_reads_every_topic_ingest_reads_and_writes_only_alerts() -> None:
-    # Its live state follows the same stream ingest stores (api/livefeed.py).
+    # Its live state follows the same stream ingest stores (curbside/readmodels/live/feed.py).
     api = service_rights()["api"]
     assert set(service_rights()["ingest"].read) <= set(api.read)
     assert api.write == ("alerts/#",)

@@ -10,23 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from city.registry import Bin, District
-from sanitation.clearance import (
+from curbside.city.registry import Bin, District
+from curbside.domain.sanitation.clearance import (
     NOT_NEEDED,
     BinClearance,
     ClearanceReport,
     ClearanceRules,
     bin_clearance,
     day_bounds,
-    district_report,
+    district_clearance,
+    not_cleared_detail,
     summarise,
 )
-from sanitation.collections import (
-    Collection,
-    Emptied,
-    Level,
-    detect_collections,
-)
+from curbside.domain.sanitation.collections import Collection, Emptied, Level, detect_collections
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 27)
@@ -171,21 +167,32 @@ def test_summarise_counts_needed_cleared_late_and_the_rate() -> None:
     assert summarise({}) == ClearanceReport(0, 0, [], [], None)
 
 
-def test_district_report_uses_the_districts_deadline_and_its_bins() -> None:
+def test_district_clearance_uses_the_districts_deadline_its_bins_and_their_reports() -> None:
     bins = [Bin(id=f"D1-B{i}", capacity_l=240, depth_cm=100, lat=30, lon=120) for i in (1, 2, 3)]
     district = District(id="D1", name="East", clearance_deadline=time(18, 30), bins=bins)
     levels = {
         "D1-B1": [lv(6, 0, 2), lv(9, 0, 50), lv(18, 40, 2)],  # late for 18:30
         "D1-B2": [lv(6, 0, 2), lv(9, 0, 50)],  # not cleared
+        "D1-B3": [lv(6, 0, 2), lv(9, 0, 50), lv(12, 0, 3)],  # a truck reported emptying it
         "D1-B9": [lv(9, 0, 50)],  # not a bin of the district
     }
-    collections = {
-        bin_id: detect_collections(series, [], RULES.collection)
-        for bin_id, series in levels.items()
-    }
-    report = district_report(district, levels, collections, DAY, SHANGHAI, rules=RULES)
-    assert report == ClearanceReport(
-        needed=2, cleared=1, not_cleared=["D1-B2"], late=["D1-B1"], clearance_rate=0.5
+    reports = {"D1-B3": [Emptied(local(11, 0), "T04")]}
+    verdicts = district_clearance(district, levels, reports, DAY, SHANGHAI, rules=RULES)
+    assert list(verdicts) == ["D1-B1", "D1-B2", "D1-B3"]
+    assert [v.not_cleared for v in verdicts.values()] == [False, True, False]
+    assert summarise(verdicts) == ClearanceReport(
+        needed=3, cleared=2, not_cleared=["D1-B2"], late=["D1-B1"], clearance_rate=2 / 3
+    )
+
+
+def test_not_cleared_is_worded_by_the_deadline_before_and_after_it() -> None:
+    verdict = BinClearance(True, False, False, None, local(9, 5))
+    deadline = local(19, 0)
+    assert not_cleared_detail(verdict, deadline, local(18, 0), SHANGHAI) == (
+        "rubbish since 09:05, deadline 19:00"
+    )
+    assert not_cleared_detail(verdict, deadline, local(19, 0), SHANGHAI) == (
+        "rubbish since 09:05, not cleared by the 19:00 deadline"
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sanitation.collections import (
+from curbside.domain.sanitation.collections import (
     BOTH,
     FILL,
     REPORT,

@@ -10,10 +10,10 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.model import AlertKind, Domain, Subject
-from alerts.thresholds import AlertThresholds
-from sanitation.bins import BinState
-from sanitation.forecast import overflow_soon_conditions, predict_full_at
+from curbside.domain.alerts.thresholds import AlertThresholds
+from curbside.domain.sanitation.bins import BinState
+from curbside.domain.sanitation.forecast import overflow_soon_conditions, predict_full_at
+from curbside.vocabulary.alerts import AlertKind, Domain, Subject
 
 
 class FillReading(NamedTuple):

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sanitation.worklist import (
+from curbside.domain.sanitation.worklist import (
     EARTH_RADIUS_M,
     FIRE,
     FULL,
-    NOT_CLEARED_YET,
+    NOT_CLEARED,
     OVERFLOW_SOON,
     Point,
     Reason,
@@ -34,7 +34,7 @@ def on_line(units: float) -> Point:
     return Point(0.0, units / 1000)
 
 
-def task(bin_id: str, units: float = 0, reason: Reason = NOT_CLEARED_YET, minutes: int = 0) -> Task:
+def task(bin_id: str, units: float = 0, reason: Reason = NOT_CLEARED, minutes: int = 0) -> Task:
     return Task("D1", bin_id, reason, "", T0 + timedelta(minutes=minutes), on_line(units))
 
 
@@ -84,21 +84,21 @@ def test_ties_between_bins_go_to_the_bin_listed_first() -> None:
 
 def test_worklist_most_urgent_first_then_earliest_and_one_entry_per_bin() -> None:
     tasks = [
-        task("b1", reason=NOT_CLEARED_YET, minutes=60),
-        task("b2", reason=NOT_CLEARED_YET, minutes=30),
+        task("b1", reason=NOT_CLEARED, minutes=60),
+        task("b2", reason=NOT_CLEARED, minutes=30),
         task("b3", reason=OVERFLOW_SOON),
         task("b4", reason=FULL, minutes=10),
         task("b5", reason=FULL, minutes=5),
         task("b1", reason=FIRE, minutes=90),  # b1 is on fire: listed once, as a fire
-        task("b6", reason=NOT_CLEARED_YET, minutes=30),  # same due as b2: given order kept
+        task("b6", reason=NOT_CLEARED, minutes=30),  # same due as b2: given order kept
     ]
     assert [(t.bin, t.reason) for t in worklist(tasks)] == [
         ("b1", FIRE),
         ("b5", FULL),
         ("b4", FULL),
         ("b3", OVERFLOW_SOON),
-        ("b2", NOT_CLEARED_YET),
-        ("b6", NOT_CLEARED_YET),
+        ("b2", NOT_CLEARED),
+        ("b6", NOT_CLEARED),
     ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from city.registry import City, parse_city
+from curbside.city.registry import City, parse_city
 from simulators.options import SimulationOptions
 from simulators.recording import RecordingPublisher
 from simulators.run import run_simulation

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from city.registry import City, load_city
+from curbside.city.registry import City, load_city
 from simulators.bins import BinModel, district_busyness
 from simulators.events import EmptyingReport, Event, FillReport
 from simulators.plan import TrafficPlan
@@ -21,7 +21,7 @@ from .support import START
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = instant_of(START)
 DAY = 86_400
-DEMO_CITY = Path(__file__).resolve().parents[3] / "config" / "demo-city.yaml"
+DEMO_CITY = Path(__file__).resolve().parents[3] / "curbside" / "city" / "demo-city.yaml"
 
 
 def _models(city: City, seed: int = 1, report_s: int = 900) -> list[BinModel]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import simulators.run
 from simulators.__main__ import build_parser, main, options_from_args
 from simulators.options import FaultRates, IncidentSpec
 from simulators.recording import RecordingPublisher
+from tools.harness.ports import free_port
 
 OPTIONS = [
     "--since",
@@ -128,17 +128,11 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
     assert "error" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_unreachable_broker_exits_2_naming_it(
     city_file: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(simulators.run, "CONNECT_TIMEOUT_S", 0.5)
-    port = _free_port()
+    port = free_port()
     status = main(["--city", str(city_file), "--host", "127.0.0.1", "--port", str(port)])
     assert status == 2
     assert f"127.0.0.1:{port}" in caplog.text
@@ -166,7 +160,7 @@ def test_an_unwritable_truth_file_exits_2(
 
 
 def test_network_server_options(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CURBSIDE_CITY_FILE", "config/demo-city.yaml")
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "curbside/city/demo-city.yaml")
     parser = build_parser()
     plain = options_from_args(parser.parse_args([]))
     assert (plain.wire_format, plain.model, plain.decoded_object) == ("native", None, False)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from city.registry import City
+from curbside.city.registry import City
 from simulators.events import Event, SensorFlicker, SpaceReport, VehicleMovement
 from simulators.options import FaultRates
 from simulators.parking import ParkingSpaceModel

@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-import decoders.formats  # noqa: F401 - registers the formats under test
-from city.registry import City, parse_city
-from decoders.codecs.nwave import previous_state_min
-from decoders.registry import decoder_for
+import curbside.adapters.decoders.formats  # noqa: F401 - registers the formats under test
+from curbside.adapters.decoders.codecs.nwave import previous_state_min
+from curbside.adapters.decoders.registry import decoder_for
+from curbside.city.registry import City, parse_city
+from curbside.domain.telemetry.admission import TimestampPolicy, admit
+from curbside.vocabulary.readings import BinLevel, Reading, SensorBattery, SpaceStatus
 from simulators.events import EmptyingReport, FillReport, SpaceReport
 from simulators.fleet import build_fleet
 from simulators.lorawan import NetworkServerEncoder, nwave_duration_code
 from simulators.options import WireFormat
 from simulators.plan import TrafficPlan
-from telemetry.admission import TimestampPolicy, admit
-from telemetry.readings import BinLevel, Reading, SensorBattery, SpaceStatus
 from tests.unit.simulators.support import START, small_city_data
 
 T0 = int(START.timestamp())
@@ -51,7 +51,7 @@ def city() -> City:
 def _read_back(city: City, topic: str, payload: bytes) -> list[Reading]:
     received = datetime.fromtimestamp(T0, UTC) + timedelta(hours=1)
     policy = TimestampPolicy(max_age=timedelta(days=3650))
-    readings = decoder_for(topic).decode(topic, payload, city.sensors)
+    readings = decoder_for(topic).decode(topic, payload, city.sensors).readings
     return [admit(r, city, received, policy) for r in readings]
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from city.registry import City
+from curbside.city.registry import City
 from simulators.events import Event, SpaceReport, VehicleMovement
 from simulators.parking import ParkingSpaceModel
 from simulators.plan import TrafficPlan

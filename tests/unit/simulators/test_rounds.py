@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from city.registry import load_city
+from curbside.city.registry import load_city
 from simulators.plan import TrafficPlan
 from simulators.rounds import CollectionRounds, plan_routes
 from simulators.timestamps import instant_of
@@ -18,7 +18,7 @@ from .support import START
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = instant_of(START)
 DAY = 86_400
-DEMO_CITY = Path(__file__).resolve().parents[3] / "config" / "demo-city.yaml"
+DEMO_CITY = Path(__file__).resolve().parents[3] / "curbside" / "city" / "demo-city.yaml"
 
 
 def test_every_bin_has_exactly_one_truck() -> None:

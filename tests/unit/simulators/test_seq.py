@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from city.registry import City
+from curbside.city.registry import City
 from simulators.events import SpaceReport
 from simulators.options import FaultRates
 from simulators.parking import ParkingSpaceModel

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.lineprotocol import encode_line, epoch_ms, from_epoch_ms
-from store.schema import to_line
-from telemetry.readings import BinEmptied, BinLevel, SensorBattery, SpaceStatus
+from curbside.adapters.influx.lineprotocol import encode_line, epoch_ms, from_epoch_ms
+from curbside.adapters.influx.schema import to_line
+from curbside.vocabulary.readings import BinEmptied, BinLevel, SensorBattery, SpaceStatus
 
 TS = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # 1795737600 s after the epoch
 

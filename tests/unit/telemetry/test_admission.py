@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from city.registry import City, parse_city
-from telemetry.admission import TimestampPolicy, admit
-from telemetry.readings import BinEmptied, BinLevel, SensorBattery, SpaceStatus
-from telemetry.rejection import Reason, Rejected
+from curbside.city.registry import City, parse_city
+from curbside.domain.telemetry.admission import TimestampPolicy, admit
+from curbside.vocabulary.readings import BinEmptied, BinLevel, SensorBattery, SpaceStatus
+from curbside.vocabulary.rejection import Reason, Rejected
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 POLICY = TimestampPolicy(future_tolerance=timedelta(minutes=5), max_age=timedelta(days=7))

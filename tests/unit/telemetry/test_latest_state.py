@@ -1,7 +1,8 @@
 """Merging readings into the latest state: any order gives what InfluxDB's selectors give.
 
 The oracle below computes each device's state from the whole set of its points, sorted by
-timestamp, the way store/latest.py's statements read them back: newest status, newest value
+timestamp, the way curbside/adapters/influx/latest.py's statements read them back: newest status,
+newest value
 of each field, and ``since`` = the first report after the newest opposite report.
 """
 
@@ -12,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parking.occupancy import SpaceState
-from sanitation.bins import BinState
-from telemetry.latest_state import BinRecord, LatestStates, SpaceRecord, Stamped
-from telemetry.readings import BinEmptied, BinLevel, SpaceStatus
+from curbside.domain.parking.occupancy import SpaceState
+from curbside.domain.sanitation.bins import BinState
+from curbside.domain.telemetry.latest_state import BinRecord, LatestStates, SpaceRecord, Stamped
+from curbside.vocabulary.readings import BinEmptied, BinLevel, SpaceStatus
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 SPACES = [("Z1", "A-1"), ("Z1", "A-2"), ("Z2", "B-1")]

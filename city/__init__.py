@@ -1,1 +1,0 @@
-"""The city registry: zones, spaces, districts, bins, stations and trucks, from one file."""

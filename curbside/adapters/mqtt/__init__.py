@@ -1,0 +1,1 @@
+"""MQTT: how every process builds its client, and the alert publisher."""

@@ -1,0 +1,1 @@
+"""The live state: following the MQTT stream, and the snapshots readers take of it."""

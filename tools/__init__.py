@@ -1,0 +1,1 @@
+"""Tooling: never imported by the product and not in the wheel."""
