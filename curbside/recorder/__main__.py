@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # One line per InfluxDB query (freezing a day reads every district) would drown the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     recorder = Recorder(settings, city)
     stop = threading.Event()
 
