@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -31,6 +32,7 @@ from api.routes import (
     parking_fees,
     parking_history,
     parking_sessions,
+    reports,
     sanitation,
     sanitation_reports,
 )
@@ -43,6 +45,8 @@ from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
@@ -87,6 +91,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
         )
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
+        # The record store (reports): migrated here too, so the API never reads an old schema.
+        records = record_engine(settings.records_database_url)
+        await asyncio.to_thread(upgrade, records)
+        app.state.records = session_factory(records)
         broker.start()
         # Briefly wait for the subscription, so the first full read already covers everything
         # the stream will not bring (else the first connect causes a second one at once).
@@ -112,6 +120,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             broker.stop()
             alert_publisher.close()
             influx.close()
+            records.dispose()
 
     app = FastAPI(
         title="Curbside API",
@@ -135,10 +144,11 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         parking_history.router,
         parking_sessions.router,
         parking_fees.router,
+        reports.parking_router,
     ):
         app.include_router(router, dependencies=parking_read)
-    app.include_router(sanitation.router, dependencies=sanitation_read)
-    app.include_router(sanitation_reports.router, dependencies=sanitation_read)
+    for router in (sanitation.router, sanitation_reports.router, reports.sanitation_router):
+        app.include_router(router, dependencies=sanitation_read)
     app.include_router(
         alerts_routes.router,
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],

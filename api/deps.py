@@ -11,6 +11,8 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
 
 from api.alertfeed import AlertFeed
 from curbside.adapters.alert_desk import PublishingAlertStore
@@ -143,6 +145,12 @@ async def get_limits(request: Request) -> Limits:
     return limits
 
 
+async def get_records(request: Request) -> sessionmaker[DbSession]:
+    """Sessions on the record store (opened by the lifespan)."""
+    records: sessionmaker[DbSession] = request.app.state.records
+    return records
+
+
 async def get_now() -> datetime:
     """The current time, UTC: what "now" means for a request."""
     return datetime.now(UTC)
@@ -158,6 +166,7 @@ FeedDep = Annotated[AlertFeed, Depends(get_feed)]
 ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

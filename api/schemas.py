@@ -315,6 +315,9 @@ class QuoteOut(_Response):
 
     zone: str
     tariff: str
+    tariff_version: date | None = Field(
+        description="effective date of the version in force at start; null: the first version"
+    )
     start: UtcTime
     end: UtcTime
     duration_s: int
@@ -328,6 +331,11 @@ class TariffOut(_Response):
     name: str | None
     zones: list[str]
     definition: dict[str, Any] = Field(description="the tariff as written in the registry")
+    versions: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="later versions, each in force for stays beginning on or after its "
+        "effective_from (local date)",
+    )
 
 
 class TariffsOut(_Response):
@@ -510,3 +518,52 @@ class KeyIn(BaseModel):
     role: Literal["viewer", "parking_operator", "dispatcher", "admin"]
     zones: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=1000)
     districts: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=1000)
+
+
+class ParkingReportRowOut(_Response):
+    """One period of one zone, or of the city (``group`` "city")."""
+
+    period: str
+    group: str
+    sessions: int = Field(description="stays that ended in the period")
+    billed_fen: int = Field(description="net of charges and reversals, integer fen")
+    adjustments: int = Field(description="reversals recorded (late data)")
+    adjustments_fen: int
+    mean_stay_s: int | None
+    turnover_per_space: float | None
+    occupancy_rate: float | None = Field(description="occupied seconds / available seconds")
+    flagged_sessions: int = Field(description="stays with a flag (sensor_silent, ...)")
+
+
+class ParkingReportOut(_Response):
+    """The parking report for the local days start..end."""
+
+    start: date
+    end: date
+    period: str
+    group: str
+    rows: list[ParkingReportRowOut]
+
+
+class ClearanceReportRowOut(_Response):
+    """One period of one district, or of the city: the frozen verdicts."""
+
+    period: str
+    group: str
+    needed: int
+    cleared_on_time: int
+    late: int
+    not_cleared: int
+    clearance_rate: float | None
+    corrections: int = Field(description="verdicts corrected by late data since they froze")
+
+
+class SanitationReportOut(_Response):
+    """The sanitation report for the local days start..end."""
+
+    start: date
+    end: date
+    period: str
+    group: str
+    rows: list[ClearanceReportRowOut]
+    collections_by_truck: dict[str, int]

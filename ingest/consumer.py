@@ -24,7 +24,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from curbside.adapters.decoders.registry import subscriptions
-from curbside.adapters.mqtt.client import BrokerAccess, new_client
+from curbside.adapters.mqtt.client import BrokerAccess, follow_on_connect, new_client
 from curbside.config.settings import Settings
 from curbside.vocabulary.rejection import Reason, Rejected
 from ingest.batch_writer import BatchWriter
@@ -112,18 +112,14 @@ class Consumer:
         reason_code: ReasonCode,
         properties: Any,
     ) -> None:
-        if reason_code.is_failure:
-            log.error("broker refused the connection: %s", reason_code)
-            return
+        follow_on_connect(
+            client, flags, reason_code, self._topic_filters, logger=log, connected=self._connected
+        )
+
+    def _connected(self) -> None:
         with self._ack_lock:
             self._connection += 1
         self._metrics.connected.set(1)
-        log.info(
-            "connected to the broker (session %s); subscribing to %s",
-            "resumed" if flags.session_present else "new",
-            ", ".join(self._topic_filters),
-        )
-        client.subscribe([(topic, 1) for topic in self._topic_filters])
 
     def _on_disconnect(
         self,

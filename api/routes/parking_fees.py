@@ -31,19 +31,21 @@ async def quote(
     start: Annotated[Rfc3339, Query(description="entry, RFC 3339 with offset")],
     end: Annotated[Rfc3339, Query(description="exit, RFC 3339 with offset")],
 ) -> QuoteOut:
-    """The fee of a stay from ``start`` to ``end`` in ``zone`` under its tariff."""
+    """The fee of a stay from ``start`` to ``end`` in ``zone`` under the version of its tariff
+    in force on the local date of ``start``."""
     found = require_zone(city, zone)
     check_window(start, end, limits)
     try:
-        tariff = city.tariff_for_zone(found.id)
+        in_force = city.tariff_in_force(found.id, start)
     except KeyError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"zone {zone!r} has no tariff") from exc
-    fee = compute_fee(tariff, start, end, city.workday_calendar, city.tz)
+    fee = compute_fee(in_force.tariff, start, end, city.workday_calendar, city.tz)
     priced = FeeOut.from_fee(fee)
     assert priced is not None  # a fee in, a fee out
     return QuoteOut(
         zone=found.id,
         tariff=found.tariff,
+        tariff_version=in_force.version,
         start=start,
         end=end,
         duration_s=int((end - start).total_seconds()),
@@ -61,6 +63,12 @@ async def tariffs(city: CityDep) -> TariffsOut:
                 name=tariff.name or None,
                 zones=[z.id for z in city.parking_zones if z.tariff == tariff_id],
                 definition=tariff.model_dump(mode="json", exclude_none=True),
+                versions=[
+                    v.model_dump(mode="json", exclude_none=True)
+                    for v in sorted(
+                        city.tariff_versions.get(tariff_id, []), key=lambda v: v.effective_from
+                    )
+                ],
             )
             for tariff_id, tariff in sorted(city.tariffs.items())
         ],

@@ -58,10 +58,12 @@ def session_fee(city: City, session: Session, now: datetime) -> Fee | None:
     billed. None when the registry defines no tariff for the zone.
     """
     try:
-        tariff = city.tariff_for_zone(session.zone)
+        in_force = city.tariff_in_force(session.zone, session.start)
     except KeyError:
         return None
-    return compute_fee(tariff, session.start, session.until(now), city.workday_calendar, city.tz)
+    return compute_fee(
+        in_force.tariff, session.start, session.until(now), city.workday_calendar, city.tz
+    )
 
 
 def _session_out(city: City, session: Session, now: datetime) -> SessionOut:

@@ -8,7 +8,7 @@ checked for uniqueness and for characters that are safe in MQTT topics and Influ
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from curbside.vocabulary.devices import MODEL_DOMAIN, DeviceDirectory, SensorBinding, SensorModel
-from curbside.vocabulary.tariff import Tariff
+from curbside.vocabulary.tariff import DatedTariff, Tariff, TariffInForce, version_in_force
 from curbside.vocabulary.workdays import WorkdayCalendar
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -114,6 +114,10 @@ class City(_Strict):
     name: str = "Curbside demo county"
     timezone: str = "Asia/Shanghai"
     tariffs: dict[Id, Tariff] = Field(default_factory=dict)
+    tariff_versions: dict[Id, list[DatedTariff]] = Field(
+        default_factory=dict,
+        description="later versions of a tariff, each in force from its effective_from date",
+    )
     workday_calendar: WorkdayCalendar = Field(default_factory=WorkdayCalendar)
     parking_zones: list[Zone] = Field(default_factory=list)
     sanitation_districts: list[District] = Field(default_factory=list)
@@ -151,6 +155,13 @@ class City(_Strict):
             for zone in self.parking_zones:
                 if zone.tariff not in self.tariffs:
                     raise ValueError(f"parking zone {zone.id}: unknown tariff {zone.tariff!r}")
+        for tariff_id, versions in self.tariff_versions.items():
+            if tariff_id not in self.tariffs:
+                raise ValueError(f"tariff_versions: unknown tariff {tariff_id!r}")
+            _unique(
+                f"tariff {tariff_id} version effective_from",
+                [v.effective_from.isoformat() for v in versions],
+            )
         stations = {t.id for t in self.transfer_stations}
         for truck in self.trucks:
             if truck.station not in stations:
@@ -188,7 +199,7 @@ class City(_Strict):
         return self._zones.get(zone_id)
 
     def tariff_for_zone(self, zone_id: str) -> Tariff:
-        """The tariff of a parking zone; KeyError naming what is missing otherwise."""
+        """The tariff of a parking zone as first written; KeyError naming what is missing."""
         zone = self.zone(zone_id)
         if zone is None:
             raise KeyError(f"no parking zone {zone_id!r}")
@@ -196,6 +207,14 @@ class City(_Strict):
         if tariff is None:
             raise KeyError(f"parking zone {zone_id}: the registry has no tariff {zone.tariff!r}")
         return tariff
+
+    def tariff_in_force(self, zone_id: str, at: datetime) -> TariffInForce:
+        """The version of the zone's tariff in force on the local date of ``at`` (a stay's
+        start); KeyError naming what is missing."""
+        base = self.tariff_for_zone(zone_id)
+        tariff_id = self._zones[zone_id].tariff
+        day = at.astimezone(self.tz).date()
+        return version_in_force(tariff_id, base, self.tariff_versions.get(tariff_id, []), day)
 
     def district(self, district_id: str) -> District | None:
         """The sanitation district with this id, or None."""

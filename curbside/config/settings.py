@@ -3,7 +3,8 @@
 Sources, highest priority first: keyword arguments, environment variables ``CURBSIDE_<KEY>``,
 then the settings file (TOML, flat keys named like the variables without the prefix, in
 lower case). Every source speaks those flat names (``mqtt_port``); the code reads the groups
-(``settings.mqtt.port``): MQTT, InfluxDB, API, ingest and alerts, and a few shared rules.
+(``settings.mqtt.port``): MQTT, InfluxDB, API, ingest, alerts, the record store and the
+recorder, and a few shared rules.
 The file is ``CURBSIDE_SETTINGS_FILE`` if set, else ``curbside.toml`` in the working
 directory if present. Unknown keys are errors, and every error names the key.
 """
@@ -140,12 +141,36 @@ class AlertSettings(_Group):
     overflow_horizon_s: int = Field(7200, gt=0)
 
 
+class RecordsSettings(_Group):
+    """The record store (``CURBSIDE_RECORDS_URL``; docs/records.md): an SQLAlchemy URL, e.g.
+    postgresql+psycopg://curbside@127.0.0.1:5433/curbside; unset, an SQLite file in run_dir."""
+
+    url: str | None = Field(None, pattern=r"^(sqlite|postgresql\+psycopg)://")
+
+
+class RecorderSettings(_Group):
+    """The recorder (python -m curbside.recorder, ``CURBSIDE_RECORDER_*``): its MQTT session,
+    its batches, how often it closes what time alone closes (a vacancy that lasted the
+    debounce, a sensor gone silent), and how long a local day stays open for late data before
+    its clearance verdicts are frozen."""
+
+    client_id: str = Field("curbside-recorder", min_length=1, max_length=64)
+    batch_size: int = Field(500, ge=1, le=100_000)
+    flush_interval_s: float = Field(0.5, gt=0, le=60)
+    tick_s: float = Field(30.0, gt=0, le=3600)
+    freeze_grace_s: int = Field(2 * 3600, ge=0, le=7 * 86_400)
+    # How often frozen days still open to late data (CURBSIDE_TS_MAX_AGE_S) are judged again.
+    recheck_s: float = Field(6 * 3600, ge=60, le=7 * 86_400)
+
+
 GROUPS: dict[str, type[_Group]] = {
     "mqtt": MqttSettings,
     "influx": InfluxSettings,
     "api": ApiSettings,
     "ingest": IngestSettings,
     "alerts": AlertSettings,
+    "records": RecordsSettings,
+    "recorder": RecorderSettings,
 }
 
 
@@ -175,6 +200,8 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    records: RecordsSettings = Field(default_factory=RecordsSettings)
+    recorder: RecorderSettings = Field(default_factory=RecorderSettings)
 
     # The city registry shared by every process; unset, the demo county shipped in the package
     city_file: Path = Field(default_factory=demo_city_file)
@@ -234,6 +261,13 @@ class Settings(BaseSettings):
         if mqtt.tls_ca_file is not None and not mqtt.tls_ca_file.is_file():
             raise ValueError(f"CURBSIDE_MQTT_TLS_CA_FILE: no such file: {mqtt.tls_ca_file}")
         return self
+
+    @property
+    def records_database_url(self) -> str:
+        """The record store's URL: ``records_url``, else ``run_dir/records.sqlite3``."""
+        if self.records.url is not None:
+            return self.records.url
+        return f"sqlite:///{(self.run_dir / 'records.sqlite3').resolve()}"
 
     def flat(self) -> dict[str, Any]:
         """Every setting by its flat name (``mqtt_port``), as the environment and the settings

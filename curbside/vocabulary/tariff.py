@@ -8,7 +8,9 @@ a fee are in :mod:`curbside.domain.parking.fees` and are documented with worked 
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -21,6 +23,7 @@ Fen = Annotated[int, Field(ge=0, le=MAX_FEN)]
 CapWindow = Literal["24h-from-entry", "calendar-day", "charging-day"]
 PartialRule = Literal["round-up", "drop", "threshold"]
 TierClock = Literal["restart", "continue"]
+BandDays = Literal["every-day", "workdays", "rest-days"]
 
 
 def _clock_time(value: object) -> object:
@@ -133,7 +136,10 @@ class Band(_Strict):
     """A daily time band: from ``start`` to ``end`` local time, crossing midnight if end <= start.
 
     ``start == end`` is a band of the whole day. ``non_workday_price`` (default: ``price``)
-    applies to the occurrences that start on a non-workday.
+    applies to the occurrences that start on a non-workday. ``days`` limits the band to
+    workdays or to rest days, so that its hours can differ (a band that starts later at the
+    weekend is two bands); such a band must end by midnight, so bands of the two kinds of day
+    never meet.
     """
 
     name: BandName
@@ -142,13 +148,29 @@ class Band(_Strict):
     tier_clock: TierClock = "restart"
     price: Price
     non_workday_price: Price | None = None
+    days: BandDays = "every-day"
 
     @model_validator(mode="after")
     def _whole_minutes(self) -> Self:
         for field, value in (("start", self.start), ("end", self.end)):
             if value.second or value.microsecond or value.tzinfo is not None:
                 raise ValueError(f"{field}: band times are local HH:MM, got {value.isoformat()}")
+        if self.days != "every-day":
+            if self.start_minute + self.length_minutes > MINUTES_PER_DAY:
+                raise ValueError(
+                    f"band {self.name!r} applies on {self.days} only, so it must end by midnight"
+                )
+            if self.non_workday_price is not None:
+                raise ValueError(
+                    f"band {self.name!r} applies on {self.days} only: give it one price"
+                )
         return self
+
+    def applies_on(self, workday: bool) -> bool:
+        """Whether the band has an occurrence on a workday (True) or a rest day (False)."""
+        if self.days == "every-day":
+            return True
+        return workday == (self.days == "workdays")
 
     @property
     def start_minute(self) -> int:
@@ -208,6 +230,9 @@ def _span(band: Band) -> str:
 
 
 def _overlap(a: Band, b: Band) -> bool:
+    # Bands for the two kinds of day end by midnight: they never run at the same time.
+    if {a.days, b.days} == {"workdays", "rest-days"}:
+        return False
     # On the 24-hour circle: compare a with b shifted a day either way.
     a0, a1 = a.start_minute, a.start_minute + a.length_minutes
     for shift in (-MINUTES_PER_DAY, 0, MINUTES_PER_DAY):
@@ -215,3 +240,31 @@ def _overlap(a: Band, b: Band) -> bool:
         if a0 < b0 + b.length_minutes and b0 < a1:
             return True
     return False
+
+
+class DatedTariff(Tariff):
+    """A later version of a tariff: in force for stays that begin on or after ``effective_from``
+    (a local date), until the next version's date."""
+
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class TariffInForce:
+    """The version of a tariff that prices a stay: ``version`` is its effective date, or None
+    for the tariff as first written in the registry."""
+
+    tariff_id: str
+    version: date | None
+    tariff: Tariff
+
+
+def version_in_force(
+    tariff_id: str, base: Tariff, versions: Sequence[DatedTariff], day: date
+) -> TariffInForce:
+    """The version in force on the local date ``day``: the latest whose date has come."""
+    chosen: TariffInForce = TariffInForce(tariff_id, None, base)
+    for version in sorted(versions, key=lambda v: v.effective_from):
+        if version.effective_from <= day:
+            chosen = TariffInForce(tariff_id, version.effective_from, version)
+    return chosen

@@ -2,8 +2,10 @@
 
 Chinese tariffs price workdays (工作日) and non-workdays differently. A date is a non-workday
 when it is a weekend day or a public holiday, except the weekend days that the State Council
-makes workdays to bridge a holiday (调休上班). Those lists change every year, so they are
-configuration, published each November for the year after.
+makes workdays to bridge a holiday (调休上班). Those lists change every year (the State
+Council publishes them each November for the year after): with ``official_calendar`` the
+dates come from the maintained ``chinese-calendar`` package for the years it covers, and the
+registry's own lists override it date by date.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import date
 from functools import cached_property
 from typing import Literal, Self
 
+import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -37,6 +40,11 @@ class WorkdayCalendar(BaseModel):
     adjusted_workdays: tuple[date, ...] = Field(
         default=(), description="weekend days that are workdays (调休上班)"
     )
+    official_calendar: bool = Field(
+        default=False,
+        description="take holidays and adjusted workdays from the chinese-calendar package "
+        "for the years it covers; the two lists above still win",
+    )
 
     @model_validator(mode="after")
     def _check_dates(self) -> Self:
@@ -48,7 +56,8 @@ class WorkdayCalendar(BaseModel):
         if both:
             raise ValueError(f"{both[0].isoformat()} is both a holiday and an adjusted workday")
         for day in self.adjusted_workdays:
-            if day.weekday() not in weekend:
+            # With the official calendar a listed date may override one of its holidays.
+            if day.weekday() not in weekend and not self.official_calendar:
                 # A weekday is a workday already: listing it is a typo for another date.
                 raise ValueError(
                     f"adjusted workday {day.isoformat()} is a {WEEKDAYS[day.weekday()]}, "
@@ -69,7 +78,20 @@ class WorkdayCalendar(BaseModel):
             return True
         if day in holidays:
             return False
+        if self.official_calendar:
+            official = _official_workday(day)
+            if official is not None:
+                return official
         return day.weekday() not in weekend
+
+
+def _official_workday(day: date) -> bool | None:
+    """The State Council's answer for ``day``, or None for a year the package does not cover."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        # A year not yet published (or too old): the weekend rule and the registry's lists.
+        return None
 
 
 def _no_repeats(field: str, values: Sequence[object]) -> None:

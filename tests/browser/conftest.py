@@ -30,7 +30,8 @@ from tests.e2e.town import (
     small_city,
     wait_until_stored,
 )
-from tests.support import mqtt_client
+from tests.records.recorder_process import recording
+from tests.support import mqtt_client, wait_for
 
 FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
 
@@ -63,9 +64,14 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     influx.ensure_database()
     truth_file = tmp / "truth.jsonl"
     now = datetime.now(UTC).replace(microsecond=0)
+    # The recorder follows the same traffic into a record store of the module's own, so the
+    # reports view has records to show.
+    records_url = f"sqlite:///{tmp / 'records.sqlite3'}"
     try:
-        # Ingest keeps running while the tests do: one of them publishes a report.
-        with ingesting(settings, city_file) as ingester:
+        with (
+            recording(settings, records_url, city_file, f"recorder-{unique}") as recorder,
+            ingesting(settings, city_file) as ingester,
+        ):
             run_simulator(
                 settings,
                 city_file,
@@ -78,10 +84,17 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             )  # fmt: skip
             final, _ = read_truth(truth_file)
             wait_until_stored(ingester, final["published"])
+            wait_for(
+                lambda: recorder.recorded_messages >= final["published"],
+                60,
+                "the recorder to record the town",
+            )
             _set_bins_on_fire(settings, final["bins"], FIRES)
             wait_until_stored(ingester, final["published"] + FIRES)
             alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
-            with api_server(settings, city_file, tmp / "api.log") as api:
+            with api_server(
+                settings, city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records_url
+            ) as api:
                 yield Town(
                     base=str(api.base_url).rstrip("/"),
                     api=api,

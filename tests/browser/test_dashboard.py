@@ -9,8 +9,10 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, Playwright, Request, sync_playwright
@@ -302,3 +304,35 @@ def test_a_zone_limited_operator_sees_only_its_zone(town: Town, page: Page) -> N
     page.locator("#zones table").wait_for()
     rows = page.locator("#zones tbody tr td:first-child strong").all_inner_texts()
     assert "Z02" in rows and "Z01" not in rows
+
+
+def test_the_reports_view_shows_the_recorded_period_and_downloads_it(
+    town: Town, page: Page
+) -> None:
+    sign_in(page, town.base, _key(town, Role.ADMIN, "报表"))
+    page.click("#tab-reports")
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    start = (today - timedelta(days=1)).isoformat()
+    page.fill("#reports-start", start)
+    page.fill("#reports-end", today.isoformat())
+    page.select_option("#reports-period", "all")
+    page.select_option("#reports-group", "city")
+    page.click("#reports-form button[type=submit]")
+    first_row = page.locator("#reports-result tbody tr").first
+    first_row.wait_for()
+    cells = first_row.locator("td").all_inner_texts()
+    report = _get(
+        town, "/api/v1/reports/parking", start=start, end=today.isoformat(), period="all",
+        group="city",
+    )  # fmt: skip
+    (row,) = report["rows"]
+    assert row["sessions"] > 0  # the recorder recorded the town's stays
+    assert cells[:3] == [f"{start}..{today.isoformat()}", "全市", str(row["sessions"])]
+    with page.expect_download() as downloaded:
+        page.click("#reports-csv")
+    assert downloaded.value.suggested_filename.endswith("-city.csv")
+    text = Path(downloaded.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("统计周期,区域,停车次数")
+    with page.expect_download() as downloaded:
+        page.click("#reports-xlsx")
+    assert downloaded.value.suggested_filename.endswith(".xlsx")

@@ -26,6 +26,8 @@ SCRIPTS = {
     "curbside-alerts": "curbside.evaluator.__main__:main",
     "curbside-access": "curbside.cli.access:main",
     "curbside-provisioning": "curbside.cli.provisioning:main",
+    "curbside-recorder": "curbside.recorder.__main__:main",
+    "curbside-records": "curbside.adapters.records.__main__:main",
 }
 
 
@@ -76,6 +78,10 @@ def test_the_wheel_ships_the_demo_city_and_the_dashboard(wheel: Path) -> None:
         names = set(archive.namelist())
     assert "curbside/city/demo-city.yaml" in names
     assert "api/dashboard/index.html" in names
+    # The record store's migrations ship inside the package: an installed recorder applies them.
+    assert "curbside/adapters/records/migrations/env.py" in names
+    assert "curbside/adapters/records/migrations/script.py.mako" in names
+    assert "curbside/adapters/records/migrations/versions/0003_day_totals.py" in names
     assert not [n for n in names if n.startswith(("tests/", "tools/"))]
 
 

@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "curbside.readmodels": 4,
     "curbside.evaluator": 5,
     "curbside.cli": 5,
+    "curbside.recorder": 5,
     "ingest": 5,
     "api": 5,
     "simulators": 5,

@@ -118,7 +118,7 @@ class Stack:
     def _provision(self) -> None:
         # As scripts/demo does: an account per role, new passwords every run. The benchmark's
         # own clients (publishers, mosquitto_sub, the paho drain) use the test role's.
-        for role in (BENCH_ROLE, "ingest", "api"):
+        for role in (BENCH_ROLE, "ingest", "api", "recorder"):
             self.logins[role] = self.provision("service", "add", role, "--rotate")
 
     def provision(self, *args: str) -> Login:

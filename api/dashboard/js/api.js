@@ -87,6 +87,21 @@ export async function getJson(path, params, signal) {
   return (await send(path, { params, signal })).json();
 }
 
+/** GET path?params and save the answer as a file named by the server (a download that needs
+ * the key, which a plain link cannot send). */
+export async function download(path, params) {
+  const response = await send(path, { params });
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || "download";
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 /** POST a JSON body and parse the JSON answer. */
 export async function postJson(path, body) {
   return (await send(path, { method: "POST", body })).json();

@@ -7,15 +7,18 @@ import { lang, setLang, t, translatePage } from "./i18n.js";
 import { startLive, stopLive } from "./live.js";
 import { initMap } from "./map.js";
 import { initParking, openParking } from "./parking.js";
+import { initReports } from "./reports.js";
 import { initSanitation } from "./sanitation.js";
 import { can, changed, setCity, store } from "./store.js";
 
-const VIEWS = ["map", "parking", "sanitation"];
+const VIEWS = ["map", "parking", "sanitation", "reports"];
 // The permission (from whoami) each view needs; the map shows whatever the key may read.
 const NEEDS = { parking: "parking.read", sanitation: "sanitation.read" };
 let booted = false;
 
 function allowed(view) {
+  // Reports cover parking and sanitation: either is enough.
+  if (view === "reports") return can("parking.read") || can("sanitation.read");
   return !NEEDS[view] || can(NEEDS[view]);
 }
 
@@ -124,6 +127,7 @@ async function start() {
       initMap();
       if (can("parking.read")) initParking();
       if (can("sanitation.read")) initSanitation();
+      if (allowed("reports")) initReports();
     } catch (err) {
       if (err.status === 401) return;
       booted = true;

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 
 from curbside.config.settings import Settings
 
@@ -86,3 +89,27 @@ def connack(access: BrokerAccess, *, client_id: str, timeout_s: float = 10.0) ->
     if sock is not None:
         sock.close()
     return answers[0] if answers else None
+
+
+def follow_on_connect(
+    client: mqtt.Client,
+    flags: mqtt.ConnectFlags,
+    reason_code: ReasonCode,
+    topic_filters: Sequence[str],
+    *,
+    logger: logging.Logger,
+    connected: Callable[[], None],
+) -> None:
+    """What a persistent subscriber does in ``on_connect``: log a refusal and stop there, or
+    call ``connected`` (count the new connection), say whether the broker kept the session,
+    and subscribe to the filters at QoS 1."""
+    if reason_code.is_failure:
+        logger.error("broker refused the connection: %s", reason_code)
+        return
+    connected()
+    logger.info(
+        "connected to the broker (session %s); subscribing to %s",
+        "resumed" if flags.session_present else "new",
+        ", ".join(topic_filters),
+    )
+    client.subscribe([(topic, 1) for topic in topic_filters])

@@ -41,6 +41,8 @@ def service_rights() -> dict[str, Rights]:
         # Publishes acknowledged alerts; hears every alert change for its event stream, and
         # follows the sensor topics ingest reads to keep its live state current.
         "api": Rights(write=(f"{ALERTS_PREFIX}/#",), read=(f"{ALERTS_PREFIX}/#", *subscriptions())),
+        # The recorder follows the sensor topics ingest reads, into the record store.
+        "recorder": Rights(read=tuple(subscriptions())),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
         # LoRaWAN network servers publish uplinks for every device of their applications;

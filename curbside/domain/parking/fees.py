@@ -123,6 +123,8 @@ def band_occurrences(
         workday = calendar.is_workday(day)
         for index in order:
             band = tariff.bands[index]
+            if not band.applies_on(workday):
+                continue
             start = wall_to_seconds(day, band.start_minute, tz)
             end = wall_to_seconds(day, band.start_minute + band.length_minutes, tz)
             if end > start:

@@ -49,6 +49,11 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /api/v1/sanitation/clearance": (P.SANITATION_READ, DAY),
     "GET /api/v1/sanitation/worklist": (P.SANITATION_READ, {}),
     "GET /api/v1/sanitation/levels": (P.SANITATION_READ, {"district": "D1", "bin": "B1", **DAY}),
+    "GET /api/v1/reports/parking": (P.PARKING_READ, {"start": "2026-03-04", "end": "2026-03-04"}),
+    "GET /api/v1/reports/sanitation": (
+        P.SANITATION_READ,
+        {"start": "2026-03-04", "end": "2026-03-04"},
+    ),
     "GET /api/v1/city": (SOME_AREA, {}),
     "GET /api/v1/live/stream": (SOME_AREA, {}),
     "GET /api/v1/alerts": (P.ALERTS_READ, {}),

@@ -109,6 +109,8 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/alerts": ["alerts"],
         "GET /api/v1/alerts/stream": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
+        "GET /api/v1/reports/parking": ["reports"],
+        "GET /api/v1/reports/sanitation": ["reports"],
         "GET /api/v1/city": ["city"],
         "GET /api/v1/live/stream": ["live"],
         "GET /api/v1/auth/whoami": ["keys"],

@@ -1,0 +1,1 @@
+"""The record store: sessions, charges and verdicts in SQLAlchemy (docs/records.md)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the record store (env.py and versions/)."""

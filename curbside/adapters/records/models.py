@@ -1,0 +1,202 @@
+"""The record tables as SQLAlchemy 2 typed models (the migrations in migrations/ create them).
+
+Which rows may change is part of the model: a session is revised while the recorder learns
+about it (open, then closed; late data may move its end), but a charge or a clearance verdict
+is written once and never updated: a change is a new row that says why (docs/records.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from curbside.adapters.records.columns import RowId, UtcDateTime
+
+# Stable constraint names, so migrations can name what they change on both databases.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = String(64)
+
+
+class Base(DeclarativeBase):
+    """Every record table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SpaceReport(Base):
+    """A status report the recorder has taken, kept while late data can still change sessions.
+
+    ``seq`` is -1 when the sensor sends no counter (a key column cannot be NULL).
+    """
+
+    __tablename__ = "space_reports"
+
+    zone: Mapped[str] = mapped_column(Id, primary_key=True)
+    space: Mapped[str] = mapped_column(Id, primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    occupied: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class ParkingSession(Base):
+    """One stay, identified by its space and start. ``status``: open, closed or void."""
+
+    __tablename__ = "parking_sessions"
+    __table_args__ = (
+        UniqueConstraint("zone", "space", "start", name="uq_parking_sessions_identity"),
+        Index("ix_parking_sessions_end_day", "end_day", "zone"),
+        Index("ix_parking_sessions_open", "status", "zone", "space"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(Id)
+    space: Mapped[str] = mapped_column(Id)
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_confirmed: Mapped[datetime] = mapped_column(UtcDateTime)
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(8))
+    # The local day the stay ended on: the day its revenue belongs to.
+    end_day: Mapped[date | None] = mapped_column(Date)
+    duration_s: Mapped[int | None] = mapped_column(BigInteger)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revised_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Charge(Base):
+    """An immutable line of billing: a charge for a closed stay, or the reversal of one.
+
+    A reversal carries the negated amount, the id it reverses and the reason; the stay's new
+    charge (if any) follows as another row. ``business_day`` is the local day the stay ended.
+    """
+
+    __tablename__ = "charges"
+    __table_args__ = (Index("ix_charges_business_day", "business_day", "zone"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("parking_sessions.id"), index=True)
+    zone: Mapped[str] = mapped_column(Id)
+    kind: Mapped[str] = mapped_column(String(8))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    tariff_id: Mapped[str] = mapped_column(Id)
+    tariff_version: Mapped[date | None] = mapped_column(Date)
+    priced_from: Mapped[datetime] = mapped_column(UtcDateTime)
+    priced_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("charges.id"), unique=True)
+    business_day: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ZoneOccupancyHour(Base):
+    """Seconds of closed stays inside one UTC hour in one zone (time-weighted occupancy);
+    ``day`` is the local day the hour belongs to, for reports by day."""
+
+    __tablename__ = "zone_occupancy_hours"
+    __table_args__ = (Index("ix_zone_occupancy_hours_day", "day", "zone"),)
+
+    zone: Mapped[str] = mapped_column(Id, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    occupied_s: Mapped[int] = mapped_column(BigInteger)
+    spaces: Mapped[int] = mapped_column(Integer)
+
+
+class BinCollection(Base):
+    """One emptying of one bin, as the collection rules saw it (docs/clearance.md)."""
+
+    __tablename__ = "bin_collections"
+    __table_args__ = (
+        UniqueConstraint("district", "bin", "ts", name="uq_bin_collections_identity"),
+        Index("ix_bin_collections_ts", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    district: Mapped[str] = mapped_column(Id)
+    bin: Mapped[str] = mapped_column(Id)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(8))
+    truck: Mapped[str | None] = mapped_column(Id)
+    before_pct: Mapped[float | None]
+    after_pct: Mapped[float | None]
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ClearanceVerdict(Base):
+    """One bin's clearance verdict for one local day, frozen once; later data adds revisions.
+
+    Revision 0 is the verdict frozen at the day's close plus the grace; revision n > 0 is a
+    correction, with its reason. The report of a day uses each bin's highest revision.
+    """
+
+    __tablename__ = "clearance_verdicts"
+    __table_args__ = (
+        UniqueConstraint("day", "district", "bin", "revision", name="uq_clearance_verdicts_rev"),
+        Index("ix_clearance_verdicts_day", "day", "district"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    district: Mapped[str] = mapped_column(Id)
+    bin: Mapped[str] = mapped_column(Id)
+    revision: Mapped[int] = mapped_column(Integer)
+    needed: Mapped[bool] = mapped_column(Boolean)
+    cleared: Mapped[bool] = mapped_column(Boolean)
+    late: Mapped[bool] = mapped_column(Boolean)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_rise: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ZoneDayTotals(Base):
+    """One zone's parking figures for one local day, kept by the recorder from the sessions,
+    charges and hours above, so a month's report reads 30 rows per zone, not every stay."""
+
+    __tablename__ = "zone_day_totals"
+
+    zone: Mapped[str] = mapped_column(Id, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer)
+    stay_s: Mapped[int] = mapped_column(BigInteger)
+    flagged: Mapped[int] = mapped_column(Integer)
+    billed_fen: Mapped[int] = mapped_column(BigInteger)
+    adjustments: Mapped[int] = mapped_column(Integer)
+    adjustments_fen: Mapped[int] = mapped_column(BigInteger)
+    occupied_s: Mapped[int] = mapped_column(BigInteger)
+
+
+class DistrictDayTotals(Base):
+    """One district's clearance figures for one local day: the frozen verdicts counted, and the
+    corrections recorded since."""
+
+    __tablename__ = "district_day_totals"
+
+    district: Mapped[str] = mapped_column(Id, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    needed: Mapped[int] = mapped_column(Integer)
+    cleared_on_time: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    corrections: Mapped[int] = mapped_column(Integer)

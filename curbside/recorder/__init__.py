@@ -1,0 +1,1 @@
+"""The recorder: turns the stream of readings into records (docs/records.md)."""

@@ -1,0 +1,162 @@
+"""One running recorder: follows MQTT, records parking, closes due stays, freezes days."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError
+
+import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
+from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.influx.client import InfluxClient, InfluxError
+from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.intake import Intake
+from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.migrate import upgrade
+from curbside.adapters.records.parking_store import latest_report_time
+from curbside.adapters.records.sanitation_store import frozen_days
+from curbside.city.registry import City
+from curbside.config.rules import clearance_rules, session_rules
+from curbside.config.settings import Settings
+from curbside.recorder.clearance import ClearanceRecorder
+from curbside.recorder.follower import Delivered, Follower
+from curbside.recorder.parking import ParkingRecorder, StatusReport
+from curbside.vocabulary.readings import SpaceStatus
+from curbside.vocabulary.rejection import Rejected
+from ingest.throttle import Throttle
+
+log = logging.getLogger(__name__)
+
+RETRY_MAX_S = 30.0
+
+
+class Recorder:
+    """Wiring of the recorder process. ``start``, then ``stop``."""
+
+    def __init__(
+        self, settings: Settings, city: City, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self._settings = settings
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.engine = record_engine(settings.records_database_url)
+        upgrade(self.engine)  # at start-up: a new version's schema before its first record
+        self._sessions = session_factory(self.engine)
+        self._intake = Intake.from_settings(settings, city)
+        self._parking = ParkingRecorder(city, session_rules(settings))
+        self._keep_reports = timedelta(seconds=settings.ts_max_age_s)
+        self.influx = InfluxClient.from_settings(settings)
+        self._clearance = ClearanceRecorder(
+            city,
+            SanitationHistoryReader(self.influx),
+            clearance_rules(settings),
+            timedelta(seconds=settings.recorder.freeze_grace_s),
+        )
+        self._recheck_every = timedelta(seconds=settings.recorder.recheck_s)
+        # The stream's clock: the newest report taken (docs/records.md, "Time").
+        with self._sessions() as db:
+            self._watermark = latest_report_time(db)
+        self._next_recheck: datetime | None = None
+        self._throttle = Throttle(60.0)
+        self.rejected = 0
+        self.recorded_messages = 0
+        self.follower = Follower(settings, subscriptions(), self._handle, self._tick)
+
+    def start(self) -> None:
+        """Follow the stream."""
+        self.follower.start()
+
+    def stop(self) -> None:
+        """Finish the batch in hand and disconnect."""
+        self.follower.stop()
+        self.engine.dispose()
+        self.influx.close()
+
+    @property
+    def stream_time(self) -> datetime | None:
+        """The newest report taken so far: the time sessions are judged at."""
+        return self._watermark
+
+    def _stream_now(self) -> datetime:
+        # Sessions are judged at the stream's time, never ahead of the wall clock: a backlog
+        # or a replay is then recorded as it happened, not as silence followed by late data.
+        wall = self._clock()
+        return wall if self._watermark is None else min(wall, self._watermark)
+
+    def _handle(self, batch: list[Delivered]) -> bool:
+        reports = [r for message in batch for r in self._reports(message)]
+        newest = max((r.ts for r in reports), default=None)
+        if newest is not None and (self._watermark is None or newest > self._watermark):
+            self._watermark = newest
+        recorded = self._with_retries(
+            lambda _: self._parking.record_in(self._sessions, reports, self._stream_now())
+        )
+        if recorded:
+            self.recorded_messages += len(batch)
+        return recorded
+
+    def _tick(self) -> None:
+        self._with_retries(lambda _: self._parking_tick(self._stream_now()))
+        try:
+            self._with_retries(self._clearance_tick)
+        except InfluxError as exc:
+            log.warning("clearance verdicts postponed: InfluxDB: %s", exc)
+
+    def _clearance_tick(self, now: datetime) -> None:
+        with self._sessions.begin() as db:
+            for day in self._clearance.freeze_due(db, now):
+                log.info("froze the clearance verdicts of %s", day)
+        if self._next_recheck is not None and now < self._next_recheck:
+            return
+        self._next_recheck = now + self._recheck_every
+        open_since = (now - self._keep_reports).astimezone(self._clearance.tz).date()
+        with self._sessions.begin() as db:
+            days = frozen_days(db, open_since)
+        for day in days:
+            with self._sessions.begin() as db:
+                corrected = self._clearance.recheck(db, day, now)
+            if corrected:
+                log.info("%s: %d clearance verdict(s) corrected by late data", day, corrected)
+
+    def _parking_tick(self, now: datetime) -> None:
+        with self._sessions.begin() as db:
+            self._parking.close_due(db, now)
+            self._parking.prune(db, self._clock(), self._keep_reports)
+
+    def _reports(self, message: Delivered) -> list[StatusReport]:
+        try:
+            readings = self._intake.readings(message.topic, message.payload, message.received_at)
+        except Rejected as rejected:
+            # Ingest dead-letters it; here it is only counted and skipped (and acknowledged).
+            self.rejected += 1
+            if self._throttle.allow(message.topic[:200]):
+                log.warning("skipped %r: %s", message.topic[:200], rejected)
+            return []
+        return [
+            StatusReport(r.zone, r.space, r.ts, r.occupied, r.seq)
+            for r in readings
+            if isinstance(r, SpaceStatus) and r.ts is not None
+        ]
+
+    def _with_retries(self, work: Callable[[datetime], None]) -> bool:
+        # The record database restarting is an outage to wait out, not a reason to die.
+        delay = 0.5
+        while True:
+            try:
+                work(self._clock())
+                return True
+            except DBAPIError as exc:
+                if not exc.connection_invalidated and not _is_outage(exc):
+                    raise
+                log.warning("record database unavailable (%s); retrying in %.1f s", exc.orig, delay)
+            if self.follower.stopping:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+
+
+def _is_outage(exc: DBAPIError) -> bool:
+    # psycopg's OperationalError: connection refused, server closed the connection, ...
+    return type(exc.orig).__name__ == "OperationalError"
