@@ -55,13 +55,19 @@ class StationSpot:
 
 @dataclass(frozen=True, slots=True)
 class TruckSpec:
-    """A truck for the day: its home station, loose-litre capacity and shift (aware times)."""
+    """A truck for the day: its home station, loose-litre capacity and shift (aware times).
+
+    A re-plan starts a truck already on the road from the stop it is driving to
+    (``start_at``, free from ``shift_start``) with the load it will have there.
+    """
 
     id: str
     home: str
     capacity_l: int
     shift_start: datetime
     shift_end: datetime
+    start_at: Point | None = None
+    initial_load_l: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,7 @@ class Stop:
     kind: Literal["bin", "unload"]
     id: str  # bin id, or station id
     district: str | None
+    where: Point
     arrival: datetime
     load_after_l: int
 
