@@ -26,15 +26,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from curbside.city import demo_city_file
 from curbside.city.registry import City, load_city
 from curbside.domain.dispatch.city_problem import BinFill, city_problem
 from curbside.domain.dispatch.problem import Problem
 from curbside.domain.dispatch.solver import MUST_PRIZE_M, solve
 from curbside.domain.dispatch.travel import GreatCircleTravel
-from tools.bench.record import ROOT, command_line, machine_lines, record
+from tools.bench.record import DISPATCH_DOC, command_line, machine_lines, publish
 
-DISPATCH_DOC = ROOT / "docs" / "dispatch.md"
-DEMO_CITY = ROOT / "curbside" / "city" / "demo-city.yaml"
 COPIES_PER_STATION = 12  # more unloads than any truck makes in a day here
 
 
@@ -182,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--limits", default="2,5,10", help="time limits, seconds")
-    parser.add_argument("--city", type=Path, default=DEMO_CITY)
+    parser.add_argument("--city", type=Path, default=demo_city_file())
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
     city = load_city(args.city)
@@ -212,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     )
-    print(section)
-    if not args.no_record:
-        record(section, DISPATCH_DOC)
+    publish(section, keep=not args.no_record, doc=DISPATCH_DOC)
     return 0
 
 
