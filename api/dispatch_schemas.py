@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import UtcTime
-from curbside.domain.dispatch.problem import LeftOut, LeftOutReason, Plan, Stop, TruckRoute
+from curbside.domain.dispatch.problem import LeftOutReason, Plan, Stop, TruckRoute
 
 
 class _Response(BaseModel):
@@ -74,16 +74,8 @@ class LeftOutOut(_Response):
     reason: LeftOutReason
     detail: str
 
-    @classmethod
-    def from_left_out(cls, item: LeftOut) -> LeftOutOut:
-        """The API's view of a bin left out."""
-        return cls(
-            district=item.district,
-            bin=item.bin,
-            must=item.must,
-            reason=item.reason,
-            detail=item.detail,
-        )
+    # Field for field the planner's LeftOut.
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
 class PlanOut(_Response):
@@ -106,6 +98,6 @@ class PlanOut(_Response):
             solve_s=round(plan.solve_s, 3),
             distance_m=plan.distance_m,
             routes=[TruckRouteOut.from_route(r) for r in plan.routes],
-            left_out=[LeftOutOut.from_left_out(o) for o in plan.left_out],
+            left_out=[LeftOutOut.model_validate(o) for o in plan.left_out],
             notes=list(plan.notes),
         )
