@@ -22,8 +22,10 @@ from api.auth import (
     zone_in_scope,
 )
 from api.deps import Limits, Services
+from api.dispatch_schemas import TruckRouteOut
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
+from api.routes import dispatch as dispatch_routes
 from api.routes import (
     health,
     keys,
@@ -50,8 +52,10 @@ from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
+from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
+from curbside.vocabulary.topics import route_topic
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,15 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                     alerts=alerts,
                     feed=feed,
                     sanitation=SanitationHistoryReader(influx),
+                    dispatch=DispatchDesk(
+                        city,
+                        time_limit_s=settings.api.dispatch_time_limit_s,
+                        rubbish_above_pct=settings.clearance_rubbish_above_pct,
+                        publish=lambda route: alert_publisher.publish_retained(
+                            route_topic(route.truck),
+                            TruckRouteOut.from_route(route).model_dump_json(),
+                        ),
+                    ),
                 )
             }
         finally:
@@ -154,6 +167,11 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
     )
     app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
+    app.include_router(dispatch_routes.router, dependencies=sanitation_read)
+    app.include_router(
+        dispatch_routes.replan_router,
+        dependencies=[require(Permission.SANITATION_READ), require(Permission.DISPATCH_PLAN)],
+    )
     app.include_router(keys.whoami_router, dependencies=[Depends(authenticate)])
     app.include_router(keys.router, dependencies=[require(Permission.KEYS_MANAGE)])
     # The map's layout and the live stream serve both domains: each key gets the zones and

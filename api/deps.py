@@ -22,6 +22,7 @@ from curbside.city.registry import City, Zone
 from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import Session
 from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import BrokerStatus
 from curbside.readmodels.live.state import LiveState, Snapshot
 
@@ -73,6 +74,7 @@ class Services:
     alerts: PublishingAlertStore
     feed: AlertFeed
     sanitation: SanitationHistory
+    dispatch: DispatchDesk
 
 
 def get_services(request: Request) -> Services:

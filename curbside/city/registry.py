@@ -102,10 +102,31 @@ class TransferStation(_Strict):
 
 
 class Truck(_Strict):
-    """A collection truck, based at a transfer station."""
+    """A collection truck, based at a transfer station.
+
+    The defaults describe the demo's small compactor (a 6 m³ body packing loose rubbish about
+    2.5 to 1) on one day shift; a real fleet states its own.
+    """
 
     id: Id
     station: Id
+    body_l: int = Field(6_000, gt=0, le=100_000, description="body volume, litres")
+    compaction_ratio: float = Field(
+        2.5, ge=1, le=10, description="litres of loose rubbish per litre of body"
+    )
+    shift_start: time = time(6, 0)
+    shift_end: time = time(20, 0)
+
+    @property
+    def capacity_loose_l(self) -> int:
+        """How much loose rubbish (bin litres) one trip can take."""
+        return int(self.body_l * self.compaction_ratio)
+
+    @model_validator(mode="after")
+    def _check_shift(self) -> Self:
+        if self.shift_end <= self.shift_start:
+            raise ValueError(f"truck {self.id}: shift_end must be after shift_start")
+        return self
 
 
 class City(_Strict):

@@ -90,6 +90,8 @@ class ApiSettings(_Group):
     # enforces.
     max_window_days: int = Field(31, ge=1, le=31)
     max_results: int = Field(10_000, ge=1, le=1_000_000)
+    # Search time of one collection plan (docs/dispatch.md): 500 bins need about 10 s.
+    dispatch_time_limit_s: float = Field(10.0, gt=0, le=120)
 
 
 class IngestSettings(_Group):

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+DISPATCH_ROOT = "dispatch"
+"""The API publishes each truck's route, retained, on ``dispatch/{truck}/route``; the truck
+reports its progress on ``dispatch/{truck}/progress``."""
+
 DEADLETTER_ROOT = "deadletter"
 """Ingest republishes each rejected message under ``deadletter/{reason}/{original topic}``;
 the broker's rights let only ingest write there."""
+
+
+def route_topic(truck: str) -> str:
+    """Where a truck's planned route is published (retained)."""
+    return f"{DISPATCH_ROOT}/{truck}/route"
+
+
+def progress_topic(truck: str) -> str:
+    """Where a truck reports its position and the stops it has done."""
+    return f"{DISPATCH_ROOT}/{truck}/progress"

@@ -13,6 +13,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
+DISPATCH_DOC = ROOT / "docs" / "dispatch.md"  # the dispatch benchmarks write here
 MARKER = "<!-- benchmarks add their results above this line -->"
 
 
@@ -49,9 +50,9 @@ def command_line(module: str, argv: Sequence[str] | None) -> str:
     return " ".join(["python -m", module, *given])
 
 
-def publish(section: str, *, keep: bool) -> None:
-    """Print the results section and, if ``keep``, add it to docs/performance.md."""
+def publish(section: str, *, keep: bool, doc: Path = PERFORMANCE_DOC) -> None:
+    """Print the results section and, if ``keep``, add it to ``doc`` (docs/performance.md)."""
     print(section)
     if keep:
-        record(section)
-        print(f"added to {PERFORMANCE_DOC.relative_to(ROOT)}")
+        record(section, doc)
+        print(f"added to {doc.relative_to(ROOT)}")

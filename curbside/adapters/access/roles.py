@@ -14,6 +14,7 @@ class Permission(StrEnum):
     ALERTS_ACK = "alerts.ack"
     KEYS_MANAGE = "keys.manage"
     DEVICES_MANAGE = "devices.manage"
+    DISPATCH_PLAN = "dispatch.plan"
 
 
 class Role(StrEnum):
@@ -34,7 +35,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.PARKING_OPERATOR: frozenset({Permission.PARKING_READ, Permission.ALERTS_READ}),
     Role.DISPATCHER: frozenset(
-        {Permission.SANITATION_READ, Permission.ALERTS_READ, Permission.ALERTS_ACK}
+        {
+            Permission.SANITATION_READ,
+            Permission.ALERTS_READ,
+            Permission.ALERTS_ACK,
+            Permission.DISPATCH_PLAN,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

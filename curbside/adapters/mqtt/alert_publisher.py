@@ -52,6 +52,12 @@ class AlertPublisher:
         if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             log.warning("alert %s not published: %s", alert.id, mqtt.error_string(info.rc))
 
+    def publish_retained(self, topic: str, payload: str) -> None:
+        """Publish a document retained (QoS 1) on this connection: the trucks' routes."""
+        info = self._client.publish(topic, payload, qos=1, retain=True)
+        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
+            log.warning("%s not published: %s", topic, mqtt.error_string(info.rc))
+
     def _subscribe(self, client: mqtt.Client, *args: Any) -> None:
         client.subscribe(f"{TOPIC_PREFIX}/#", qos=1)
 

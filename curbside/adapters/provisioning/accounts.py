@@ -16,6 +16,7 @@ import curbside.adapters.decoders.formats  # noqa: F401 - registers every payloa
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
 from curbside.vocabulary.topics import DEADLETTER_ROOT as DEADLETTER_PREFIX
+from curbside.vocabulary.topics import progress_topic, route_topic
 
 Kind = Literal["device", "gateway", "service"]
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -40,7 +41,11 @@ def service_rights() -> dict[str, Rights]:
         "ingest": Rights(write=(f"{DEADLETTER_PREFIX}/#",), read=tuple(subscriptions())),
         # Publishes acknowledged alerts; hears every alert change for its event stream, and
         # follows the sensor topics ingest reads to keep its live state current.
-        "api": Rights(write=(f"{ALERTS_PREFIX}/#",), read=(f"{ALERTS_PREFIX}/#", *subscriptions())),
+        # Publishes each truck's route (retained) and hears the trucks' progress.
+        "api": Rights(
+            write=(f"{ALERTS_PREFIX}/#", route_topic("+")),
+            read=(f"{ALERTS_PREFIX}/#", progress_topic("+"), *subscriptions()),
+        ),
         # The recorder follows the sensor topics ingest reads, into the record store.
         "recorder": Rights(read=tuple(subscriptions())),
         # The alert evaluator only publishes.

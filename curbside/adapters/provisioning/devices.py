@@ -9,6 +9,7 @@ from typing import Literal
 
 from curbside.adapters.provisioning.accounts import ProvisioningError, Rights
 from curbside.city.registry import City
+from curbside.vocabulary.topics import progress_topic, route_topic
 
 DeviceRole = Literal["space", "bin", "truck"]
 
@@ -37,7 +38,12 @@ class Device:
 
     @property
     def rights(self) -> Rights:
-        """Write its own topics; read nothing."""
+        """Write its own topics; a truck also reports its progress and reads its own route
+        (docs/dispatch.md), and nothing else."""
+        if self.role == "truck":
+            return Rights(
+                write=(*self.topics, progress_topic(self.id)), read=(route_topic(self.id),)
+            )
         return Rights(write=self.topics)
 
 

@@ -54,6 +54,9 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
         P.SANITATION_READ,
         {"start": "2026-03-04", "end": "2026-03-04"},
     ),
+    "GET /api/v1/dispatch/plan": (P.SANITATION_READ, {}),
+    "GET /api/v1/dispatch/plan/{truck}": (P.SANITATION_READ, {}),
+    "POST /api/v1/dispatch/replan": (P.DISPATCH_PLAN, {}),
     "GET /api/v1/city": (SOME_AREA, {}),
     "GET /api/v1/live/stream": (SOME_AREA, {}),
     "GET /api/v1/alerts": (P.ALERTS_READ, {}),
@@ -64,7 +67,11 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "POST /api/v1/keys": (P.KEYS_MANAGE, {}),
     "DELETE /api/v1/keys/{key_id}": (P.KEYS_MANAGE, {}),
 }
-PATHS = {"{alert_id}": "overstay~parking~Z1~A-1~1", "{key_id}": "0123456789ab"}
+PATHS = {
+    "{alert_id}": "overstay~parking~Z1~A-1~1",
+    "{key_id}": "0123456789ab",
+    "{truck}": "T1",
+}
 BODIES = {"POST /api/v1/keys": {"name": "made in a test", "role": "viewer"}}
 
 
@@ -340,7 +347,7 @@ def test_whoami(anonymous: TestClient, keys_file: Path) -> None:
         [],
         ["D1"],
     )
-    assert me["permissions"] == ["alerts.ack", "alerts.read", "sanitation.read"]
+    assert me["permissions"] == ["alerts.ack", "alerts.read", "dispatch.plan", "sanitation.read"]
     assert "token" not in me and "sha256" not in me
 
 

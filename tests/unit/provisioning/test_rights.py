@@ -51,12 +51,18 @@ def test_the_api_reads_every_topic_ingest_reads_and_writes_only_alerts() -> None
     # Its live state follows the same stream ingest stores (curbside/readmodels/live/feed.py).
     api = service_rights()["api"]
     assert set(service_rights()["ingest"].read) <= set(api.read)
-    assert api.write == ("alerts/#",)
+    assert api.write == ("alerts/#", "dispatch/+/route")
+    assert "dispatch/+/progress" in api.read
 
 
 def test_a_device_may_write_only_topics_naming_itself(city: City) -> None:
     for device in city_devices(city):
-        assert device.rights.read == ()
+        if device.role == "truck":
+            # Its own route to read, its own progress to report (docs/dispatch.md).
+            assert device.rights.read == (f"dispatch/{device.id}/route",)
+            assert device.rights.write == (*device.topics, f"dispatch/{device.id}/progress")
+        else:
+            assert device.rights.read == ()
         for topic in device.topics:
             levels = topic.split("/")
             if device.role == "truck":

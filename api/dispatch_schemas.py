@@ -1,0 +1,103 @@
+"""Response bodies of the dispatch routes; a truck's route is also the retained MQTT payload
+on ``dispatch/{truck}/route`` (docs/mqtt.md), so the in-cab tablet reads what the API serves."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import UtcTime
+from curbside.domain.dispatch.problem import LeftOutReason, Plan, Stop, TruckRoute
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class StopOut(_Response):
+    """A bin to empty, or a transfer station to unload at."""
+
+    kind: Literal["bin", "unload"]
+    id: str = Field(description="the bin's id, or the station's")
+    district: str | None
+    lat: float
+    lon: float
+    arrival: UtcTime = Field(description="planned start of service")
+    load_after_l: int = Field(description="loose litres on board after the stop")
+
+    @classmethod
+    def from_stop(cls, stop: Stop) -> StopOut:
+        """The API's view of a planned stop."""
+        return cls(
+            kind=stop.kind,
+            id=stop.id,
+            district=stop.district,
+            lat=stop.where.lat,
+            lon=stop.where.lon,
+            arrival=stop.arrival,
+            load_after_l=stop.load_after_l,
+        )
+
+
+class TruckRouteOut(_Response):
+    """One truck's route for the rest of the day."""
+
+    truck: str
+    start: UtcTime
+    end: UtcTime
+    distance_m: int = Field(description="travel model: great-circle x detour (docs/dispatch.md)")
+    bins: int
+    unload_trips: int
+    stops: list[StopOut]
+
+    @classmethod
+    def from_route(cls, route: TruckRoute) -> TruckRouteOut:
+        """The API's (and the tablet's) view of a route."""
+        return cls(
+            truck=route.truck,
+            start=route.start,
+            end=route.end,
+            distance_m=route.distance_m,
+            bins=route.bins,
+            unload_trips=route.unload_trips,
+            stops=[StopOut.from_stop(s) for s in route.stops],
+        )
+
+
+class LeftOutOut(_Response):
+    """A bin the plan does not visit, and why."""
+
+    district: str
+    bin: str
+    must: bool = Field(description="it had to be cleared by its district's deadline")
+    reason: LeftOutReason
+    detail: str
+
+    # Field for field the planner's LeftOut.
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class PlanOut(_Response):
+    """The current collection plan: a route per truck with work, every bin left out."""
+
+    as_of: UtcTime
+    feasible: bool
+    solve_s: float
+    distance_m: int
+    routes: list[TruckRouteOut]
+    left_out: list[LeftOutOut]
+    notes: list[str]
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> PlanOut:
+        """The API's view of a plan."""
+        return cls(
+            as_of=plan.start,
+            feasible=plan.feasible,
+            solve_s=round(plan.solve_s, 3),
+            distance_m=plan.distance_m,
+            routes=[TruckRouteOut.from_route(r) for r in plan.routes],
+            left_out=[LeftOutOut.model_validate(o) for o in plan.left_out],
+            notes=list(plan.notes),
+        )

@@ -1,0 +1,1 @@
+"""Collection routes for the day: the travel model, the routing problem and its solver."""

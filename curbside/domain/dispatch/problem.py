@@ -1,0 +1,163 @@
+"""The day's collection routing problem and its plan, as plain data (no solver here).
+
+Loads are litres of loose rubbish as it sits in the bins; a truck's capacity is what its body
+holds after compaction, in the same litres (``Truck.capacity_loose_l`` in the registry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+from curbside.domain.sanitation.worklist import Point
+
+Urgency = Literal["fire", "full", "tilted"]
+URGENT: Final[tuple[Urgency, ...]] = ("fire", "full", "tilted")
+
+LeftOutReason = Literal["no_truck_in_time", "too_big", "fleet_full", "skipped_optional"]
+
+
+@dataclass(frozen=True, slots=True)
+class BinJob:
+    """A bin the plan may visit.
+
+    ``load_l`` is the rubbish the truck picks up there: the fill predicted for the visit
+    (the caller predicts, e.g. at the district's deadline, so never less than it will be).
+    ``must`` bins have to be cleared by ``deadline``; the others are taken only when the
+    detour costs less than ``skip_penalty_m``. An ``urgent`` bin must be reached by
+    ``Problem.urgent_within`` after the plan starts.
+    """
+
+    district: str
+    bin: str
+    where: Point
+    fill_pct: float
+    load_l: int
+    deadline: datetime
+    must: bool
+    skip_penalty_m: int = 0
+    urgent: Urgency | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(district, bin): unique in the registry."""
+        return (self.district, self.bin)
+
+
+@dataclass(frozen=True, slots=True)
+class StationSpot:
+    """A transfer station: where trucks start, unload mid-route and end."""
+
+    id: str
+    where: Point
+
+
+@dataclass(frozen=True, slots=True)
+class TruckSpec:
+    """A truck for the day: its home station, loose-litre capacity and shift (aware times).
+
+    A re-plan starts a truck already on the road from the stop it is driving to
+    (``start_at``, free from ``shift_start``) with the load it will have there.
+    """
+
+    id: str
+    home: str
+    capacity_l: int
+    shift_start: datetime
+    shift_end: datetime
+    start_at: Point | None = None
+    initial_load_l: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the planner needs; ``start`` is now: nothing is planned before it."""
+
+    start: datetime
+    bins: tuple[BinJob, ...]
+    trucks: tuple[TruckSpec, ...]
+    stations: tuple[StationSpot, ...]
+    service: timedelta = timedelta(minutes=2)
+    urgent_within: timedelta = timedelta(hours=1)
+
+    def __post_init__(self) -> None:
+        homes = {s.id for s in self.stations}
+        for truck in self.trucks:
+            if truck.home not in homes:
+                raise ValueError(f"truck {truck.id}: unknown home station {truck.home!r}")
+        keys = [b.key for b in self.bins]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a bin appears more than once")
+
+    def latest_arrival(self, job: BinJob) -> datetime:
+        """When a truck must be at the bin at the latest: its deadline, sooner if urgent."""
+        if job.urgent is not None:
+            return min(job.deadline, self.start + self.urgent_within)
+        return job.deadline
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One stop of a route: a bin emptied, or a station where the truck unloads."""
+
+    kind: Literal["bin", "unload"]
+    id: str  # bin id, or station id
+    district: str | None
+    where: Point
+    arrival: datetime
+    load_after_l: int
+
+
+@dataclass(frozen=True, slots=True)
+class TruckRoute:
+    """A truck's day: its stops in order, ending with the unload at its home station."""
+
+    truck: str
+    start: datetime
+    end: datetime
+    distance_m: int
+    stops: tuple[Stop, ...]
+
+    @property
+    def unload_trips(self) -> int:
+        """How many times it unloads (the last one at home included)."""
+        return sum(1 for s in self.stops if s.kind == "unload")
+
+    @property
+    def bins(self) -> int:
+        """How many bins it empties."""
+        return sum(1 for s in self.stops if s.kind == "bin")
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A bin not in the plan, and why (``detail`` says it in words with the times)."""
+
+    district: str
+    bin: str
+    must: bool
+    reason: LeftOutReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The solver's answer: a route per truck that has work, and every bin left out."""
+
+    start: datetime
+    routes: tuple[TruckRoute, ...]
+    left_out: tuple[LeftOut, ...]
+    solve_s: float
+    feasible: bool
+    solver: str = "pyvrp"
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def distance_m(self) -> int:
+        """Kilometres driven by the whole fleet, in metres."""
+        return sum(r.distance_m for r in self.routes)
+
+    def route_of(self, truck: str) -> TruckRoute | None:
+        """The route of one truck, or None when it has no work."""
+        return next((r for r in self.routes if r.truck == truck), None)

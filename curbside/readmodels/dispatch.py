@@ -1,0 +1,87 @@
+"""The day's collection plan, kept between requests: made from the live bin states and the
+active fire and full alerts, re-made on demand keeping the stops trucks are driving to, and
+handed route by route to whoever publishes it for the in-cab tablets."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+
+from curbside.city.registry import City
+from curbside.domain.dispatch.city_problem import BinFill, city_problem
+from curbside.domain.dispatch.problem import Plan, TruckRoute, Urgency
+from curbside.domain.dispatch.replan import Pinned, pin_driven_stops, with_pinned
+from curbside.domain.dispatch.solver import solve
+from curbside.domain.dispatch.travel import GreatCircleTravel, TravelModel
+from curbside.domain.sanitation.bins import BinState
+from curbside.vocabulary.alerts import Alert, AlertKind
+
+_URGENT_KINDS: dict[AlertKind, Urgency] = {AlertKind.FIRE: "fire", AlertKind.FULL: "full"}
+
+
+def bin_fills(
+    states: Iterable[BinState], alerts: Iterable[Alert]
+) -> dict[tuple[str, str], BinFill]:
+    """Each reporting bin's fill, urgent when a fire or full alert is active or it is tilted.
+
+    Bins that never reported a fill are not in the plan: nothing says they hold rubbish.
+    """
+    urgent: dict[tuple[str, str], Urgency] = {}
+    # Fire before full: the more urgent reason wins when a bin has both.
+    for alert in sorted(alerts, key=lambda a: a.kind != AlertKind.FIRE):
+        kind = _URGENT_KINDS.get(alert.kind)
+        key = (alert.subject.group, alert.subject.device)
+        if kind is not None and key not in urgent:
+            urgent[key] = kind
+    fills: dict[tuple[str, str], BinFill] = {}
+    for state in states:
+        if state.fill_pct is None:
+            continue
+        key = (state.district, state.bin)
+        reason = urgent.get(key) or ("tilted" if state.tilted else None)
+        fills[key] = BinFill(state.fill_pct, urgent=reason)
+    return fills
+
+
+class DispatchDesk:
+    """Holds the current plan; one re-plan at a time (a solve takes seconds)."""
+
+    def __init__(
+        self,
+        city: City,
+        *,
+        travel: TravelModel | None = None,
+        time_limit_s: float = 10.0,
+        rubbish_above_pct: float = 10.0,
+        publish: Callable[[TruckRoute], None] | None = None,
+    ) -> None:
+        self._city = city
+        self._travel = travel or GreatCircleTravel(city.tz)
+        self._time_limit_s = time_limit_s
+        self._rubbish_above_pct = rubbish_above_pct
+        self._publish = publish
+        self._lock = threading.Lock()
+        self._plan: Plan | None = None
+
+    @property
+    def current(self) -> Plan | None:
+        """The latest plan, or None before the first."""
+        return self._plan
+
+    def replan(self, now: datetime, fills: Mapping[tuple[str, str], BinFill]) -> Plan:
+        """A new plan from ``now``, keeping the stop each truck is driving to; published."""
+        with self._lock:
+            problem = city_problem(
+                self._city, fills, now, rubbish_above_pct=self._rubbish_above_pct
+            )
+            kept, pinned = problem, list[Pinned]()
+            if self._plan is not None:
+                kept, pinned = pin_driven_stops(problem, self._plan, now)
+            fresh = solve(kept, self._travel, time_limit_s=self._time_limit_s)
+            plan = with_pinned(fresh, pinned, problem, self._travel)
+            self._plan = plan
+        if self._publish is not None:
+            for route in plan.routes:
+                self._publish(route)
+        return plan

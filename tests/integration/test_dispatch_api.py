@@ -1,0 +1,162 @@
+"""The collection plan through the real API, InfluxDB and Mosquitto: the plan made from the
+stored fill levels, each truck's route retained on its topic under its account's ACL.
+
+Expected distances are worked out by hand from the stated travel model (docs/dispatch.md:
+great-circle distance on a 6,371 km sphere × 1.4).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from api.app import create_app
+from api.deps import get_now
+from curbside.adapters.access.roles import Role
+from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.mqtt.client import new_client
+from curbside.adapters.provisioning.changes import add_devices
+from curbside.adapters.provisioning.devices import Device
+from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.city.registry import parse_city
+from curbside.config.settings import Settings
+from curbside.vocabulary.readings import BinLevel
+from tests.support import (
+    access_as,
+    admin_client,
+    bearer,
+    issue_key,
+    mqtt_client,
+    reload_and_wait,
+    wait_for,
+)
+
+pytestmark = pytest.mark.integration
+
+# B1 and B2 due north of the station on its meridian, 0.002° and 0.004° away; B3 0.002° east.
+CITY = parse_city(
+    {
+        "timezone": "Asia/Shanghai",
+        "sanitation_districts": [
+            {
+                "id": "D1",
+                "name": "North",
+                "clearance_deadline": "19:00",
+                "bins": [
+                    {"id": f"B{n}", "capacity_l": 240, "depth_cm": 100, "lat": lat, "lon": lon}
+                    for n, lat, lon in (
+                        (1, 29.872, 121.54),
+                        (2, 29.874, 121.54),
+                        (3, 29.87, 121.542),
+                    )
+                ],
+            }
+        ],
+        "transfer_stations": [{"id": "S1", "name": "North", "lat": 29.87, "lon": 121.54}],
+        "trucks": [{"id": "T03", "station": "S1"}],
+    }
+)
+# 09:00 in Shanghai on a day the readings below are fresh for.
+NOW = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
+# 0.001° of latitude: 6,371,000 m × π / 180 / 1000 = 111.19 m; × 1.4 = 155.67 m.
+# S1 -> B1 (0.002°) 311 m, B1 -> B2 (0.002°) 311 m, B2 -> S1 (0.004°) 623 m: 1,245 m, and the
+# same reversed. B3 (5 %) is optional: its skip penalty (1,500 m × 5 % = 75 m) is less than
+# any detour to it: S1 -> B3 -> S1 is 2 × 0.002° × 111,194.93 m × cos 29.87° × 1.4 = 540 m,
+# and slipping it in between S1 and B1 adds 270 + 412 - 311 = 371 m; so it is left out.
+ROUTE_M = 311 + 311 + 623
+
+
+def write_fills(influx: InfluxClient) -> None:
+    ts = datetime.now(UTC) - timedelta(minutes=5)
+    influx.write(
+        [
+            to_line(BinLevel("D1", "B1", fill_pct=60, ts=ts)),
+            to_line(BinLevel("D1", "B2", fill_pct=50, ts=ts)),
+            to_line(BinLevel("D1", "B3", fill_pct=5, ts=ts)),
+        ]
+    )
+
+
+class Heard:
+    """Messages a client received, by topic."""
+
+    def __init__(self) -> None:
+        self.by_topic: dict[str, bytes] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        with self.lock:
+            self.by_topic[message.topic] = bytes(message.payload)
+
+
+def listen(client: mqtt.Client, topic: str) -> Heard:
+    heard = Heard()
+    client.on_message = heard
+    client.subscribe(topic, qos=1)
+    return heard
+
+
+def test_plan_replan_and_the_retained_route(settings: Settings, influx: InfluxClient) -> None:
+    write_fills(influx)
+    app = create_app(settings.replace(api_dispatch_time_limit_s=1.0), CITY)
+    app.dependency_overrides[get_now] = lambda: NOW
+    viewer = issue_key(settings.api.keys_file, Role.VIEWER, name="viewer")
+    with admin_client(app, settings) as client:
+        plan = client.post("/api/v1/dispatch/replan")
+        assert plan.status_code == 200, plan.text
+        body = plan.json()
+        (route,) = body["routes"]
+        assert route["truck"] == "T03"
+        assert [s["id"] for s in route["stops"]] in (["B1", "B2", "S1"], ["B2", "B1", "S1"])
+        assert route["distance_m"] == ROUTE_M
+        # 60 % and 50 % of 240 l: 144 l and 120 l, 264 l after both, 0 after unloading.
+        first = {"B1": 144, "B2": 120}[route["stops"][0]["id"]]
+        assert [s["load_after_l"] for s in route["stops"]] == [first, 264, 0]
+        assert [(o["bin"], o["reason"]) for o in body["left_out"]] == [("B3", "skipped_optional")]
+        one = client.get("/api/v1/dispatch/plan/T03")
+        assert one.json() == route
+        assert client.get("/api/v1/dispatch/plan/T99").status_code == 404
+        # A viewer may read the plan, not re-plan.
+        assert client.get("/api/v1/dispatch/plan", headers=bearer(viewer)).status_code == 200
+        assert client.post("/api/v1/dispatch/replan", headers=bearer(viewer)).status_code == 403
+
+        # Retained: a subscriber arriving after the publish gets the route, as the API says.
+        watcher = mqtt_client(settings)
+        try:
+            heard = listen(watcher, "dispatch/+/route")
+            wait_for(lambda: "dispatch/T03/route" in heard.by_topic, 10, "the retained route")
+            assert json.loads(heard.by_topic["dispatch/T03/route"]) == route
+        finally:
+            watcher.disconnect()
+            watcher.loop_stop()
+
+    # The truck's own account reads its own route only, and cannot overwrite it.
+    files = BrokerFiles(broker_dir(settings))
+    (issued,) = add_devices(files, [Device("T03", "truck", "S1")], rotate=True)
+    reload_and_wait(files, settings, [issued])
+    other = mqtt_client(settings)
+    other.publish("dispatch/T01/route", b"not yours", qos=1, retain=True).wait_for_publish(5)
+    truck = new_client(access_as(settings, issued.username, issued.password), client_id="T03-tab")
+    truck.connect(settings.mqtt.host, settings.mqtt.port)
+    truck.loop_start()
+    try:
+        heard = listen(truck, "dispatch/+/route")
+        wait_for(lambda: "dispatch/T03/route" in heard.by_topic, 10, "the truck's route")
+        truck.publish("dispatch/T03/route", b"forged", qos=1, retain=True).wait_for_publish(5)
+        check = listen(other, "dispatch/T03/route")
+        wait_for(lambda: "dispatch/T03/route" in check.by_topic, 10, "the route again")
+        assert json.loads(check.by_topic["dispatch/T03/route"])["truck"] == "T03"
+        assert set(heard.by_topic) == {"dispatch/T03/route"}
+    finally:
+        # Retained messages outlive the test: clear them for the next run on this broker.
+        for topic in ("dispatch/T01/route", "dispatch/T03/route"):
+            other.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
+        for c in (truck, other):
+            c.disconnect()
+            c.loop_stop()
