@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.alertfeed import AlertFeed
 from api.auth import (
@@ -113,7 +114,9 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             alert_publisher.close()
             influx.close()
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served by the API itself (fastapi-offline ships
+    # them): city networks are often offline, and a CDN is one more thing to be down.
+    app = FastAPIOffline(
         title="Curbside API",
         summary="Live parking occupancy and waste-bin fill levels for the county.",
         version="0.1.0",
