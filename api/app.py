@@ -22,12 +22,14 @@ from api.auth import (
     zone_in_scope,
 )
 from api.deps import Limits, Services
+from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
 from api.routes import (
     health,
     keys,
     live,
+    metrics,
     parking,
     parking_fees,
     parking_history,
@@ -63,6 +65,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     needs a key except ``/health`` and the fee quote.
     """
 
+    app_metrics = ApiMetrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
@@ -88,6 +92,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
         )
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
+        unwatch = app_metrics.watch(LiveFeedCollector(live, broker))
         broker.start()
         # Briefly wait for the subscription, so the first full read already covers everything
         # the stream will not bring (else the first connect causes a second one at once).
@@ -109,6 +114,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                 )
             }
         finally:
+            unwatch()
             await live.stop()
             broker.stop()
             alert_publisher.close()
@@ -125,13 +131,24 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.city = city
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
+    app.state.metrics = app_metrics
+    app_metrics.watch(RefusalCollector(app.state.access.refused))
+    app.add_middleware(RequestMetrics, metrics=app_metrics)
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
     )
+    _include_routers(app)
+    mount_dashboard(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Who may call what, router by router (docs/security.md)."""
     parking_read = [require(Permission.PARKING_READ), zone_in_scope]
     sanitation_read = [require(Permission.SANITATION_READ), district_in_scope]
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(parking_fees.quote_router, dependencies=[public])
     for router in (
         parking.router,
@@ -154,5 +171,3 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     some_area = [Depends(readable_areas)]
     app.include_router(city_routes.router, dependencies=some_area)
     app.include_router(live.router, dependencies=some_area)
-    mount_dashboard(app)
-    return app
