@@ -49,7 +49,7 @@ class Town:
 @pytest.fixture(scope="module")
 def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap installs Debian's chromium")
+        pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap --test installs Debian's chromium")
     unique = uuid.uuid4().hex[:10]
     tmp = tmp_path_factory.mktemp("browser")
     settings = base_settings.replace(

@@ -5,7 +5,7 @@
 
 Signs in with the demo's admin key (``.run/demo-api-key``; ``--key`` to give another).
 Writes PNGs to docs/screenshots/ (``--out`` to change). Chinese text needs a CJK font on the
-machine taking them (scripts/bootstrap installs Debian's fonts-wqy-microhei).
+machine taking them (scripts/bootstrap --test installs Debian's fonts-wqy-microhei).
 """
 
 from __future__ import annotations
