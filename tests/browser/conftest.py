@@ -94,6 +94,32 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         influx.close()
 
 
+@dataclass(frozen=True)
+class County:
+    """A running API over the demo county with an empty database: its layout, docs and pages
+    without any data, e.g. for the whole-city map or the docs."""
+
+    base: str
+    key: str  # an admin's
+
+
+@pytest.fixture(scope="module")
+def county(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
+    tmp = tmp_path_factory.mktemp("county")
+    settings = base_settings.replace(
+        influx_db=f"test_{uuid.uuid4().hex[:10]}", api_keys_file=tmp / "api-keys.json"
+    )
+    influx = InfluxClient.from_settings(settings)
+    influx.ensure_database()  # the API is healthy once it reaches its database
+    try:
+        with api_server(settings, settings.city_file, tmp / "api.log") as client:
+            token = client.headers["Authorization"].removeprefix("Bearer ")
+            yield County(base=str(client.base_url).rstrip("/"), key=token)
+    finally:
+        influx.query(f'DROP DATABASE "{settings.influx.db}"')
+        influx.close()
+
+
 def _set_bins_on_fire(settings: Settings, bins: dict[str, dict[str, float]], count: int) -> None:
     """Fires now in ``count`` bins, at their true fill, so alerts are active whatever the hour
     (the simulated incidents, overfilling and a fire that may be over, depend on the time of

@@ -4,19 +4,14 @@ draw the API's operations from assets the API serves itself."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import yaml
 from playwright.sync_api import Page, Route, sync_playwright
 
-from curbside.adapters.influx.client import InfluxClient
-from curbside.config.settings import Settings
 from tests.browser.chromium import chromium
-from tests.e2e.town import api_server, small_city
+from tests.browser.conftest import County
 
 pytestmark = pytest.mark.browser
 
@@ -24,22 +19,9 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
-def api(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def api(county: County) -> str:
     """A running API (no data needed: the docs describe it); its base URL."""
-    tmp = tmp_path_factory.mktemp("api-docs")
-    settings = base_settings.replace(
-        influx_db=f"test_{uuid.uuid4().hex[:10]}", api_keys_file=tmp / "api-keys.json"
-    )
-    city_file = tmp / "city.yaml"
-    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
-    influx = InfluxClient.from_settings(settings)
-    influx.ensure_database()  # the API is healthy once it reaches its database
-    try:
-        with api_server(settings, city_file, tmp / "api.log") as client:
-            yield str(client.base_url).rstrip("/")
-    finally:
-        influx.query(f'DROP DATABASE "{settings.influx.db}"')
-        influx.close()
+    return county.base
 
 
 def _offline_page(page: Page, base: str) -> list[str]:
