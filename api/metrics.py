@@ -57,13 +57,12 @@ class LiveFeedCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         """The current values (nothing is stored between scrapes)."""
         live, feed = self._live, self._feed
-        lag = GaugeMetricFamily(
+        yield GaugeMetricFamily(
             "curbside_api_live_lag_seconds",
             "How long the oldest message applied in the last refresh had waited since the "
             "broker delivered it (0 when none waited)",
+            value=live.apply_lag_s,
         )
-        lag.add_metric([], live.apply_lag_s)
-        yield lag
         age = GaugeMetricFamily(
             "curbside_api_live_snapshot_age_seconds",
             "Age of the live snapshot being served (grows while refreshes fail)",
@@ -71,32 +70,31 @@ class LiveFeedCollector(Collector):
         if live.last_refresh is not None:
             age.add_metric([], max(0.0, time.time() - live.last_refresh.timestamp()))
         yield age
-        queued = GaugeMetricFamily(
-            "curbside_api_live_queued_messages", "Messages received and not yet applied"
+        yield GaugeMetricFamily(
+            "curbside_api_live_queued_messages",
+            "Messages received and not yet applied",
+            value=feed.queued,
         )
-        queued.add_metric([], feed.queued)
-        yield queued
-        connected = GaugeMetricFamily(
-            "curbside_api_live_broker_connected", "1 while the live feed is connected"
+        yield GaugeMetricFamily(
+            "curbside_api_live_broker_connected",
+            "1 while the live feed is connected",
+            value=1.0 if feed.connected else 0.0,
         )
-        connected.add_metric([], 1.0 if feed.connected else 0.0)
-        yield connected
-        reconnects = CounterMetricFamily(
+        yield CounterMetricFamily(
             "curbside_api_live_reconnects",
             "Times the live feed connected to the broker again after its first connection",
+            value=max(0, feed.connects - 1),
         )
-        reconnects.add_metric([], max(0, feed.connects - 1))
-        yield reconnects
-        received = CounterMetricFamily(
-            "curbside_api_live_received", "Sensor messages the live feed received"
+        yield CounterMetricFamily(
+            "curbside_api_live_received",
+            "Sensor messages the live feed received",
+            value=feed.received,
         )
-        received.add_metric([], feed.received)
-        yield received
-        full_reads = CounterMetricFamily(
-            "curbside_api_live_full_reads", "Full reads of the live state from InfluxDB"
+        yield CounterMetricFamily(
+            "curbside_api_live_full_reads",
+            "Full reads of the live state from InfluxDB",
+            value=live.full_reads,
         )
-        full_reads.add_metric([], live.full_reads)
-        yield full_reads
 
 
 class RefusalCollector(Collector):

@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from playwright.sync_api import Page, Playwright, sync_playwright
 
 from curbside.adapters.influx.client import InfluxClient
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
-from tests.browser.chromium import CHROMIUM
+from tests.browser.chromium import CHROMIUM, chromium
 from tests.e2e.town import (
     api_server,
     evaluate_bin_alerts,
@@ -33,6 +34,25 @@ from tests.e2e.town import (
 from tests.support import mqtt_client
 
 FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
+WAIT_MS = 30_000  # the longest a browser test waits for the page
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture
+def page(playwright: Playwright) -> Iterator[Page]:
+    """A fresh browser profile per test; any uncaught script error fails the test."""
+    with chromium(playwright) as context:
+        opened = context.new_page()
+        opened.set_default_timeout(WAIT_MS)
+        errors: list[str] = []
+        opened.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield opened
+        assert errors == [], errors
 
 
 @dataclass(frozen=True)

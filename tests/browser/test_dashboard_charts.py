@@ -4,37 +4,17 @@ hours list only what the API ranked (complete hours with data)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Playwright, sync_playwright
+from playwright.sync_api import Page
 
 from curbside.adapters.access.roles import Role
-from tests.browser.chromium import chromium, sign_in
+from tests.browser.chromium import sign_in
 from tests.browser.conftest import Town
 from tests.support import issue_key
 
 pytestmark = pytest.mark.browser
-
-WAIT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture
-def page(playwright: Playwright) -> Iterator[Page]:
-    with chromium(playwright) as context:
-        opened = context.new_page()
-        opened.set_default_timeout(WAIT_MS)
-        errors: list[str] = []
-        opened.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield opened
-        assert errors == [], errors
 
 
 def _drawn_points(page: Page) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Playwright
 
 from tests.browser.chromium import chromium, sign_in
 from tests.browser.conftest import County
@@ -38,8 +38,8 @@ VISIBLE_LABELS = """els => els.filter(e => getComputedStyle(e).visibility !== 'h
 
 
 @pytest.fixture
-def phone(county: County) -> Iterator[Page]:
-    with sync_playwright() as playwright, chromium(playwright, viewport=PHONE) as context:
+def phone(county: County, playwright: Playwright) -> Iterator[Page]:
+    with chromium(playwright, viewport=PHONE) as context:
         page = context.new_page()
         page.set_default_timeout(30_000)
         sign_in(page, county.base, county.key)
@@ -61,14 +61,11 @@ def test_at_390_px_nothing_is_wider_than_the_screen_and_no_header_wraps(
     assert wrapped == [], wrapped
 
 
-def test_whole_city_map_labels_do_not_overlap(county: County) -> None:
-    with sync_playwright() as playwright, chromium(playwright) as context:
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        sign_in(page, county.base, county.key)
-        page.click("#zoom-reset")
-        selector = ", ".join(f"#map .{name}" for name in LABELS)
-        shown = page.locator(selector).evaluate_all(VISIBLE_LABELS)
+def test_whole_city_map_labels_do_not_overlap(county: County, page: Page) -> None:
+    sign_in(page, county.base, county.key)
+    page.click("#zoom-reset")
+    selector = ", ".join(f"#map .{name}" for name in LABELS)
+    shown = page.locator(selector).evaluate_all(VISIBLE_LABELS)
     overlaps = [
         (a[1], b[1])
         for i, a in enumerate(shown)

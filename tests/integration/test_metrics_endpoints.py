@@ -6,36 +6,23 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from curbside.adapters.influx.client import InfluxClient
 from curbside.config.settings import Settings
 from tests.e2e.town import api_server, ingesting, process_env, small_city
 from tests.support import mqtt_client, wait_for
 from tools.harness.ports import free_port
-from tools.harness.processes import CurbsideProcess
+from tools.harness.processes import CurbsideProcess, Samples, scrape
 
 pytestmark = pytest.mark.integration
 
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 OCCUPANCY = "/api/v1/parking/occupancy"
 BURST = 5  # the key's rate-limit burst: the 6th quick request is refused
-
-
-def _scrape(url: str) -> Samples:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        text = response.read().decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def _value(samples: Samples, name: str, **labels: str) -> float:
@@ -73,18 +60,18 @@ def test_api_metrics_move_with_requests_refusals_and_the_live_feed(
         CURBSIDE_API_RATE_BURST=str(BURST),
     ) as api:
         url = f"{str(api.base_url).rstrip('/')}/metrics"
-        before = _scrape(url)
+        before = scrape(url)
         statuses = [api.get(OCCUPANCY).status_code for _ in range(BURST + 3)]
         assert statuses == [200] * BURST + [429] * 3
         assert api.get("/no/such/route").status_code in (401, 404)
         _fire(settings, "D1", "D1-B001", count=7)
         received = _value(before, "curbside_api_live_received_total") + 7
         wait_for(
-            lambda: _value(_scrape(url), "curbside_api_live_received_total") >= received,
+            lambda: _value(scrape(url), "curbside_api_live_received_total") >= received,
             10,
             "the live feed to count 7 messages",
         )
-        after = _scrape(url)
+        after = scrape(url)
 
     def moved(name: str, **labels: str) -> float:
         return _value(after, name, **labels) - _value(before, name, **labels)
@@ -122,7 +109,7 @@ def evaluator(
     def answering() -> bool:
         process.check_running()
         try:
-            return bool(_scrape(url))
+            return bool(scrape(url))
         except OSError:
             return False
 
@@ -137,24 +124,23 @@ def test_evaluator_metrics_count_rounds_and_alerts_by_kind_and_status(
     settings: Settings, city_file: Path, evaluator: str
 ) -> None:
     def rounds() -> float:
-        return _value(_scrape(evaluator), "curbside_alerts_round_seconds_count")
+        return _value(scrape(evaluator), "curbside_alerts_round_seconds_count")
 
     first = rounds()
     wait_for(lambda: rounds() >= first + 2, 30, "two evaluation rounds")
-    before = _scrape(evaluator)
+    before = scrape(evaluator)
     assert _value(before, "curbside_alerts_active", kind="fire", status="open") == 0
     with ingesting(settings, city_file):
         _fire(settings, "D1", "D1-B001")
         _fire(settings, "D2", "D2-B002")
         wait_for(
             lambda: (
-                _value(_scrape(evaluator), "curbside_alerts_active", kind="fire", status="open")
-                == 2
+                _value(scrape(evaluator), "curbside_alerts_active", kind="fire", status="open") == 2
             ),
             60,
             "the evaluator to count two open fire alerts",
         )
-    after = _scrape(evaluator)
+    after = scrape(evaluator)
     opened = ("curbside_alerts_changes_total", (("kind", "fire"), ("status", "open")))
     assert after[opened] - before[opened] == 2
     assert _value(after, "curbside_alerts_active", kind="full", status="open") == 0
