@@ -11,6 +11,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from curbside.readmodels.live.feed import LiveFeed
@@ -116,6 +117,20 @@ class RefusalCollector(Collector):
         yield refused
 
 
+def _route_template(scope: Scope) -> str:
+    """The template of the route that served the request (the router puts it into the scope),
+    the mount's path for the dashboard's and the docs' files (which it does not), or
+    ``unmatched``."""
+    path = getattr(scope.get("route"), "path", None)
+    if path:
+        return str(path)
+    app = scope.get("app")
+    for route in getattr(app, "routes", ()):
+        if isinstance(route, Mount) and scope["path"].startswith(f"{route.path}/"):
+            return str(route.path)
+    return UNMATCHED
+
+
 class RequestMetrics:
     """ASGI middleware: counts each HTTP request under the route template that served it."""
 
@@ -140,9 +155,7 @@ class RequestMetrics:
         try:
             await self._app(scope, receive, noting_send)
         finally:
-            # The router put the matched route into the scope (a mount's path for the
-            # dashboard's and the docs' files).
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
+            route = _route_template(scope)
             method = scope["method"]
             status = str(answered.get("status", 500))
             self._metrics.requests.labels(method, route, status).inc()
