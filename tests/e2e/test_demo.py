@@ -47,13 +47,28 @@ def _demo_env(tmp: Path) -> dict[str, str]:
     }
 
 
-def test_demo_starts_quietly_keeps_both_keys_and_stops_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "ctrl_c",
+    [
+        pytest.param(False, id="SIGTERM to the demo"),
+        # A terminal's Ctrl-C: SIGINT to the whole process group, the demo's children too.
+        pytest.param(True, id="SIGINT to its process group"),
+    ],
+)
+def test_demo_starts_quietly_keeps_both_keys_and_stops_cleanly(
+    tmp_path: Path, ctrl_c: bool
+) -> None:
     env = _demo_env(tmp_path)
     run = Path(env["CURBSIDE_RUN_DIR"])
     output = tmp_path / "demo.out"
     with output.open("wb") as out:
         demo = subprocess.Popen(
-            [str(REPO / "scripts" / "demo")], cwd=REPO, env=env, stdout=out, stderr=out
+            [str(REPO / "scripts" / "demo")],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,  # its own process group, as in a terminal
         )
     try:
         deadline = time.monotonic() + START_S
@@ -88,7 +103,10 @@ def test_demo_starts_quietly_keeps_both_keys_and_stops_cleanly(tmp_path: Path) -
         )
         assert viewer.status_code == 200, viewer.text
 
-        demo.send_signal(signal.SIGTERM)
+        if ctrl_c:
+            os.killpg(demo.pid, signal.SIGINT)
+        else:
+            demo.send_signal(signal.SIGTERM)
         assert demo.wait(60) == 0, output.read_text()[-3000:]
     finally:
         if demo.poll() is None:
