@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.alertfeed import AlertFeed
 from api.auth import (
@@ -23,6 +24,7 @@ from api.auth import (
 )
 from api.deps import Limits, Services
 from api.dispatch_schemas import TruckRouteOut
+from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
 from api.routes import dispatch as dispatch_routes
@@ -30,6 +32,7 @@ from api.routes import (
     health,
     keys,
     live,
+    metrics,
     parking,
     parking_fees,
     parking_history,
@@ -70,6 +73,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     needs a key except ``/health`` and the fee quote.
     """
 
+    app_metrics = ApiMetrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
@@ -99,6 +104,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         records = record_engine(settings.records_database_url)
         await asyncio.to_thread(upgrade, records)
         app.state.records = session_factory(records)
+        unwatch = app_metrics.watch(LiveFeedCollector(live, broker))
         broker.start()
         # Briefly wait for the subscription, so the first full read already covers everything
         # the stream will not bring (else the first connect causes a second one at once).
@@ -129,13 +135,16 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                 )
             }
         finally:
+            unwatch()
             await live.stop()
             broker.stop()
             alert_publisher.close()
             influx.close()
             records.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served by the API itself (fastapi-offline ships
+    # them): city networks are often offline, and a CDN is one more thing to be down.
+    app = FastAPIOffline(
         title="Curbside API",
         summary="Live parking occupancy and waste-bin fill levels for the county.",
         version="0.1.0",
@@ -144,13 +153,24 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.city = city
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
+    app.state.metrics = app_metrics
+    app_metrics.watch(RefusalCollector(app.state.access.refused))
+    app.add_middleware(RequestMetrics, metrics=app_metrics)
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
     )
+    _include_routers(app)
+    mount_dashboard(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Who may call what, router by router (docs/security.md)."""
     parking_read = [require(Permission.PARKING_READ), zone_in_scope]
     sanitation_read = [require(Permission.SANITATION_READ), district_in_scope]
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(parking_fees.quote_router, dependencies=[public])
     for router in (
         parking.router,
@@ -179,5 +199,3 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     some_area = [Depends(readable_areas)]
     app.include_router(city_routes.router, dependencies=some_area)
     app.include_router(live.router, dependencies=some_area)
-    mount_dashboard(app)
-    return app

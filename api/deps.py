@@ -172,6 +172,8 @@ RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A '+' left raw in a URL's query arrives as a space: 2026-11-27T08:00:00 08:00.
+_PLUS_AS_SPACE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})? \d{2}:\d{2}$")
 
 
 # Times a city's data can have; further out, InfluxDB refuses the query (its range ends in
@@ -187,8 +189,16 @@ def _in_range(day: date) -> None:
 
 def _rfc3339(value: Any) -> datetime:
     # Only text with an offset: a local time is ambiguous, and a bare number is not RFC 3339.
+    if isinstance(value, str) and _PLUS_AS_SPACE.match(value):
+        raise ValueError(
+            "a space where the UTC offset's '+' belongs: in a URL a raw '+' means a space, so "
+            "encode it as %2B (2026-11-27T08:00:00%2B08:00), or give the time in UTC with Z"
+        )
     if not isinstance(value, str) or not _RFC3339.match(value):
-        raise ValueError("expected RFC 3339 with a UTC offset, e.g. 2026-11-27T08:00:00+08:00")
+        raise ValueError(
+            "expected RFC 3339 with a UTC offset, e.g. 2026-11-27T00:00:00Z, or "
+            "2026-11-27T08:00:00%2B08:00 in a URL ('+' encoded as %2B)"
+        )
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:

@@ -94,8 +94,11 @@ class OccupancyBucketOut(_Response):
 
     start: UtcTime
     end: UtcTime = Field(description="the bucket's end; the last bucket may be shorter")
-    occupied_mean: float = Field(description="time-weighted mean number of occupied spaces")
-    occupancy_rate: float | None = Field(description="occupied_mean / capacity")
+    occupied_mean: float | None = Field(
+        description="time-weighted mean number of occupied spaces; null when no sensor of the "
+        "zone reported during the bucket (a gap, not 0)"
+    )
+    occupancy_rate: float | None = Field(description="occupied_mean / capacity; null as above")
 
 
 class OccupancyHistoryOut(_Response):

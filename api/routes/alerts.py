@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 
 from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
 from api.deps import (
@@ -33,6 +34,8 @@ from curbside.city.registry import City
 from curbside.domain.alerts.document import alert_document
 from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
+
+log = logging.getLogger(__name__)
 
 _ROUTER: dict[str, Any] = {
     "prefix": "/api/v1/alerts",
@@ -121,6 +124,16 @@ async def list_alerts(
     return [_out(a) for a in found]
 
 
+def _stream_json(document: dict[str, Any]) -> str | None:
+    """The change as the REST endpoints render an alert (times in milliseconds, Z), or None
+    (logged) for a document heard on MQTT that is not one."""
+    try:
+        return AlertOut.model_validate(document).model_dump_json()
+    except ValidationError as exc:
+        log.error("alert stream: skipped a document that is not an alert: %s", exc)
+        return None
+
+
 def _wanted(document: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return all(document.get(name) == value for name, value in wanted.items())
 
@@ -177,8 +190,10 @@ async def stream_alerts(
                     yield KEEPALIVE
                     continue
                 if _wanted(document, wanted) and _visible(key, document):
+                    data = _stream_json(document)
+                    if data is None:
+                        continue
                     quiet_since = loop.time()
-                    data = json.dumps(document, ensure_ascii=False)
                     yield event("alert", data, str(document.get("id", "")))
 
     return keyed_stream(events(), access, key)

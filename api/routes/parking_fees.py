@@ -55,7 +55,8 @@ async def quote(
 
 @router.get("/tariffs", summary="The tariffs in force and the zones using them")
 async def tariffs(city: CityDep) -> TariffsOut:
-    """Every tariff of the registry as configured, with its zones, and the workday calendar."""
+    """Every tariff of the registry as it reads it (normalised: times as HH:MM:SS, defaults
+    filled in), with its zones, and the workday calendar."""
     return TariffsOut(
         tariffs=[
             TariffOut(

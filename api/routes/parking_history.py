@@ -71,7 +71,8 @@ def _bucket_out(bucket: OccupancyBucket) -> OccupancyBucketOut:
     return OccupancyBucketOut(
         start=bucket.start,
         end=bucket.end,
-        occupied_mean=round(bucket.occupied_mean, _DIGITS),
+        # No data is null (a gap in a chart), never 0.
+        occupied_mean=round(bucket.occupied_mean, _DIGITS) if bucket.has_data else None,
         occupancy_rate=_rounded(bucket.occupancy_rate),
     )
 
@@ -121,13 +122,15 @@ async def busiest_hours(
     zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone")],
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
 ) -> BusiestHoursOut:
-    """Each local hour of the day with its mean occupancy, busiest first (hours up to now)."""
+    """The day's complete local hours with data, busiest first: not the hour still running,
+    nor hours when no sensor of the zone reported (docs/api.md)."""
     z = require_zone(city, zone)
     start, end = local_day(city, date)
     spaces = [s.id for s in z.spaces]
+    hour = timedelta(hours=1)
     try:
         buckets = await asyncio.to_thread(
-            history.occupancy, z.id, spaces, start, end, every=timedelta(hours=1), now=now
+            history.occupancy, z.id, spaces, start, end, every=hour, now=now
         )
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
@@ -140,6 +143,6 @@ async def busiest_hours(
             occupied_mean=round(bucket.occupied_mean, _DIGITS),
             occupancy_rate=_rounded(bucket.occupancy_rate),
         )
-        for rank, bucket in enumerate(busiest_first(buckets), start=1)
+        for rank, bucket in enumerate(busiest_first(buckets, hour), start=1)
     ]
     return BusiestHoursOut(zone=z.id, date=date, capacity=len(spaces), hours=hours)

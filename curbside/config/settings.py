@@ -135,6 +135,9 @@ class AlertSettings(_Group):
     rules (``CURBSIDE_ALERTS_INTERVAL_S``, ``CURBSIDE_ALERT_*``)."""
 
     interval_s: float = Field(30.0, gt=0, le=3600)
+    # The evaluator's Prometheus /metrics (port 0: off)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Port = Field(9109, ge=0, le=65535)
     full_pct: float = Field(80.0, gt=0, le=100)
     fire_temp_c: float = Field(60.0, gt=0, le=200)
     low_battery_v: float = Field(3.3, gt=0, le=10)
@@ -178,7 +181,8 @@ GROUPS: dict[str, type[_Group]] = {
 
 def _flat_name(group: str, field: str) -> str:
     # The alert rules' limits were always CURBSIDE_ALERT_*, the evaluator's own CURBSIDE_ALERTS_*.
-    prefix = "alert" if group == "alerts" and field != "interval_s" else group
+    own = field in {"interval_s", "metrics_host", "metrics_port"}
+    prefix = "alert" if group == "alerts" and not own else group
     return f"{prefix}_{field}"
 
 

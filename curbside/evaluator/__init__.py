@@ -18,6 +18,7 @@ from typing import Protocol
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxError
 from curbside.domain.alerts.lifecycle import reconcile
+from curbside.evaluator.metrics import EvaluatorMetrics
 from curbside.vocabulary.alerts import Alert, AlertKind, Condition
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,13 @@ class Evaluator:
         sources: Sequence[ConditionSource],
         publish: Callable[[Alert], None],
         progress: Callable[[], datetime | None] | None = None,
+        metrics: EvaluatorMetrics | None = None,
     ) -> None:
         self._store = store
         self._sources = sources
         self._publish = publish
         self._progress = progress
+        self._metrics = metrics
 
     def evaluate(self, now: datetime) -> list[Alert]:
         """Open, resolve, save and publish; returns the alerts that changed."""
@@ -63,7 +66,8 @@ class Evaluator:
                 log.warning("%s skipped this round: %s", type(source).__name__, exc)
                 continue
             evaluated |= source.kinds
-        changes = reconcile(self._store.active(), found, frozenset(evaluated), now)
+        active = self._store.active()
+        changes = reconcile(active, found, frozenset(evaluated), now)
         if changes:
             # Saved before published: a subscriber never hears of an alert the API lacks.
             self._store.save(changes)
@@ -74,6 +78,8 @@ class Evaluator:
                 sum(1 for a in changes if a.active),
                 sum(1 for a in changes if not a.active),
             )
+        if self._metrics is not None:
+            self._metrics.record_round(active, changes)
         return changes
 
     def _read_progress(self) -> datetime | None:

@@ -8,8 +8,11 @@ import logging
 import signal
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+
+from prometheus_client import start_http_server
 
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient, InfluxError
@@ -23,6 +26,7 @@ from curbside.city.registry import CityFileError, load_city
 from curbside.config.rules import alert_thresholds, clearance_rules, collection_rules, session_rules
 from curbside.config.settings import SettingsError, load_settings
 from curbside.evaluator import ConditionSource, Evaluator
+from curbside.evaluator.metrics import EvaluatorMetrics
 from curbside.readmodels.alert_sources import DeviceStateSource, OverstaySource, SanitationSource
 
 
@@ -62,11 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         ),
     ]
     lookback = timedelta(seconds=settings.ts_max_age_s)
+    metrics = EvaluatorMetrics()
+    # prometheus-client's own server: /metrics on every path, in a daemon thread.
+    where = (settings.alerts.metrics_port, settings.alerts.metrics_host)
+    server = start_http_server(*where, metrics.registry)[0] if where[0] else None
     evaluator = Evaluator(
         AlertStore(influx),
         sources,
         publisher.publish,
         progress=lambda: newest_reading(influx, lookback),
+        metrics=metrics,
     )
     stop = threading.Event()
 
@@ -76,17 +85,27 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     log = logging.getLogger("alerts")
-    log.info("evaluating alerts every %.0f s", settings.alerts.interval_s)
+    log.info(
+        "evaluating alerts every %.0f s; metrics %s",
+        settings.alerts.interval_s,
+        f"on {settings.alerts.metrics_host}:{settings.alerts.metrics_port}" if server else "off",
+    )
     sanitation = SanitationHistoryReader(influx)
     while not stop.is_set():
         now = datetime.now(UTC)
+        started = time.perf_counter()
         try:
             evaluator.evaluate(now)
             # The same process keeps the collection history: it already reads the bins.
             record_settled_collections(sanitation, influx, city, now, collection_rules(settings))
         except InfluxError as exc:
+            metrics.rounds_failed.inc()
             log.warning("alert evaluation skipped: InfluxDB: %s", exc)
+        else:
+            metrics.round_seconds.observe(time.perf_counter() - started)
         stop.wait(settings.alerts.interval_s)
+    if server is not None:
+        server.shutdown()
     publisher.close()
     influx.close()
     return 0

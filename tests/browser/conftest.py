@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from playwright.sync_api import Page, Playwright, sync_playwright
 
 from curbside.adapters.influx.client import InfluxClient
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
-from tests.browser.chromium import CHROMIUM
+from tests.browser.chromium import CHROMIUM, chromium
 from tests.e2e.town import (
     api_server,
     evaluate_bin_alerts,
@@ -34,6 +35,25 @@ from tests.records.recorder_process import recording
 from tests.support import mqtt_client, wait_for
 
 FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
+WAIT_MS = 30_000  # the longest a browser test waits for the page
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture
+def page(playwright: Playwright) -> Iterator[Page]:
+    """A fresh browser profile per test; any uncaught script error fails the test."""
+    with chromium(playwright) as context:
+        opened = context.new_page()
+        opened.set_default_timeout(WAIT_MS)
+        errors: list[str] = []
+        opened.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield opened
+        assert errors == [], errors
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,7 @@ class Town:
 @pytest.fixture(scope="module")
 def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap installs Debian's chromium")
+        pytest.fail(f"{CHROMIUM} is missing: scripts/bootstrap --test installs Debian's chromium")
     unique = uuid.uuid4().hex[:10]
     tmp = tmp_path_factory.mktemp("browser")
     settings = base_settings.replace(
@@ -102,6 +122,32 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
                     truth=final,
                     alerts=alerts,
                 )
+    finally:
+        influx.query(f'DROP DATABASE "{settings.influx.db}"')
+        influx.close()
+
+
+@dataclass(frozen=True)
+class County:
+    """A running API over the demo county with an empty database: its layout, docs and pages
+    without any data, e.g. for the whole-city map or the docs."""
+
+    base: str
+    key: str  # an admin's
+
+
+@pytest.fixture(scope="module")
+def county(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
+    tmp = tmp_path_factory.mktemp("county")
+    settings = base_settings.replace(
+        influx_db=f"test_{uuid.uuid4().hex[:10]}", api_keys_file=tmp / "api-keys.json"
+    )
+    influx = InfluxClient.from_settings(settings)
+    influx.ensure_database()  # the API is healthy once it reaches its database
+    try:
+        with api_server(settings, settings.city_file, tmp / "api.log") as client:
+            token = client.headers["Authorization"].removeprefix("Bearer ")
+            yield County(base=str(client.base_url).rstrip("/"), key=token)
     finally:
         influx.query(f'DROP DATABASE "{settings.influx.db}"')
         influx.close()

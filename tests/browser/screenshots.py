@@ -5,7 +5,7 @@
 
 Signs in with the demo's admin key (``.run/demo-api-key``; ``--key`` to give another).
 Writes PNGs to docs/screenshots/ (``--out`` to change). Chinese text needs a CJK font on the
-machine taking them (scripts/bootstrap installs Debian's fonts-wqy-microhei).
+machine taking them (scripts/bootstrap --test installs Debian's fonts-wqy-microhei).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _map(page: Page, out: Path, name: str, *, zoom_to: str | None = None) -> Non
     page.screenshot(path=out / name, full_page=True)  # the details panel runs below the map
 
 
-def _parking(page: Page, out: Path) -> None:
+def _parking(page: Page, out: Path, name: str = "parking.png") -> None:
     page.click("#tab-parking")
     page.locator("#day-chart svg, #day-chart .state.empty").first.wait_for()
     page.wait_for_selector("#zones[data-revenue=loaded], #zones[data-revenue=failed]")
@@ -48,7 +48,7 @@ def _parking(page: Page, out: Path) -> None:
     summaries = page.locator("#sessions details summary")
     if summaries.count():
         summaries.first.click()
-    page.screenshot(path=out / "parking.png", full_page=True)
+    page.screenshot(path=out / name, full_page=True)
 
 
 def _sanitation(page: Page, out: Path, name: str, *, full_page: bool = True) -> None:
@@ -83,7 +83,15 @@ def take(base: str, out: Path, key: str) -> list[Path]:
             sign_in(page, base, key, name="王调度")
             page.wait_for_selector("#live.ok")
             _sanitation(page, out, "tablet-sanitation.png", full_page=False)
+        # A phone (390 px): the tables scroll sideways in their boxes, headers on one line.
+        with chromium(playwright, viewport=(390, 844)) as context:
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            sign_in(page, base, key, name="王调度")
+            page.wait_for_selector("#live.ok")
+            _parking(page, out, "phone-parking.png")
     names = ["signin", "map", "parking", "sanitation", "map-en", "tablet-sanitation"]
+    names.append("phone-parking")
     return [out / f"{name}.png" for name in names]
 
 

@@ -8,44 +8,24 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page, Playwright, Request, sync_playwright
+from playwright.sync_api import Page, Request
 
 from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
-from tests.browser.chromium import chromium, sign_in
+from tests.browser.chromium import sign_in
 from tests.browser.conftest import Town
 from tests.support import issue_key, mqtt_client
 
 pytestmark = pytest.mark.browser
 
 NAME = "测试调度员"
-WAIT_MS = 30_000
 REFUSED = "密钥无效"  # the sign-in form's words for a refused key
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture
-def page(playwright: Playwright) -> Iterator[Page]:
-    """A fresh browser profile per test; any uncaught script error fails the test."""
-    with chromium(playwright) as context:
-        opened = context.new_page()
-        opened.set_default_timeout(WAIT_MS)
-        errors: list[str] = []
-        opened.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield opened
-        assert errors == [], errors
 
 
 def _get(town: Town, path: str, **params: str) -> Any:

@@ -4,6 +4,7 @@ process, filtered as asked; the alert and live streams end when their key is rev
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,9 @@ from tests.support import bearer, issue_key, wait_for
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+# With microseconds, as the evaluator's clock has them: the stream must send milliseconds.
+T0 = datetime.now(UTC).replace(microsecond=123456) - timedelta(minutes=5)
+REST_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 def _events(lines: list[str]) -> list[dict[str, Any]]:
@@ -80,6 +83,10 @@ def test_stream_relays_matching_alert_changes(
     assert events, lines
     assert {e["id"] for e in events} == {wanted.id}  # Z02's alert was filtered out
     assert events[0]["zone"] == "Z01" and events[0]["status"] == "open"
+    # One time format in every JSON the API sends (docs/api.md): the REST one.
+    for name in ("opened_at", "updated_at"):
+        assert REST_TIME.fullmatch(events[0][name]), events[0]
+    assert events[0]["opened_at"] == T0.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     assert any(line == "event: alert" for line in lines)
 
 

@@ -78,6 +78,17 @@ def alive(pid: int) -> bool:
     return state not in {"Z", "X"}
 
 
+def scrape(url: str) -> Samples:
+    """Every sample of a Prometheus endpoint, keyed by name and sorted labels."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        text = response.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
 class CurbsideProcess:
     """``python -m MODULE ARGS`` from the checkout, its output in ``log``; not yet started."""
 
@@ -130,14 +141,7 @@ class CurbsideProcess:
 
     def metrics(self) -> Samples:
         """Every sample of its /metrics, keyed by name and sorted labels."""
-        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            text = response.read().decode()
-        return {
-            (s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text)
-            for s in family.samples
-        }
+        return scrape(f"http://127.0.0.1:{self.metrics_port}/metrics")
 
     def value(self, name: str, **labels: str) -> float:
         """One sample's current value (0 when absent)."""

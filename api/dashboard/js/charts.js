@@ -5,7 +5,8 @@ import { clock } from "./format.js";
 
 /**
  * A line chart of rates (0..1) over time, with hour ticks in the city's time zone.
- * points: [{start, end, value}] in time order; domain: [startIso, endIso].
+ * points: [{start, end, value}] in time order, value null where there is no data (drawn as
+ * a gap); domain: [startIso, endIso].
  */
 export function rateChart({ points, domain, title, summary }) {
   const W = 480;
@@ -33,15 +34,28 @@ export function rateChart({ points, domain, title, summary }) {
       h("text", { x: x(ms), y: H - bottom + 16, "text-anchor": "middle", class: "tick" }, label),
     );
   }
-  const line = points
-    .map((p) => {
-      const mid = (Date.parse(p.start) + Date.parse(p.end)) / 2;
-      return `${x(mid).toFixed(1)},${y(p.value ?? 0).toFixed(1)}`;
-    })
-    .join(" ");
-  const area = points.length
-    ? `${x((Date.parse(points[0].start) + Date.parse(points[0].end)) / 2)},${y(0)} ${line} ${x((Date.parse(points.at(-1).start) + Date.parse(points.at(-1).end)) / 2)},${y(0)}`
-    : "";
+  // A point without a value (no sensor reported) is a gap: the line and its area stop there
+  // and start again at the next point with one, never dropping to 0 %.
+  const segments = [];
+  let run = [];
+  for (const p of points) {
+    if (p.value === null || p.value === undefined) {
+      if (run.length) segments.push(run);
+      run = [];
+    } else run.push(p);
+  }
+  if (run.length) segments.push(run);
+  const mid = (p) => x((Date.parse(p.start) + Date.parse(p.end)) / 2);
+  const drawn = segments.map((seg) => {
+    const line = seg.map((p) => `${mid(p).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
+    const area = `${mid(seg[0]).toFixed(1)},${y(0)} ${line} ${mid(seg.at(-1)).toFixed(1)},${y(0)}`;
+    return [
+      h("polygon", { points: area, class: "area" }),
+      seg.length > 1
+        ? h("polyline", { points: line, class: "line" })
+        : h("circle", { cx: mid(seg[0]).toFixed(1), cy: y(seg[0].value).toFixed(1), r: 2, class: "dot" }),
+    ];
+  });
   return h(
     "svg",
     { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": `${title}. ${summary}` },
@@ -49,8 +63,7 @@ export function rateChart({ points, domain, title, summary }) {
     grid,
     h("line", { x1: left, x2: W - right, y1: H - bottom, y2: H - bottom, class: "axis" }),
     ticks,
-    area ? h("polygon", { points: area, class: "area" }) : null,
-    line ? h("polyline", { points: line, class: "line" }) : null,
+    drawn,
   );
 }
 

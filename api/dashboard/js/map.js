@@ -73,6 +73,29 @@ function applyView() {
   for (const el of svg.querySelectorAll("[data-scale-stroke]")) {
     el.setAttribute("stroke-width", Number(el.dataset.scaleStroke) * u);
   }
+  declutterLabels();
+}
+
+// Labels keep their size on screen whatever the zoom, so at whole-city zoom they would pile
+// up. Placed in this order of importance, a label that would touch one already placed is
+// hidden at this zoom, and comes back when zooming in makes room for it.
+const LABEL_ORDER = [".station-label", ".district-label", ".street-label", ".stop-label"];
+const LABEL_GAP_PX = 2;
+
+function declutterLabels() {
+  const placed = [];
+  const touches = (a, b) =>
+    a.left < b.right + LABEL_GAP_PX && b.left < a.right + LABEL_GAP_PX &&
+    a.top < b.bottom + LABEL_GAP_PX && b.top < a.bottom + LABEL_GAP_PX;
+  for (const selector of LABEL_ORDER) {
+    for (const el of svg.querySelectorAll(selector)) {
+      el.removeAttribute("data-hidden");
+      const box = el.getBoundingClientRect();
+      if (!box.width && !box.height) continue; // not displayed at this zoom (stop numbers)
+      if (placed.some((other) => touches(box, other))) el.setAttribute("data-hidden", "");
+      else placed.push(box);
+    }
+  }
 }
 
 function zoom(factor, cx = view.x + view.w / 2, cy = view.y + view.h / 2) {

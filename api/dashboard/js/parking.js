@@ -105,14 +105,15 @@ function renderDay() {
   const { zone, start, end, history, busiest } = dayData;
   const points = history.buckets.map((b) => ({ start: b.start, end: b.end, value: b.occupancy_rate }));
   const chartBox = document.getElementById("day-chart");
-  if (!points.length) show(chartBox, empty(t("chart.none")));
+  const known = points.filter((p) => p.value !== null);
+  if (!known.length) show(chartBox, empty(t("chart.none")));
   else {
-    const peak = Math.max(...points.map((p) => p.value ?? 0));
-    const latest = points.at(-1).value ?? 0;
+    const peak = Math.max(...known.map((p) => p.value));
+    const latest = known.at(-1);
     show(chartBox, rateChart({
       points, domain: [start, end],
       title: t("chart.occupancy", { zone: `${zone} ${zoneName(zone)}` }),
-      summary: `max ${Math.round(peak * 100)}%, ${clock(points.at(-1).end)} ${Math.round(latest * 100)}%`,
+      summary: `max ${Math.round(peak * 100)}%, ${clock(latest.end)} ${Math.round(latest.value * 100)}%`,
     }));
   }
   const hours = busiest.hours.slice(0, 5);

@@ -19,17 +19,24 @@ _MS = timedelta(milliseconds=1)
 
 @dataclass(frozen=True, slots=True)
 class OccupancyBucket:
-    """The mean number of occupied spaces over ``[start, end)``, out of ``capacity``."""
+    """The mean number of occupied spaces over ``[start, end)``, out of ``capacity``, and the
+    mean number whose status was known at all (0: no data, a gap rather than 0 %)."""
 
     start: datetime
     end: datetime
     occupied_mean: float
     capacity: int
+    known_mean: float
+
+    @property
+    def has_data(self) -> bool:
+        """Whether any space's status was known during the bucket."""
+        return self.known_mean > 0
 
     @property
     def occupancy_rate(self) -> float | None:
-        """``occupied_mean / capacity``; None for a zone without spaces."""
-        return self.occupied_mean / self.capacity if self.capacity else None
+        """``occupied_mean / capacity``; None without data or for a zone without spaces."""
+        return self.occupied_mean / self.capacity if self.capacity and self.has_data else None
 
 
 def _ms(moment: datetime) -> int:
@@ -62,6 +69,7 @@ class OccupancyIntegrator:
         self._stale = stale_after // _MS
         count = -(-(self._end - self._start) // self._every)  # ceiling division
         self._occupied_ms = [0] * count
+        self._known_ms = [0] * count
         self._last: dict[str, tuple[int, bool]] = {}
 
     def add(self, space: str, ts: datetime, occupied: bool) -> None:
@@ -73,7 +81,7 @@ class OccupancyIntegrator:
         if previous is not None:
             if at < previous[0]:
                 raise ValueError(f"reports of {space} must come in time order")
-            self._add_status(previous, at, self._occupied_ms)
+            self._add_status(previous, at, self._occupied_ms, self._known_ms)
         self._last[space] = (at, occupied)
 
     def add_all(self, space: str, reports: Iterable[tuple[datetime, bool]]) -> None:
@@ -83,9 +91,9 @@ class OccupancyIntegrator:
 
     def buckets(self) -> list[OccupancyBucket]:
         """The buckets, with each space's latest status held until ``end`` (or it goes stale)."""
-        totals = list(self._occupied_ms)
+        totals, known = list(self._occupied_ms), list(self._known_ms)
         for status in self._last.values():
-            self._add_status(status, self._end, totals)
+            self._add_status(status, self._end, totals, known)
         out = []
         for index, occupied_ms in enumerate(totals):
             lo = self._start + index * self._every
@@ -96,14 +104,19 @@ class OccupancyIntegrator:
                     end=_EPOCH + hi * _MS,
                     occupied_mean=occupied_ms / (hi - lo),
                     capacity=len(self._spaces),
+                    known_mean=known[index] / (hi - lo),
                 )
             )
         return out
 
-    def _add_status(self, status: tuple[int, bool], until: int, totals: list[int]) -> None:
+    def _add_status(
+        self, status: tuple[int, bool], until: int, occupied_ms: list[int], known_ms: list[int]
+    ) -> None:
         since, occupied = status
+        held_until = min(until, since + self._stale)
+        self._add_interval(since, held_until, known_ms)
         if occupied:
-            self._add_interval(since, min(until, since + self._stale), totals)
+            self._add_interval(since, held_until, occupied_ms)
 
     def _add_interval(self, lo: int, hi: int, totals: list[int]) -> None:
         lo, hi = max(lo, self._start), min(hi, self._end)
@@ -117,6 +130,9 @@ class OccupancyIntegrator:
             totals[index] += min(hi, bucket_hi) - max(lo, bucket_lo)
 
 
-def busiest_first(buckets: Iterable[OccupancyBucket]) -> list[OccupancyBucket]:
-    """Buckets from the highest mean occupancy to the lowest; ties in time order."""
-    return sorted(buckets, key=lambda b: (-b.occupied_mean, b.start))
+def busiest_first(buckets: Iterable[OccupancyBucket], every: timedelta) -> list[OccupancyBucket]:
+    """The complete buckets (``every`` long: not the one still running) with data, from the
+    highest mean occupancy to the lowest; ties in time order. A bucket without data is
+    unknown, not empty, and a partial one is not comparable, so neither is ranked."""
+    ranked = [b for b in buckets if b.has_data and b.end - b.start == every]
+    return sorted(ranked, key=lambda b: (-b.occupied_mean, b.start))

@@ -131,6 +131,8 @@ class LiveState:
         self.refresh_error: str | None = None
         self.last_duration_s: float | None = None
         self.full_reads = 0
+        # How long the oldest message applied by the last tick had waited since it arrived.
+        self.apply_lag_s = 0.0
 
     @property
     def last_refresh(self) -> datetime | None:
@@ -171,10 +173,13 @@ class LiveState:
     async def tick(self) -> None:
         """Apply the queued readings, start what the database must answer, publish."""
         applied = 0
+        self.apply_lag_s = 0.0
         while True:
             batch = self._feed.drain(APPLY_STEP)
             if not batch:
                 break
+            if not applied:
+                self.apply_lag_s = max(0.0, self._monotonic() - batch[0][0])
             for received, readings in batch:
                 for reading in readings:
                     self._apply(received, reading)

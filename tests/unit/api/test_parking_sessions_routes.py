@@ -380,12 +380,14 @@ def test_revenue_refuses_bad_parameters(
 # --- occupancy history ------------------------------------------------------------------
 
 
-def bucket(start: float, minutes: float, mean: float, capacity: int = 2) -> OccupancyBucket:
-    return OccupancyBucket(at(start), at(start + minutes), mean, capacity)
+def bucket(
+    start: float, minutes: float, mean: float, capacity: int = 2, known: float = 2.0
+) -> OccupancyBucket:
+    return OccupancyBucket(at(start), at(start + minutes), mean, capacity, known)
 
 
 def test_occupancy_history_shape(client: TestClient, history: FakeHistory) -> None:
-    history.buckets = [bucket(-60, 30, 1.0 / 3), bucket(-30, 30, 2.0)]
+    history.buckets = [bucket(-60, 30, 1.0 / 3), bucket(-30, 30, 2.0), bucket(0, 30, 0.0, known=0)]
     params = {"zone": "Z1", "start": "2026-11-27T07:00:00Z", "end": "2026-11-27T09:00:00Z"}
     response = client.get("/api/v1/parking/occupancy/history", params={**params, "every": "30m"})
     assert response.status_code == 200
@@ -405,6 +407,13 @@ def test_occupancy_history_shape(client: TestClient, history: FakeHistory) -> No
                 "end": "2026-11-27T08:00:00.000Z",
                 "occupied_mean": 2.0,
                 "occupancy_rate": 1.0,
+            },
+            # No sensor reported: a gap, not 0 %.
+            {
+                "start": "2026-11-27T08:00:00.000Z",
+                "end": "2026-11-27T08:30:00.000Z",
+                "occupied_mean": None,
+                "occupancy_rate": None,
             },
         ],
     }
@@ -484,13 +493,24 @@ def test_occupancy_history_refuses_bad_parameters(
 
 
 def test_busiest_hours_rank_local_hours(client: TestClient, history: FakeHistory) -> None:
-    # Local 2026-11-27 00:00 is 2026-11-26T16:00Z; three hours so far for this test.
+    # Local 2026-11-27 00:00 is 2026-11-26T16:00Z; three hours so far for this test, a fourth
+    # without data and a fifth still running (one minute old): neither is ranked.
     local_midnight = datetime(2026, 11, 26, 16, tzinfo=UTC)
     history.buckets = [
         OccupancyBucket(
-            local_midnight + timedelta(hours=h), local_midnight + timedelta(hours=h + 1), m, 2
+            local_midnight + timedelta(hours=h),
+            local_midnight + timedelta(hours=h, minutes=length),
+            m,
+            2,
+            known,
         )
-        for h, m in [(0, 0.5), (1, 1.5), (2, 0.5)]
+        for h, m, length, known in [
+            (0, 0.5, 60, 2.0),
+            (1, 1.5, 60, 2.0),
+            (2, 0.5, 60, 1.0),
+            (3, 0.0, 60, 0.0),
+            (4, 2.0, 1, 2.0),
+        ]
     ]
     response = client.get(
         "/api/v1/parking/occupancy/busiest-hours", params={"zone": "Z1", "date": "2026-11-27"}

@@ -45,7 +45,19 @@ def test_hand_computed_means() -> None:
 def test_a_report_older_than_the_staleness_limit_stops_counting() -> None:
     integrator = OccupancyIntegrator(["A"], at(0), at(60), 15 * MINUTE, 60 * MINUTE)
     integrator.add("A", at(-45), True)  # stale from 10:15 on: silence is not occupancy
-    assert means(integrator.buckets()) == [1.0, 0.0, 0.0, 0.0]
+    buckets = integrator.buckets()
+    assert means(buckets) == [1.0, 0.0, 0.0, 0.0]
+    # ... nor vacancy: after it, nothing is known, and the rate is a gap, not 0 %.
+    assert [b.has_data for b in buckets] == [True, False, False, False]
+    assert [b.occupancy_rate for b in buckets] == [1.0, None, None, None]
+
+
+def test_known_vacancy_is_0_percent_and_silence_is_no_data() -> None:
+    integrator = OccupancyIntegrator(["A", "B"], at(0), at(60), 15 * MINUTE, 60 * MINUTE)
+    integrator.add("A", at(20), False)  # known vacant from 10:20 on; B never reports
+    buckets = integrator.buckets()
+    assert [round(b.known_mean, 4) for b in buckets] == [0.0, round(10 / 15, 4), 1.0, 1.0]
+    assert [b.occupancy_rate for b in buckets] == [None, 0.0, 0.0, 0.0]
 
 
 def test_the_last_bucket_may_be_shorter() -> None:
@@ -69,11 +81,20 @@ def test_an_empty_window_has_no_buckets() -> None:
 
 def test_busiest_first_breaks_ties_by_time() -> None:
     buckets = [
-        OccupancyBucket(at(0), at(60), 1.0, 2),
-        OccupancyBucket(at(60), at(120), 2.0, 2),
-        OccupancyBucket(at(120), at(180), 1.0, 2),
+        OccupancyBucket(at(0), at(60), 1.0, 2, 2.0),
+        OccupancyBucket(at(60), at(120), 2.0, 2, 2.0),
+        OccupancyBucket(at(120), at(180), 1.0, 2, 2.0),
     ]
-    assert [b.start for b in busiest_first(buckets)] == [at(60), at(0), at(120)]
+    assert [b.start for b in busiest_first(buckets, 60 * MINUTE)] == [at(60), at(0), at(120)]
+
+
+def test_busiest_first_ranks_only_complete_buckets_with_data() -> None:
+    buckets = [
+        OccupancyBucket(at(0), at(60), 0.0, 2, 0.0),  # no sensor reported: unknown, not empty
+        OccupancyBucket(at(60), at(120), 0.5, 2, 2.0),
+        OccupancyBucket(at(120), at(121), 2.0, 2, 2.0),  # the hour still running, 1 min old
+    ]
+    assert [b.start for b in busiest_first(buckets, 60 * MINUTE)] == [at(60)]
 
 
 space_reports = st.lists(st.tuples(st.integers(-90, 120), st.booleans()), max_size=12).map(
