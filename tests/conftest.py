@@ -54,7 +54,7 @@ def _reachable(host: str, port: int) -> bool:
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     """Settings for the test services, failing loudly if they are not running."""
-    settings = load_settings(ingest_metrics_port=0, alerts_metrics_port=0)
+    settings = load_settings(ingest_metrics_port=0, alerts_metrics_port=0, recorder_metrics_port=0)
     influx = urlparse(settings.influx.url)
     for name, host, port in [
         ("Mosquitto", settings.mqtt.host, settings.mqtt.port),

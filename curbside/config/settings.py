@@ -166,6 +166,9 @@ class RecorderSettings(_Group):
     freeze_grace_s: int = Field(2 * 3600, ge=0, le=7 * 86_400)
     # How often frozen days still open to late data (CURBSIDE_TS_MAX_AGE_S) are judged again.
     recheck_s: float = Field(6 * 3600, ge=60, le=7 * 86_400)
+    # The recorder's Prometheus /metrics (port 0: off)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Port = Field(9110, ge=0, le=65535)
 
 
 GROUPS: dict[str, type[_Group]] = {

@@ -12,8 +12,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
-from prometheus_client import start_http_server
-
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient, InfluxError
 from curbside.adapters.influx.collections import record_settled_collections
@@ -21,6 +19,7 @@ from curbside.adapters.influx.history import HistoryReader
 from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.progress import newest_reading
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
+from curbside.adapters.metrics_endpoint import serve_metrics
 from curbside.adapters.mqtt.alert_publisher import AlertPublisher
 from curbside.city.registry import CityFileError, load_city
 from curbside.config.rules import alert_thresholds, clearance_rules, collection_rules, session_rules
@@ -67,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     lookback = timedelta(seconds=settings.ts_max_age_s)
     metrics = EvaluatorMetrics()
-    # prometheus-client's own server: /metrics on every path, in a daemon thread.
-    where = (settings.alerts.metrics_port, settings.alerts.metrics_host)
-    server = start_http_server(*where, metrics.registry)[0] if where[0] else None
+    server = serve_metrics(
+        metrics.registry, settings.alerts.metrics_host, settings.alerts.metrics_port
+    )
     evaluator = Evaluator(
         AlertStore(influx),
         sources,

@@ -10,6 +10,7 @@ import sys
 import threading
 from types import FrameType
 
+from curbside.adapters.metrics_endpoint import serve_metrics
 from curbside.city.registry import CityFileError, load_city
 from curbside.config.settings import SettingsError, load_settings
 from curbside.recorder.service import Recorder
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     # One line per InfluxDB query (freezing a day reads every district) would drown the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     recorder = Recorder(settings, city)
+    host, port = settings.recorder.metrics_host, settings.recorder.metrics_port
+    server = serve_metrics(recorder.metrics.registry, host, port)
+    logging.getLogger("recorder").info("metrics %s", f"on {host}:{port}" if server else "off")
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.is_set() and not recorder.follower.failed.is_set():
         stop.wait(1.0)
     recorder.stop()
+    if server is not None:
+        server.shutdown()
     return 1 if recorder.follower.failed.is_set() else 0
 
 

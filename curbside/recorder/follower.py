@@ -46,7 +46,8 @@ class Follower:
     ``handle`` returns True once the batch is durably recorded (then it is acknowledged), False
     when it gave up because the recorder is stopping; if it raises, the worker stops and
     :attr:`failed` is set, and the process must exit (nothing is acknowledged).
-    ``tick`` runs in the same worker every ``tick_s``, so no two writers ever race.
+    ``tick`` runs in the same worker every ``tick_s``, so no two writers ever race;
+    ``received`` is called for each message taken in (paho's thread).
     """
 
     def __init__(
@@ -55,10 +56,12 @@ class Follower:
         topic_filters: Sequence[str],
         handle: Callable[[list[Delivered]], bool],
         tick: Callable[[], None],
+        received: Callable[[], None] = lambda: None,
     ) -> None:
         self._filters = list(topic_filters)
         self._handle = handle
         self._tick = tick
+        self._received = received
         self._tick_s = settings.recorder.tick_s
         self._batch_size = settings.recorder.batch_size
         self._flush_s = settings.recorder.flush_interval_s
@@ -136,6 +139,7 @@ class Follower:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         if self._stopping.is_set() or self.failed.is_set():
             return  # left unacknowledged: the broker keeps it for the next session
+        self._received()
         delivered = Delivered(
             message.topic,
             bytes(message.payload),

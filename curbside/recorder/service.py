@@ -23,6 +23,7 @@ from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
 from curbside.recorder.clearance import ClearanceRecorder
 from curbside.recorder.follower import Delivered, Follower
+from curbside.recorder.metrics import RecorderMetrics
 from curbside.recorder.parking import ParkingRecorder, StatusReport
 from curbside.vocabulary.readings import SpaceStatus
 from curbside.vocabulary.rejection import Rejected
@@ -37,13 +38,19 @@ class Recorder:
     """Wiring of the recorder process. ``start``, then ``stop``."""
 
     def __init__(
-        self, settings: Settings, city: City, clock: Callable[[], datetime] | None = None
+        self,
+        settings: Settings,
+        city: City,
+        clock: Callable[[], datetime] | None = None,
+        metrics: RecorderMetrics | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock or (lambda: datetime.now(UTC))
         self.engine = record_engine(settings.records_database_url)
         upgrade(self.engine)  # at start-up: a new version's schema before its first record
         self._sessions = session_factory(self.engine)
+        self.metrics = metrics or RecorderMetrics()
+        self.metrics.count_records(self._sessions)
         self._intake = Intake.from_settings(settings, city)
         self._parking = ParkingRecorder(city, session_rules(settings))
         self._keep_reports = timedelta(seconds=settings.ts_max_age_s)
@@ -59,10 +66,11 @@ class Recorder:
         with self._sessions() as db:
             self._watermark = latest_report_time(db)
         self._next_recheck: datetime | None = None
+        self.metrics.follow_stream_time(lambda: self._watermark)
         self._throttle = Throttle(60.0)
-        self.rejected = 0
-        self.recorded_messages = 0
-        self.follower = Follower(settings, subscriptions(), self._handle, self._tick)
+        self.follower = Follower(
+            settings, subscriptions(), self._handle, self._tick, received=self.metrics.received.inc
+        )
 
     def start(self) -> None:
         """Follow the stream."""
@@ -73,6 +81,12 @@ class Recorder:
         self.follower.stop()
         self.engine.dispose()
         self.influx.close()
+
+    @property
+    def recorded_messages(self) -> int:
+        """How many messages were committed to the record store since start."""
+        total = self.metrics.registry.get_sample_value("curbside_recorder_messages_recorded_total")
+        return int(total or 0)
 
     @property
     def stream_time(self) -> datetime | None:
@@ -94,7 +108,8 @@ class Recorder:
             lambda _: self._parking.record_in(self._sessions, reports, self._stream_now())
         )
         if recorded:
-            self.recorded_messages += len(batch)
+            self.metrics.recorded.inc(len(batch))
+            self.metrics.batches.inc()
         return recorded
 
     def _tick(self) -> None:
@@ -130,7 +145,7 @@ class Recorder:
             readings = self._intake.readings(message.topic, message.payload, message.received_at)
         except Rejected as rejected:
             # Ingest dead-letters it; here it is only counted and skipped (and acknowledged).
-            self.rejected += 1
+            self.metrics.rejected.inc()
             if self._throttle.allow(message.topic[:200]):
                 log.warning("skipped %r: %s", message.topic[:200], rejected)
             return []
@@ -151,6 +166,7 @@ class Recorder:
                 if not exc.connection_invalidated and not _is_outage(exc):
                     raise
                 log.warning("record database unavailable (%s); retrying in %.1f s", exc.orig, delay)
+                self.metrics.retries.inc()
             if self.follower.stopping:
                 return False
             time.sleep(delay)

@@ -1,12 +1,15 @@
 """Each long-running process's Prometheus endpoint, scraped before and after a little load:
-the API's request, refusal and live-feed metrics and the evaluator's round and alert metrics
-move by what the test did to them. (Ingest's are checked in tests/faults and the benchmarks.)"""
+the API's request, refusal and live-feed metrics, the evaluator's round and alert metrics and
+the recorder's message, batch and record metrics move by what the test did to them. (Ingest's
+are checked in tests/faults and the benchmarks.)"""
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,9 @@ import yaml
 from curbside.adapters.influx.client import InfluxClient
 from curbside.config.settings import Settings
 from tests.e2e.town import api_server, ingesting, process_env, small_city
-from tests.support import mqtt_client, wait_for
+from tests.records.recorder_process import RecorderProcess, write_city
+from tests.records.stream_truth import as_messages
+from tests.support import forget_session, mqtt_client, wait_for
 from tools.harness.ports import free_port
 from tools.harness.processes import CurbsideProcess, Samples, scrape
 
@@ -145,3 +150,82 @@ def test_evaluator_metrics_count_rounds_and_alerts_by_kind_and_status(
     assert after[opened] - before[opened] == 2
     assert _value(after, "curbside_alerts_active", kind="full", status="open") == 0
     assert _value(after, "curbside_alerts_rounds_failed_total") == 0
+
+
+@pytest.fixture
+def recorder(base_settings: Settings, tmp_path: Path, unique: str) -> Iterator[RecorderProcess]:
+    """``python -m curbside.recorder`` on an SQLite record store, taking the whole test's
+    stream (six messages) as one batch; not yet started."""
+    settings = base_settings.replace(
+        records_url=f"sqlite:///{tmp_path / 'records.sqlite3'}",
+        city_file=write_city(tmp_path / "recorder-city.yaml", f"RZ{unique}", 3),
+        recorder_client_id=f"recorder-{unique}",
+        recorder_batch_size=6,
+        recorder_flush_interval_s=30.0,
+        recorder_tick_s=1.0,
+        recorder_metrics_port=free_port(),
+    )
+    process = RecorderProcess(settings, tmp_path / "recorder.log")
+    yield process
+    if process.process is not None:
+        process.stop()
+    forget_session(settings, settings.recorder.client_id)
+
+
+def test_recorder_metrics_count_messages_batches_and_records_by_kind(
+    recorder: RecorderProcess, unique: str
+) -> None:
+    url = f"http://127.0.0.1:{recorder.settings.recorder.metrics_port}/metrics"
+    recorder.start()
+    before = scrape(url)
+    assert math.isnan(_value(before, "curbside_recorder_lag_seconds"))  # nothing recorded yet
+    zone = f"RZ{unique}"
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    newest = t0 + timedelta(minutes=35)
+    messages = [
+        *as_messages(
+            [
+                (zone, "S0", t0, False),
+                (zone, "S1", t0, True),
+                # S0's stay lasts 31 min (past the grace: one charge); its vacancy has lasted
+                # past the debounce by the stream's time, S1's newest report (S1 stays on).
+                (zone, "S0", t0 + timedelta(minutes=1), True),
+                (zone, "S0", t0 + timedelta(minutes=32), False),
+                (zone, "S1", newest, True),
+            ]
+        ),
+        (f"parking/{zone}/S2/status", b"not json"),
+    ]
+    client = mqtt_client(recorder.settings)
+    try:
+        for topic, payload in messages:
+            client.publish(topic, payload, qos=1).wait_for_publish(10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    recorded = _value(before, "curbside_recorder_messages_recorded_total") + len(messages)
+    wait_for(
+        lambda: _value(scrape(url), "curbside_recorder_messages_recorded_total") >= recorded,
+        30,
+        "the recorder to commit six messages",
+    )
+    scraped_from = datetime.now(UTC)
+    after = scrape(url)
+    scraped_until = datetime.now(UTC)
+
+    def moved(name: str, **labels: str) -> float:
+        return _value(after, name, **labels) - _value(before, name, **labels)
+
+    assert moved("curbside_recorder_messages_received_total") == 6
+    assert moved("curbside_recorder_messages_recorded_total") == 6
+    assert moved("curbside_recorder_messages_rejected_total") == 1
+    assert moved("curbside_recorder_batches_committed_total") == 1
+    assert moved("curbside_recorder_commit_retries_total") == 0
+    # S0's closed stay and S1's open one; S0's charge; no district, so no verdicts.
+    assert moved("curbside_recorder_records_written_total", kind="sessions") == 2
+    assert moved("curbside_recorder_records_written_total", kind="charges") == 1
+    assert moved("curbside_recorder_records_written_total", kind="adjustments") == 0
+    assert moved("curbside_recorder_records_written_total", kind="verdicts") == 0
+    # Wall clock minus the newest report recorded, at the scrape: about 25 minutes.
+    lag = timedelta(seconds=_value(after, "curbside_recorder_lag_seconds"))
+    assert scraped_from - newest <= lag <= scraped_until - newest
