@@ -24,6 +24,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from curbside.adapters.decoders.registry import subscriptions
+from curbside.adapters.log_throttle import Throttle
 from curbside.adapters.mqtt.client import BrokerAccess, follow_on_connect, new_client
 from curbside.config.settings import Settings
 from curbside.vocabulary.rejection import Reason, Rejected
@@ -32,7 +33,6 @@ from ingest.deadletter import deadletter_payload, deadletter_topic
 from ingest.metrics import IngestMetrics
 from ingest.pipeline import Pipeline
 from ingest.spool import Spool
-from ingest.throttle import Throttle
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from curbside.adapters.decoders.registry import subscriptions
 from curbside.adapters.influx.client import InfluxClient, InfluxError
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
+from curbside.adapters.log_throttle import Throttle
 from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.parking_store import latest_report_time
@@ -27,7 +28,6 @@ from curbside.recorder.metrics import RecorderMetrics
 from curbside.recorder.parking import ParkingRecorder, StatusReport
 from curbside.vocabulary.readings import SpaceStatus
 from curbside.vocabulary.rejection import Rejected
-from ingest.throttle import Throttle
 
 log = logging.getLogger(__name__)
 

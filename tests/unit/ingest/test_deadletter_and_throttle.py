@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from curbside.adapters.log_throttle import Throttle
 from curbside.vocabulary.rejection import Reason, Rejected
 from ingest.deadletter import (
     MAX_PAYLOAD_ECHO,
@@ -12,7 +13,6 @@ from ingest.deadletter import (
     deadletter_payload,
     deadletter_topic,
 )
-from ingest.throttle import Throttle
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
