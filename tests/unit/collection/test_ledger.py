@@ -61,6 +61,8 @@ step = st.one_of(
     st.tuples(st.just("reverse"), st.integers(0, 20)),
     st.tuples(st.just(Movement.PAYMENT), st.integers(-5, 60_000)),
     st.tuples(st.just(Movement.REFUND), st.integers(-5, 60_000)),
+    # amounts at the edge of what the rule allows: what is owed (or refundable) +/- 2 fen
+    st.tuples(st.sampled_from(["pay_edge", "refund_edge"]), st.integers(-2, 2)),
 )
 
 
@@ -82,6 +84,10 @@ def test_owed_is_billed_minus_paid_plus_refunded_and_never_negative(
             account = account.billed(-amount)
             sums.billed -= amount
         else:
+            if what == "pay_edge":
+                what, n = Movement.PAYMENT, sums.billed - sums.paid + sums.refunded + n
+            elif what == "refund_edge":
+                what, n = Movement.REFUND, sums.paid - sums.refunded + n
             assert isinstance(what, Movement)
             balance = sums.billed - sums.paid + sums.refunded
             allowed = n > 0 and (
