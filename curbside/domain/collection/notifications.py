@@ -134,11 +134,12 @@ def admit(
     verified_before: bool,
     movement: Movement,
     amount_fen: int,
+    charge_id: int = 0,
 ) -> tuple[Seen, Account]:
     """Judge a verified notification against the stay's account and what its transaction id
     already recorded: (NEW, the account after it), (DUPLICATE, the account unchanged), or
-    NotificationRefused."""
-    content = (movement.value, amount_fen)
+    NotificationRefused. ``recorded`` content is (movement, amount, charge id)."""
+    content = (movement.value, amount_fen, charge_id)
     seen = judge_repeat(recorded, digest_now, content, verified_before)
     if seen is Seen.DUPLICATE:
         return seen, account

@@ -89,7 +89,7 @@ def test_an_exact_replay_is_refused_and_a_re_signed_duplicate_changes_nothing() 
         account, None, d1, verified_before=False, movement=Movement.PAYMENT, amount_fen=500
     )
     assert seen is Seen.NEW and after.owed_fen == 300
-    recorded = (d1, ("payment", 500))
+    recorded = (d1, ("payment", 500, 0))
     with pytest.raises(NotificationRefused) as refused:
         admit(after, recorded, d1, verified_before=True, movement=Movement.PAYMENT, amount_fen=500)
     assert refused.value.reason is Refusal.REPLAYED
@@ -157,7 +157,7 @@ def test_replaying_any_notification_at_any_point_changes_nothing(
             finally:
                 verified.add(d)
             if seen is Seen.NEW:
-                kept[txn] = (d, (what.value, amount))
+                kept[txn] = (d, (what.value, amount, 0))
         return account
 
     plain = [(f"T{i % 7}", NOW + i, what, amount) for i, (what, amount, _) in enumerate(movements)]
