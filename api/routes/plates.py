@@ -16,7 +16,6 @@ from api.collection_schemas import PlateBindingOut, PlateEventIn, UnboundStayOut
 from api.deps import CityDep, LocalDate, NowDep, RecordsDep, local_day, require_zone
 from api.payment_desk import PaymentDeskDep
 from api.schemas import ErrorOut
-from curbside.adapters.access.policy import may_read
 from curbside.adapters.access.scope import AreaKind
 from curbside.adapters.records.collection_store import PlateEvent, bind_plate
 from curbside.adapters.records.models import ParkingSession
@@ -52,7 +51,8 @@ async def bind(
     """Bind a plate seen on a space to the stay covering ``observed_at``; the caller's key name
     is recorded as who did it. A different plate for a stay that has one is a correction: name
     the binding in ``corrects`` and say why in ``reason``."""
-    if not may_read(key, AreaKind.ZONE, event.zone):
+    # The role's right to bind is checked by the router; here the key's zones.
+    if not key.scope.allows(AreaKind.ZONE, event.zone):
         raise access.refuse(
             status.HTTP_403_FORBIDDEN, f"key {key.name!r} may not bind in {event.zone!r}"
         )

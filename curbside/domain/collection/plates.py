@@ -139,7 +139,7 @@ def parse_plate(raw: str, colour: str) -> Plate:
         raise PlateError(f"unknown plate colour {colour!r} (one of {known})") from None
     if plate_colour not in _COLOURS[kind]:
         allowed = ", ".join(sorted(c.value for c in _COLOURS[kind]))
-        raise PlateError(f"a {kind.value} plate is {allowed}, not {plate_colour.value}")
+        raise PlateError(f"{kind.value} plates are {allowed}, not {plate_colour.value}")
     return Plate(number, kind, plate_colour)
 
 
