@@ -26,6 +26,8 @@ from curbside.recorder.clearance import ClearanceRecorder
 from curbside.recorder.follower import Delivered, Follower
 from curbside.recorder.metrics import RecorderMetrics
 from curbside.recorder.parking import ParkingRecorder, StatusReport
+from curbside.recorder.plates import FILTER as PLATES_FILTER
+from curbside.recorder.plates import BadPlateMessage, bind_all, is_plate_topic, plate_event
 from curbside.vocabulary.readings import SpaceStatus
 from curbside.vocabulary.rejection import Rejected
 
@@ -69,7 +71,11 @@ class Recorder:
         self.metrics.follow_stream_time(lambda: self._watermark)
         self._throttle = Throttle(60.0)
         self.follower = Follower(
-            settings, subscriptions(), self._handle, self._tick, received=self.metrics.received.inc
+            settings,
+            [*subscriptions(), PLATES_FILTER],
+            self._handle,
+            self._tick,
+            received=self.metrics.received.inc,
         )
 
     def start(self) -> None:
@@ -100,17 +106,35 @@ class Recorder:
         return wall if self._watermark is None else min(wall, self._watermark)
 
     def _handle(self, batch: list[Delivered]) -> bool:
-        reports = [r for message in batch for r in self._reports(message)]
+        plates = [m for m in batch if is_plate_topic(m.topic)]
+        reports = [r for m in batch if not is_plate_topic(m.topic) for r in self._reports(m)]
         newest = max((r.ts for r in reports), default=None)
         if newest is not None and (self._watermark is None or newest > self._watermark):
             self._watermark = newest
         recorded = self._with_retries(
             lambda _: self._parking.record_in(self._sessions, reports, self._stream_now())
         )
+        if recorded and plates:
+            # After the reports: a plate binds to a stay they may have just opened.
+            recorded = self._with_retries(lambda now: self._bind_plates(plates, now))
         if recorded:
             self.metrics.recorded.inc(len(batch))
             self.metrics.batches.inc()
         return recorded
+
+    def _bind_plates(self, messages: list[Delivered], now: datetime) -> None:
+        events = []
+        for message in messages:
+            try:
+                events.append(plate_event(message.topic, message.payload))
+            except BadPlateMessage as bad:
+                self.metrics.plates.labels("bad_message").inc()
+                if self._throttle.allow(message.topic[:200]):
+                    log.warning("skipped plate message on %r: %s", message.topic[:200], bad)
+        with self._sessions.begin() as db:
+            outcomes = bind_all(db, events, now)
+        for outcome, n in outcomes.items():
+            self.metrics.plates.labels(outcome).inc(n)
 
     def _tick(self) -> None:
         self._with_retries(lambda _: self._parking_tick(self._stream_now()))
