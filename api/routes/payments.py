@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.collection_schemas import NotificationIn, NotificationOut, RefusalOut
@@ -101,12 +101,16 @@ async def notification(
         seen, owed = await asyncio.to_thread(_record, records, move, verified, now, city.tz)
     except NotificationRefused as refusal:
         txn = note.txn_id if note is not None else None
-        await asyncio.to_thread(
-            partial(_refuse, channel=signed.channel, txn=txn, verified=verified),
-            records,
-            refusal,
-            now,
-        )
+        try:
+            await asyncio.to_thread(
+                partial(_refuse, channel=signed.channel, txn=txn, verified=verified),
+                records,
+                refusal,
+                now,
+            )
+        except SQLAlchemyError as exc:
+            # The refusal stands whether or not it could be written down; say so loudly.
+            log.error("refused payment notification not recorded: %s", exc)
         desk.notifications.labels(refusal.reason.value).inc()
         log.warning("payment notification refused: %s (%s)", refusal.reason.value, refusal)
         return JSONResponse(

@@ -15,6 +15,7 @@ from curbside.adapters.influx.client import InfluxClient, InfluxError
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.log_throttle import Throttle
+from curbside.adapters.mqtt.event_publisher import EventPublisher
 from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.parking_store import latest_report_time
@@ -25,6 +26,7 @@ from curbside.config.settings import Settings
 from curbside.recorder.clearance import ClearanceRecorder
 from curbside.recorder.follower import Delivered, Follower
 from curbside.recorder.metrics import RecorderMetrics
+from curbside.recorder.overdue import mark_published, notice_overdue, unpublished
 from curbside.recorder.parking import ParkingRecorder, StatusReport
 from curbside.recorder.plates import FILTER as PLATES_FILTER
 from curbside.recorder.plates import BadPlateMessage, bind_all, is_plate_topic, plate_event
@@ -34,6 +36,8 @@ from curbside.vocabulary.rejection import Rejected
 log = logging.getLogger(__name__)
 
 RETRY_MAX_S = 30.0
+# How often unpaid charges are checked for having become overdue.
+OVERDUE_EVERY = timedelta(minutes=10)
 
 
 class Recorder:
@@ -70,6 +74,10 @@ class Recorder:
         self._next_recheck: datetime | None = None
         self.metrics.follow_stream_time(lambda: self._watermark)
         self._throttle = Throttle(60.0)
+        self._tz = city.tz
+        self._overdue_after_days = settings.payments.overdue_after_days
+        self._next_overdue: datetime | None = None
+        self._events = EventPublisher(settings, f"{settings.recorder.client_id}-events")
         self.follower = Follower(
             settings,
             [*subscriptions(), PLATES_FILTER],
@@ -85,6 +93,7 @@ class Recorder:
     def stop(self) -> None:
         """Finish the batch in hand and disconnect."""
         self.follower.stop()
+        self._events.close()
         self.engine.dispose()
         self.influx.close()
 
@@ -138,10 +147,25 @@ class Recorder:
 
     def _tick(self) -> None:
         self._with_retries(lambda _: self._parking_tick(self._stream_now()))
+        self._with_retries(self._overdue_tick)
         try:
             self._with_retries(self._clearance_tick)
         except InfluxError as exc:
             log.warning("clearance verdicts postponed: InfluxDB: %s", exc)
+
+    def _overdue_tick(self, now: datetime) -> None:
+        # Days owed are counted on the wall clock: a debt ages whether or not sensors report.
+        if self._next_overdue is not None and now < self._next_overdue:
+            return
+        self._next_overdue = now + OVERDUE_EVERY
+        with self._sessions.begin() as db:
+            notice_overdue(db, now.astimezone(self._tz).date(), self._overdue_after_days, now)
+        with self._sessions.begin() as db:
+            events = unpublished(db)
+            sent = [e.stay for e in events if self._events.publish(e.topic(), e.payload())]
+            mark_published(db, sent, now)
+        if events:
+            log.info("%d overdue stay(s) announced", len(sent))
 
     def _clearance_tick(self, now: datetime) -> None:
         with self._sessions.begin() as db:

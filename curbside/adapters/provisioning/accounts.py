@@ -16,7 +16,7 @@ import curbside.adapters.decoders.formats  # noqa: F401 - registers every payloa
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
 from curbside.vocabulary.topics import DEADLETTER_ROOT as DEADLETTER_PREFIX
-from curbside.vocabulary.topics import plate_topic, progress_topic, route_topic
+from curbside.vocabulary.topics import overdue_topic, plate_topic, progress_topic, route_topic
 
 OWN_NAME = "%u"
 """In a service role's topic filters, the account's own user name (filled in when the account
@@ -52,7 +52,10 @@ def service_rights() -> dict[str, Rights]:
         ),
         # The recorder follows the sensor topics ingest reads, into the record store, and the
         # plates the attendants' handhelds and the video poles see.
-        "recorder": Rights(read=(*subscriptions(), plate_topic("+", "+", "+"))),
+        # It announces charges gone overdue.
+        "recorder": Rights(
+            write=(overdue_topic("+"),), read=(*subscriptions(), plate_topic("+", "+", "+"))
+        ),
         # A handheld (PDA) or a video pole: publishes plates under its own name only, reads
         # nothing (docs/payments.md).
         "plate-reader": Rights(write=(plate_topic(OWN_NAME, "+", "+"),)),

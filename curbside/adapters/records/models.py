@@ -273,10 +273,12 @@ class RefusedNotification(Base):
 
 
 class OverdueNotice(Base):
-    """A stay whose charge went overdue, announced once (MQTT, and the platform webhook)."""
+    """A stay whose charge went overdue: written in the transaction that finds it, published
+    on MQTT afterwards (``published_at`` set then; unpublished ones are sent again)."""
 
     __tablename__ = "overdue_notices"
 
     session_id: Mapped[int] = mapped_column(ForeignKey("parking_sessions.id"), primary_key=True)
     owed_fen: Mapped[int] = mapped_column(BigInteger)
     noticed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -93,6 +93,7 @@ def upgrade() -> None:
         sa.Column("session_id", ROW_ID, nullable=False),
         sa.Column("owed_fen", sa.BigInteger(), nullable=False),
         sa.Column("noticed_at", UTC_TIME, nullable=False),
+        sa.Column("published_at", UTC_TIME, nullable=True),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["parking_sessions.id"],
