@@ -30,6 +30,7 @@ from curbside.recorder.overdue import mark_published, notice_overdue, unpublishe
 from curbside.recorder.parking import ParkingRecorder, StatusReport
 from curbside.recorder.plates import FILTER as PLATES_FILTER
 from curbside.recorder.plates import BadPlateMessage, bind_all, is_plate_topic, plate_event
+from curbside.recorder.retention import apply_retention
 from curbside.vocabulary.readings import SpaceStatus
 from curbside.vocabulary.rejection import Rejected
 
@@ -76,6 +77,7 @@ class Recorder:
         self._throttle = Throttle(60.0)
         self._tz = city.tz
         self._overdue_after_days = settings.payments.overdue_after_days
+        self._plate_retention_days = settings.payments.plate_retention_days
         self._next_overdue: datetime | None = None
         self._events = EventPublisher(settings, f"{settings.recorder.client_id}-events")
         self.follower = Follower(
@@ -158,8 +160,12 @@ class Recorder:
         if self._next_overdue is not None and now < self._next_overdue:
             return
         self._next_overdue = now + OVERDUE_EVERY
+        today = now.astimezone(self._tz).date()
         with self._sessions.begin() as db:
-            notice_overdue(db, now.astimezone(self._tz).date(), self._overdue_after_days, now)
+            notice_overdue(db, today, self._overdue_after_days, now)
+            anonymised = apply_retention(db, today, self._plate_retention_days)
+        if anonymised:
+            log.info("%d plate(s) past their retention anonymised", anonymised)
         with self._sessions.begin() as db:
             events = unpublished(db)
             sent = [e.stay for e in events if self._events.publish(e.topic(), e.payload())]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from curbside.adapters.records.collection_store import (
     MoneyMovement,
@@ -17,10 +17,12 @@ from curbside.adapters.records.collection_store import (
     record_movement,
 )
 from curbside.adapters.records.migrate import upgrade
+from curbside.adapters.records.models import PlateBinding
 from curbside.config.settings import Settings
 from curbside.domain.collection.ledger import Movement
 from curbside.domain.collection.plates import parse_plate
 from curbside.recorder.overdue import mark_published, notice_overdue, unpublished
+from curbside.recorder.retention import apply_retention
 from tests.records.collection_api import new_db
 from tests.records.collection_rows import add_stay
 from tests.records.recorder_process import recording, write_city
@@ -111,3 +113,32 @@ def test_the_recorder_announces_overdue_stays_on_mqtt(
         [(ids["unpaid8"], 500), (ids["unpaid20"], 300), (ids["part9"], 350)]
     )
     assert {e["plate"] for e in heard} == {"粤B12345", None}
+
+
+def test_plates_of_settled_stays_are_anonymised_after_the_retention_period(engine: Engine) -> None:
+    upgrade(engine)
+    ids = billed(engine)
+    with new_db(engine) as db, db.begin():
+        bind_plate(
+            db,
+            PlateEvent(
+                "Z1",
+                "S2",
+                days_ago(8) + timedelta(minutes=5),
+                parse_plate("粤B54321", "blue"),
+                "pda",
+                "pda-1",
+            ),
+            NOW,
+        )
+    with new_db(engine) as db, db.begin():
+        assert apply_retention(db, TODAY, 30) == 0  # all billed within 30 days
+    with new_db(engine) as db, db.begin():
+        assert apply_retention(db, TODAY, 7) == 1
+    with new_db(engine) as db, db.begin():
+        assert apply_retention(db, TODAY, 7) == 0
+        plates = {
+            sid: p for sid, p in db.execute(select(PlateBinding.session_id, PlateBinding.plate))
+        }
+    # the paid stay's plate is gone; the one still owing keeps it (needed to recover the debt)
+    assert plates == {ids["paid8"]: "-", ids["unpaid8"]: "粤B12345"}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from curbside.adapters.records.models import (
@@ -217,3 +217,20 @@ def record_refusal(
             digest=digest,
         )
     )
+
+
+ANONYMISED = "-"
+
+
+def anonymise_plates(db: Session, session_ids: list[int]) -> int:
+    """Replace the plates bound to these stays by ``ANONYMISED`` (the retention rule decides
+    which: docs/security.md); returns how many bindings were changed. The one edit of a
+    record this store makes: the law on personal information outranks "never edit"."""
+    if not session_ids:
+        return 0
+    result = db.execute(
+        update(PlateBinding)
+        .where(PlateBinding.session_id.in_(session_ids), PlateBinding.plate != ANONYMISED)
+        .values(plate=ANONYMISED)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
