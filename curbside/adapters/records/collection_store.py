@@ -100,7 +100,7 @@ def bind_plate(db: Session, event: PlateEvent, now: datetime) -> tuple[Binding, 
         source=event.source,
         actor=event.actor,
         reason=event.reason.strip() if event.reason else None,
-        corrects_id=event.corrects,
+        corrects_id=current.id if decision is Binding.CORRECTION and current else None,
         recorded_at=now,
     )
     db.add(row)

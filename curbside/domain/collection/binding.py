@@ -1,8 +1,10 @@
 """Binding a plate to a stay: first binding, the same plate again, or a correction.
 
 A stay has one plate at a time: the binding that no later binding corrects. A second, different
-plate is a correction only when it names the binding it corrects and says why; anything else
-is refused, so two devices that disagree are seen, not silently resolved by whichever came last.
+plate is a correction only when it says why (and, if it names the binding it corrects, that is
+still the stay's current one: two people correcting at once do not overwrite each other);
+anything else is refused, so two devices that disagree are seen, not silently resolved by
+whichever came last.
 """
 
 from __future__ import annotations
@@ -47,15 +49,14 @@ def judge_binding(
             raise BindingRefused("nothing_to_correct", "the stay has no plate to correct yet")
         return Binding.NEW
     same = (plate.number, plate.colour.value) == (current.number, current.colour)
-    if corrects is None:
+    if corrects is None and not reason:
         if same:
             return Binding.SAME
         raise BindingRefused(
             "already_bound",
-            f"the stay already has a plate (binding {current.id}); a correction names that "
-            "binding and gives a reason",
+            f"the stay already has a plate (binding {current.id}); a correction gives a reason",
         )
-    if corrects != current.id:
+    if corrects is not None and corrects != current.id:
         raise BindingRefused(
             "stale_correction", f"binding {corrects} is not the stay's current plate ({current.id})"
         )

@@ -20,8 +20,9 @@ def test_the_same_plate_again_records_nothing() -> None:
     assert judge_binding(CURRENT, A, None, None) is Binding.SAME
 
 
-def test_a_correction_names_the_current_binding_and_a_reason() -> None:
+def test_a_correction_gives_a_reason_and_may_name_the_current_binding() -> None:
     assert judge_binding(CURRENT, B, 7, "PDA misread 5 as 3") is Binding.CORRECTION
+    assert judge_binding(CURRENT, B, None, "PDA misread 5 as 3") is Binding.CORRECTION
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,8 @@ def test_a_correction_names_the_current_binding_and_a_reason() -> None:
         (CURRENT, B, None, None, "already_bound"),
         (CURRENT, B, 6, "typo", "stale_correction"),
         (CURRENT, B, 7, "  ", "no_reason"),
+        (CURRENT, B, 7, None, "no_reason"),
+        (CURRENT, A, None, "typo", "no_change"),
         (CURRENT, A, 7, "typo", "no_change"),
         (CURRENT, parse_plate("粤B12345", "yellow"), None, None, "already_bound"),
         (None, A, 7, "typo", "nothing_to_correct"),
