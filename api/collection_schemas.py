@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from api.schemas import ID_PATTERN
+from api.schemas import ID_PATTERN, FeeItemOut
 
 TXN_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 
@@ -78,18 +78,6 @@ class RefusalOut(_Response):
     detail: str
 
 
-class ChargeItemOut(_Response):
-    """One line of a charge's itemised breakdown."""
-
-    band: str
-    start: datetime
-    end: datetime
-    units: int
-    unit_fen: int
-    subtotal_fen: int
-    description: str
-
-
 class UnpaidChargeOut(_Response):
     """An unpaid (or partly paid) stay, as the driver sees it."""
 
@@ -103,7 +91,7 @@ class UnpaidChargeOut(_Response):
     paid_fen: int
     refunded_fen: int
     owed_fen: int
-    items: list[ChargeItemOut]
+    items: list[FeeItemOut]
     cap_deduction_fen: int
 
 
@@ -149,6 +137,6 @@ class ArrearsOut(_Response):
     plates: list[PlateArrearsOut]
 
 
-def items_of(breakdown: dict[str, Any]) -> list[ChargeItemOut]:
-    """The stored breakdown's items as response items."""
-    return [ChargeItemOut.model_validate(item) for item in breakdown.get("items", [])]
+def items_of(breakdown: dict[str, Any]) -> list[FeeItemOut]:
+    """The stored breakdown's items (curbside.domain.parking.charges.breakdown) as served."""
+    return [FeeItemOut.model_validate(item) for item in breakdown.get("items", [])]
