@@ -146,17 +146,17 @@ def _parse(body: bytes) -> NotificationIn:
 def _record(
     records: sessionmaker[Session], move: MoneyMovement, verified: str, now: datetime, tz: ZoneInfo
 ) -> tuple[Seen, int]:
-    # Two deliveries of one transaction at once: the loser's insert breaks the unique key;
-    # done again, it finds the winner's row and is judged a duplicate or a replay.
-    for attempt in (1, 2):
-        try:
-            with records() as db, db.begin():
-                seen, account = record_movement(db, move, verified, now, tz)
-                return seen, account.owed_fen
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    def once() -> tuple[Seen, int]:
+        with records() as db, db.begin():
+            seen, account = record_movement(db, move, verified, now, tz)
+            return seen, account.owed_fen
+
+    try:
+        return once()
+    except IntegrityError:
+        # Two deliveries of one transaction at once: the loser's insert broke the unique key;
+        # done again, it finds the winner's row and is judged a duplicate or a replay.
+        return once()
 
 
 def _refuse(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -157,3 +158,16 @@ def test_a_body_over_the_limit_is_refused_unread(api: Api) -> None:
     status, answer = api.notify(b"{" + b" " * 10_000 + b"}")
     assert (status, answer["reason"]) == (422, "malformed")
     assert books(api, stay_id) == (0, 0, ["malformed"])
+
+
+def test_the_same_payment_delivered_many_times_at_once_is_recorded_once(api: Api) -> None:
+    """A channel retrying while the first delivery is still in flight: every answer is 200
+    (accepted once, duplicates after) and the money moves once."""
+    stay_id, charge_id = a_stay(api)
+    body = payment(charge_id, 200)
+    start = int(time.time())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: api.notify(body, ts=start - n), range(8)))
+    assert sorted(status for status, _ in answers) == [200] * 8
+    assert sorted(a["status"] for _, a in answers) == ["accepted"] + ["duplicate"] * 7
+    assert books(api, stay_id) == (200, 1, [])
