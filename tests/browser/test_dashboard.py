@@ -318,10 +318,6 @@ def test_the_reports_view_shows_the_recorded_period_and_downloads_it(
     assert downloaded.value.suggested_filename.endswith(".xlsx")
 
 
-def _yuan(fen: int) -> str:
-    return f"¥{fen // 100}.{fen % 100:02d}"
-
-
 def test_the_payments_view_shows_the_arrears_of_the_api(town: Town, page: Page) -> None:
     sign_in(page, town.base, _key(town, Role.ADMIN, "收费"))
     page.click("#tab-payments")
