@@ -25,10 +25,11 @@ from api.auth import (
 from api.deps import Limits, Services
 from api.dispatch_schemas import TruckRouteOut
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
+from api.payment_desk import PaymentDesk
 from api.routes import alerts as alerts_routes
-from api.routes import city as city_routes
-from api.routes import dispatch as dispatch_routes
 from api.routes import (
+    arrears,
+    driver,
     health,
     keys,
     live,
@@ -37,10 +38,14 @@ from api.routes import (
     parking_fees,
     parking_history,
     parking_sessions,
+    payments,
+    plates,
     reports,
     sanitation,
     sanitation_reports,
 )
+from api.routes import city as city_routes
+from api.routes import dispatch as dispatch_routes
 from api.routes.dashboard import mount_dashboard
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
@@ -156,6 +161,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.metrics = app_metrics
     app_metrics.watch(RefusalCollector(app.state.access.refused))
     app.add_middleware(RequestMetrics, metrics=app_metrics)
+    app.state.payments = PaymentDesk.from_settings(settings, app_metrics.registry)
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
@@ -178,6 +184,7 @@ def _include_routers(app: FastAPI) -> None:
         parking_sessions.router,
         parking_fees.router,
         reports.parking_router,
+        plates.unbound_router,
     ):
         app.include_router(router, dependencies=parking_read)
     for router in (sanitation.router, sanitation_reports.router, reports.sanitation_router):
@@ -192,6 +199,14 @@ def _include_routers(app: FastAPI) -> None:
         dispatch_routes.replan_router,
         dependencies=[require(Permission.SANITATION_READ), require(Permission.DISPATCH_PLAN)],
     )
+    # Fee collection (docs/payments.md): channels sign their notifications instead of holding
+    # a key; the driver's lookup is open and rate-limited by itself; plates need their own rights.
+    app.include_router(plates.bind_router, dependencies=[require(Permission.PLATES_BIND)])
+    app.include_router(
+        arrears.router, dependencies=[require(Permission.PLATES_READ), zone_in_scope]
+    )
+    app.include_router(payments.router)
+    app.include_router(driver.router)
     app.include_router(keys.whoami_router, dependencies=[Depends(authenticate)])
     app.include_router(keys.router, dependencies=[require(Permission.KEYS_MANAGE)])
     # The map's layout and the live stream serve both domains: each key gets the zones and

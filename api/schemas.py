@@ -536,6 +536,12 @@ class ParkingReportRowOut(_Response):
     turnover_per_space: float | None
     occupancy_rate: float | None = Field(description="occupied seconds / available seconds")
     flagged_sessions: int = Field(description="stays with a flag (sensor_silent, ...)")
+    collected_fen: int = Field(description="payments received on the period's days")
+    refunded_fen: int = Field(description="refunds made on the period's days")
+    outstanding_fen: int = Field(description="what the stays billed in the period still owe")
+    collection_rate: float | None = Field(
+        description="(billed - outstanding) / billed: the share of the billing collected"
+    )
 
 
 class ParkingReportOut(_Response):

@@ -171,6 +171,25 @@ class RecorderSettings(_Group):
     metrics_port: Port = Field(9110, ge=0, le=65535)
 
 
+class PaymentsSettings(_Group):
+    """Fee collection (``CURBSIDE_PAYMENTS_*``; docs/payments.md): the payment channels' signing
+    keys, how fresh a notification must be, when an unpaid charge is overdue, the arrears
+    threshold, the driver lookup's rate limits, and how long plates are kept."""
+
+    # A JSON object {"channel id": "secret key"} (secrets at least 32 characters). Unset: no
+    # channel is known and every notification is refused.
+    channels_file: Path | None = None
+    window_s: int = Field(300, ge=10, le=3600)
+    overdue_after_days: int = Field(7, ge=0, le=3650)
+    arrears_threshold_fen: int = Field(5000, ge=0)
+    # The driver lookup: per client address, and for all addresses together (so that many
+    # addresses cannot enumerate plates either).
+    lookup_rate_per_s: float = Field(0.2, gt=0, le=1000)
+    lookup_burst: int = Field(5, ge=1, le=10_000)
+    lookup_city_rate_per_s: float = Field(20.0, gt=0, le=100_000)
+    plate_retention_days: int = Field(365, ge=1, le=3650)
+
+
 GROUPS: dict[str, type[_Group]] = {
     "mqtt": MqttSettings,
     "influx": InfluxSettings,
@@ -179,6 +198,7 @@ GROUPS: dict[str, type[_Group]] = {
     "alerts": AlertSettings,
     "records": RecordsSettings,
     "recorder": RecorderSettings,
+    "payments": PaymentsSettings,
 }
 
 
@@ -211,6 +231,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     records: RecordsSettings = Field(default_factory=RecordsSettings)
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
+    payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
 
     # The city registry shared by every process; unset, the demo county shipped in the package
     city_file: Path = Field(default_factory=demo_city_file)

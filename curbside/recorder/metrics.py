@@ -75,6 +75,13 @@ class RecorderMetrics:
         )
         for kind in RECORD_KINDS:  # zeros from the start, so every series exists
             self.records.labels(kind)
+        self.plates = Counter(
+            "curbside_recorder_plate_events",
+            "Plate events from handhelds and video poles, by outcome: new, same, correction, "
+            "bad_message, or why the binding was refused",
+            ["outcome"],
+            registry=r,
+        )
         self.lag = Gauge(
             "curbside_recorder_lag_seconds",
             "Wall clock minus the stream's time (the newest report recorded); NaN before the "

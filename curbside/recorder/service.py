@@ -15,6 +15,7 @@ from curbside.adapters.influx.client import InfluxClient, InfluxError
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.log_throttle import Throttle
+from curbside.adapters.mqtt.event_publisher import EventPublisher
 from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.parking_store import latest_report_time
@@ -25,13 +26,19 @@ from curbside.config.settings import Settings
 from curbside.recorder.clearance import ClearanceRecorder
 from curbside.recorder.follower import Delivered, Follower
 from curbside.recorder.metrics import RecorderMetrics
+from curbside.recorder.overdue import mark_published, notice_overdue, unpublished
 from curbside.recorder.parking import ParkingRecorder, StatusReport
+from curbside.recorder.plates import FILTER as PLATES_FILTER
+from curbside.recorder.plates import BadPlateMessage, bind_all, is_plate_topic, plate_event
+from curbside.recorder.retention import apply_retention
 from curbside.vocabulary.readings import SpaceStatus
 from curbside.vocabulary.rejection import Rejected
 
 log = logging.getLogger(__name__)
 
 RETRY_MAX_S = 30.0
+# How often unpaid charges are checked for having become overdue.
+OVERDUE_EVERY = timedelta(minutes=10)
 
 
 class Recorder:
@@ -68,8 +75,17 @@ class Recorder:
         self._next_recheck: datetime | None = None
         self.metrics.follow_stream_time(lambda: self._watermark)
         self._throttle = Throttle(60.0)
+        self._tz = city.tz
+        self._overdue_after_days = settings.payments.overdue_after_days
+        self._plate_retention_days = settings.payments.plate_retention_days
+        self._next_overdue: datetime | None = None
+        self._events = EventPublisher(settings, f"{settings.recorder.client_id}-events")
         self.follower = Follower(
-            settings, subscriptions(), self._handle, self._tick, received=self.metrics.received.inc
+            settings,
+            [*subscriptions(), PLATES_FILTER],
+            self._handle,
+            self._tick,
+            received=self.metrics.received.inc,
         )
 
     def start(self) -> None:
@@ -79,6 +95,7 @@ class Recorder:
     def stop(self) -> None:
         """Finish the batch in hand and disconnect."""
         self.follower.stop()
+        self._events.close()
         self.engine.dispose()
         self.influx.close()
 
@@ -100,24 +117,61 @@ class Recorder:
         return wall if self._watermark is None else min(wall, self._watermark)
 
     def _handle(self, batch: list[Delivered]) -> bool:
-        reports = [r for message in batch for r in self._reports(message)]
+        plates = [m for m in batch if is_plate_topic(m.topic)]
+        reports = [r for m in batch if not is_plate_topic(m.topic) for r in self._reports(m)]
         newest = max((r.ts for r in reports), default=None)
         if newest is not None and (self._watermark is None or newest > self._watermark):
             self._watermark = newest
         recorded = self._with_retries(
             lambda _: self._parking.record_in(self._sessions, reports, self._stream_now())
         )
+        if recorded and plates:
+            # After the reports: a plate binds to a stay they may have just opened.
+            recorded = self._with_retries(lambda now: self._bind_plates(plates, now))
         if recorded:
             self.metrics.recorded.inc(len(batch))
             self.metrics.batches.inc()
         return recorded
 
+    def _bind_plates(self, messages: list[Delivered], now: datetime) -> None:
+        events = []
+        for message in messages:
+            try:
+                events.append(plate_event(message.topic, message.payload))
+            except BadPlateMessage as bad:
+                self.metrics.plates.labels("bad_message").inc()
+                if self._throttle.allow(message.topic[:200]):
+                    log.warning("skipped plate message on %r: %s", message.topic[:200], bad)
+        with self._sessions.begin() as db:
+            outcomes = bind_all(db, events, now)
+        for outcome, n in outcomes.items():
+            self.metrics.plates.labels(outcome).inc(n)
+
     def _tick(self) -> None:
         self._with_retries(lambda _: self._parking_tick(self._stream_now()))
+        self._with_retries(self._overdue_tick)
         try:
             self._with_retries(self._clearance_tick)
         except InfluxError as exc:
             log.warning("clearance verdicts postponed: InfluxDB: %s", exc)
+
+    def _overdue_tick(self, now: datetime) -> None:
+        # Days owed are counted on the wall clock: a debt ages whether or not sensors report.
+        if self._next_overdue is not None and now < self._next_overdue:
+            return
+        self._next_overdue = now + OVERDUE_EVERY
+        today = now.astimezone(self._tz).date()
+        with self._sessions.begin() as db:
+            notice_overdue(db, today, self._overdue_after_days, now)
+            anonymised = apply_retention(db, today, self._plate_retention_days)
+        if anonymised:
+            log.info("%d plate(s) past their retention anonymised", anonymised)
+        with self._sessions.begin() as db:
+            events = unpublished(db)
+            sent = [e.stay for e in events if self._events.publish(e.topic(), e.payload())]
+            mark_published(db, sent, now)
+        if events:
+            log.info("%d overdue stay(s) announced", len(sent))
 
     def _clearance_tick(self, now: datetime) -> None:
         with self._sessions.begin() as db:

@@ -316,3 +316,23 @@ def test_the_reports_view_shows_the_recorded_period_and_downloads_it(
     with page.expect_download() as downloaded:
         page.click("#reports-xlsx")
     assert downloaded.value.suggested_filename.endswith(".xlsx")
+
+
+def test_the_payments_view_shows_the_arrears_of_the_api(town: Town, page: Page) -> None:
+    sign_in(page, town.base, _key(town, Role.ADMIN, "收费"))
+    page.click("#tab-payments")
+    page.locator("#payments-result table").first.wait_for()
+    arrears = _get(town, "/api/v1/arrears")
+    assert arrears["owed_fen"] > 0  # the town's stays are billed and nobody paid
+    total = page.locator("#payments-result p").first.inner_text()
+    assert _yuan(arrears["owed_fen"]) in total and _yuan(arrears["unbound_owed_fen"]) in total
+    ages = page.locator("#payments-result table").first.locator("tbody tr")
+    assert [ages.nth(i).locator("td").last.inner_text() for i in range(ages.count())] == [
+        _yuan(b["owed_fen"]) for b in arrears["buckets"]
+    ]
+
+
+def test_a_viewer_has_no_payments_view(town: Town, page: Page) -> None:
+    _signed_in_live(page, town, _key(town, Role.VIEWER, "看板"))  # the views are decided
+    assert page.locator("#tab-reports").is_visible()
+    assert page.locator("#tab-payments").is_hidden()  # plates are not a viewer's to see

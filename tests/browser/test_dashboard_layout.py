@@ -20,6 +20,7 @@ DRAWN = {
     "map": "#live.ok",
     "parking": "#zones[data-revenue=loaded] table",
     "sanitation": "#clearance-yesterday table",
+    "payments": "#payments-result table",
 }
 LABELS = ("station-label", "district-label", "street-label")
 
@@ -46,7 +47,7 @@ def phone(county: County, playwright: Playwright) -> Iterator[Page]:
         yield page
 
 
-@pytest.mark.parametrize("tab", ["map", "parking", "sanitation"])
+@pytest.mark.parametrize("tab", ["map", "parking", "sanitation", "payments"])
 def test_at_390_px_nothing_is_wider_than_the_screen_and_no_header_wraps(
     phone: Page, tab: str
 ) -> None:

@@ -29,12 +29,18 @@ EXAMPLES_PER_MODE = 40
 # The streams never end: the alert stream's parameters are those of the list, which is
 # tested; the live stream has none (its key and scope rules are tested in test_access).
 SKIPPED = {("GET", "/api/v1/alerts/stream"), ("GET", "/api/v1/live/stream")}
+# A payment channel signs its notifications with its own key (docs/payments.md); schemathesis
+# cannot, so these are all refused before their body is read: 401, or 422 for a body too big.
+SIGNED = {("POST", "/api/v1/payments/notifications")}
 # Generous limits: this test is about server errors, not the rate limiter.
 UNLIMITED = {
     "CURBSIDE_API_RATE_PER_S": "100000",
     "CURBSIDE_API_RATE_BURST": "1000000",
     "CURBSIDE_API_PUBLIC_RATE_PER_S": "100000",
     "CURBSIDE_API_PUBLIC_RATE_BURST": "1000000",
+    "CURBSIDE_PAYMENTS_LOOKUP_RATE_PER_S": "1000",
+    "CURBSIDE_PAYMENTS_LOOKUP_BURST": "10000",
+    "CURBSIDE_PAYMENTS_LOOKUP_CITY_RATE_PER_S": "100000",
 }
 
 
@@ -87,10 +93,13 @@ def test_no_generated_request_gets_a_server_error(
         assert not [r.err() for r in results if isinstance(r, Err)], "the spec does not load"
         operations = [r.ok() for r in results if isinstance(r, Ok)]
         tested = [op for op in operations if (op.method.upper(), op.path) not in SKIPPED]
+        unsigned: list[tuple[str, int]] = []
         for operation in tested:
+            signed = (operation.method.upper(), operation.path) in SIGNED
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                _exercise(operation, mode, call, outcomes)
+                _exercise(operation, mode, call, unsigned if signed else outcomes)
     assert not failures, "\n".join(failures[:20])
+    assert unsigned and {code for _, code in unsigned} <= {401, 422}, unsigned
     by_status: dict[str, dict[int, int]] = {}
     for generated, code in outcomes:
         counts = by_status.setdefault(generated, {})
@@ -98,7 +107,7 @@ def test_no_generated_request_gets_a_server_error(
     summary = {
         "operations": len(tested),
         "skipped": sorted(" ".join(s) for s in SKIPPED),
-        "cases": len(outcomes),
+        "cases": len(outcomes) + len(unsigned),
         "server_errors": len(failures),
         "by_status": {g: dict(sorted(c.items())) for g, c in sorted(by_status.items())},
     }
@@ -109,5 +118,5 @@ def test_no_generated_request_gets_a_server_error(
     # Valid requests reached the handlers (the rest are ids the city lacks, 404, and windows
     # the schema cannot express, 422), and only invalid ones were refused for their key.
     positive = by_status["positive"]
-    assert positive.get(200, 0) >= len(tested) and 401 not in positive, positive
+    assert positive.get(200, 0) >= len(tested) - len(SIGNED) and 401 not in positive, positive
     assert len(outcomes) >= len(tested) * 10

@@ -7,13 +7,14 @@ import { lang, setLang, t, translatePage } from "./i18n.js";
 import { startLive, stopLive } from "./live.js";
 import { initMap } from "./map.js";
 import { initParking, openParking } from "./parking.js";
+import { initPayments } from "./payments.js";
 import { initReports } from "./reports.js";
 import { initSanitation } from "./sanitation.js";
 import { can, changed, setCity, store } from "./store.js";
 
-const VIEWS = ["map", "parking", "sanitation", "reports"];
+const VIEWS = ["map", "parking", "sanitation", "reports", "payments"];
 // The permission (from whoami) each view needs; the map shows whatever the key may read.
-const NEEDS = { parking: "parking.read", sanitation: "sanitation.read" };
+const NEEDS = { parking: "parking.read", sanitation: "sanitation.read", payments: "plates.read" };
 let booted = false;
 
 function allowed(view) {
@@ -128,6 +129,7 @@ async function start() {
       if (can("parking.read")) initParking();
       if (can("sanitation.read")) initSanitation();
       if (allowed("reports")) initReports();
+      if (allowed("payments")) initPayments();
     } catch (err) {
       if (err.status === 401) return;
       booted = true;

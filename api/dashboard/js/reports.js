@@ -36,13 +36,14 @@ function query() {
 function parkingTable(data) {
   return table(
     t("r.parkingCaption", { start: data.start, end: data.end }),
-    [t("r.period"), t("r.area"), t("r.sessions"), t("r.billed"), t("r.adjustments"), t("r.meanStay"), t("r.turnover"), t("r.occupancy"), t("r.flagged")],
+    [t("r.period"), t("r.area"), t("r.sessions"), t("r.billed"), t("r.adjustments"), t("r.meanStay"), t("r.turnover"), t("r.occupancy"), t("r.flagged"), t("r.collected"), t("r.outstanding"), t("r.collectionRate")],
     data.rows.map((r) => [
       r.period, label(r.group), String(r.sessions), yuan(r.billed_fen), `${r.adjustments} (${yuan(r.adjustments_fen)})`,
       minutes(r.mean_stay_s), r.turnover_per_space === null ? "–" : r.turnover_per_space.toFixed(2),
       percent(r.occupancy_rate), String(r.flagged_sessions),
+      yuan(r.collected_fen - r.refunded_fen), yuan(r.outstanding_fen), percent(r.collection_rate),
     ]),
-    { numeric: [2, 3, 4, 5, 6, 7, 8] },
+    { numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
   );
 }
 

@@ -15,6 +15,10 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys.manage"
     DEVICES_MANAGE = "devices.manage"
     DISPATCH_PLAN = "dispatch.plan"
+    # Plates are personal information (docs/security.md): binding one and reading them are
+    # permissions of their own, held by the roles whose work needs them.
+    PLATES_BIND = "plates.bind"
+    PLATES_READ = "plates.read"
 
 
 class Role(StrEnum):
@@ -24,6 +28,9 @@ class Role(StrEnum):
     PARKING_OPERATOR = "parking_operator"
     DISPATCHER = "dispatcher"
     ADMIN = "admin"
+    # A roadside attendant's handheld (PDA) or a video pole's gateway calling the API: binds
+    # plates to stays in its zones, reads nothing.
+    ATTENDANT = "attendant"
 
 
 # Alerts are readable by every role, but each alert only by a key that may read its domain
@@ -33,7 +40,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(
         {Permission.PARKING_READ, Permission.SANITATION_READ, Permission.ALERTS_READ}
     ),
-    Role.PARKING_OPERATOR: frozenset({Permission.PARKING_READ, Permission.ALERTS_READ}),
+    Role.PARKING_OPERATOR: frozenset(
+        {
+            Permission.PARKING_READ,
+            Permission.ALERTS_READ,
+            Permission.PLATES_BIND,
+            Permission.PLATES_READ,
+        }
+    ),
     Role.DISPATCHER: frozenset(
         {
             Permission.SANITATION_READ,
@@ -43,6 +57,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMIN: frozenset(Permission),
+    Role.ATTENDANT: frozenset({Permission.PLATES_BIND}),
 }
 
 

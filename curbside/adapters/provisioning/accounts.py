@@ -16,7 +16,11 @@ import curbside.adapters.decoders.formats  # noqa: F401 - registers every payloa
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
 from curbside.vocabulary.topics import DEADLETTER_ROOT as DEADLETTER_PREFIX
-from curbside.vocabulary.topics import progress_topic, route_topic
+from curbside.vocabulary.topics import overdue_topic, plate_topic, progress_topic, route_topic
+
+OWN_NAME = "%u"
+"""In a service role's topic filters, the account's own user name (filled in when the account
+is made: the broker files have no ``pattern`` lines)."""
 
 Kind = Literal["device", "gateway", "service"]
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -46,8 +50,15 @@ def service_rights() -> dict[str, Rights]:
             write=(f"{ALERTS_PREFIX}/#", route_topic("+")),
             read=(f"{ALERTS_PREFIX}/#", progress_topic("+"), *subscriptions()),
         ),
-        # The recorder follows the sensor topics ingest reads, into the record store.
-        "recorder": Rights(read=tuple(subscriptions())),
+        # The recorder follows the sensor topics ingest reads, into the record store, and the
+        # plates the attendants' handhelds and the video poles see.
+        # It announces charges gone overdue.
+        "recorder": Rights(
+            write=(overdue_topic("+"),), read=(*subscriptions(), plate_topic("+", "+", "+"))
+        ),
+        # A handheld (PDA) or a video pole: publishes plates under its own name only, reads
+        # nothing (docs/payments.md).
+        "plate-reader": Rights(write=(plate_topic(OWN_NAME, "+", "+"),)),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
         # LoRaWAN network servers publish uplinks for every device of their applications;

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from curbside.adapters.provisioning.accounts import (
+    OWN_NAME,
     Account,
     Kind,
     ProvisioningError,
+    Rights,
     service_rights,
     with_accounts,
     without_accounts,
@@ -72,6 +74,10 @@ def add_service(files: BrokerFiles, role: str, name: str, *, rotate: bool) -> Is
             f"unknown service role {role!r}: one of {', '.join(service_rights())}"
         )
     issued = Issued(name, new_password())
+    rights = Rights(
+        tuple(t.replace(OWN_NAME, name) for t in rights.write),
+        tuple(t.replace(OWN_NAME, name) for t in rights.read),
+    )
     _add(
         files,
         [Account(name, "service", role, rights, hash_password(issued.password), _now())],

@@ -200,3 +200,85 @@ class DistrictDayTotals(Base):
     cleared_on_time: Mapped[int] = mapped_column(Integer)
     late: Mapped[int] = mapped_column(Integer)
     corrections: Mapped[int] = mapped_column(Integer)
+
+
+class PlateBinding(Base):
+    """A plate seen on a stay by a PDA, a video pole or an operator; never edited.
+
+    A correction is a new row naming the binding it corrects (``corrects_id``), who made it
+    (``actor``) and why (``reason``); a stay's plate is its binding that nothing corrects.
+    ``plate`` is personal information (docs/security.md).
+    """
+
+    __tablename__ = "plate_bindings"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("parking_sessions.id"), index=True)
+    zone: Mapped[str] = mapped_column(Id)
+    space: Mapped[str] = mapped_column(Id)
+    observed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    plate: Mapped[str] = mapped_column(String(16), index=True)
+    colour: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(Id)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("plate_bindings.id"), unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Payment(Base):
+    """A payment or refund a channel reported for a stay's charge; immutable.
+
+    ``(channel, txn_id)`` is the channel's own transaction id: one movement per id.
+    ``digest`` identifies the signed notification exactly (a replay of it is refused).
+    ``business_day`` is the local day the money moved, the day it counts as collected.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("channel", "txn_id", name="uq_payments_channel_txn"),
+        Index("ix_payments_business_day", "business_day", "zone"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(Id)
+    txn_id: Mapped[str] = mapped_column(Id)
+    kind: Mapped[str] = mapped_column(String(8))
+    charge_id: Mapped[int] = mapped_column(ForeignKey("charges.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("parking_sessions.id"), index=True)
+    zone: Mapped[str] = mapped_column(Id)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    business_day: Mapped[date] = mapped_column(Date)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RefusedNotification(Base):
+    """A payment notification refused, with the reason code and what was wrong.
+
+    ``digest`` is kept only for correctly signed ones, so their replay is recognised; the body
+    itself is not kept (it may name a plate).
+    """
+
+    __tablename__ = "refused_notifications"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str | None] = mapped_column(Id)
+    txn_id: Mapped[str | None] = mapped_column(Id)
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(300))
+    digest: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class OverdueNotice(Base):
+    """A stay whose charge went overdue: written in the transaction that finds it, published
+    on MQTT afterwards (``published_at`` set then; unpublished ones are sent again)."""
+
+    __tablename__ = "overdue_notices"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("parking_sessions.id"), primary_key=True)
+    owed_fen: Mapped[int] = mapped_column(BigInteger)
+    noticed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -25,6 +25,10 @@ PARKING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("turnover_per_space", "泊位周转率（次/泊位）"),
     ("occupancy_rate", "泊位占用率"),
     ("flagged_sessions", "异常标记次数"),
+    ("collected_fen", "实收金额（分）"),
+    ("refunded_fen", "退款金额（分）"),
+    ("outstanding_fen", "欠费金额（分）"),
+    ("collection_rate", "收缴率"),
 )
 CLEARANCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("period", "统计周期"),

@@ -4,6 +4,11 @@ Sessions count on the day they ended; billed revenue is the net of the charges a
 reversals on their business day (the day the stay ended); occupancy is the stored occupied
 seconds over the spaces' available seconds. The recorder keeps the day totals
 (curbside/adapters/records/day_totals.py), so a month is 30 rows per zone.
+
+Fee collection (docs/payments.md): ``collected_fen`` and ``refunded_fen`` are the payments and
+refunds made on the period's days; ``outstanding_fen`` is what the stays billed in the period
+still owe now; ``collection_rate`` is the share of the period's billing no longer owed,
+(billed − outstanding) / billed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from curbside.adapters.records.models import ZoneDayTotals
 from curbside.city.registry import City
+from curbside.readmodels.collection import money_by_day, outstanding_by_day
 from curbside.readmodels.reports.periods import Period, days_per_period, period_keys
 
 ParkingGroup = Literal["zone", "city"]
@@ -40,6 +46,10 @@ class ParkingRow:
     turnover_per_space: float | None
     occupancy_rate: float | None
     flagged_sessions: int
+    collected_fen: int
+    refunded_fen: int
+    outstanding_fen: int
+    collection_rate: float | None
 
 
 @dataclass(slots=True)
@@ -51,6 +61,9 @@ class _Sums:
     adjustments: int = 0
     adjustments_fen: int = 0
     occupied_s: int = 0
+    collected_fen: int = 0
+    refunded_fen: int = 0
+    outstanding_fen: int = 0
     zones: set[str] = field(default_factory=set)
 
     def add(self, figures: Sequence[int]) -> None:
@@ -97,6 +110,12 @@ def parking_report(
         ).where(t.day >= first, t.day <= last, t.zone.in_(wanted))
     ):  # fmt: skip
         row(day, zone).add(figures)
+    for (zone, day), (collected, refunded) in money_by_day(db, wanted, first, last).items():
+        found = row(day, zone)
+        found.collected_fen += collected
+        found.refunded_fen += refunded
+    for (zone, day), owed in outstanding_by_day(db, wanted, first, last).items():
+        row(day, zone).outstanding_fen += owed
     spaces = {z.id: len(z.spaces) for z in city.parking_zones if z.id in wanted}
     return [_finish(key, value, days[key[0]], spaces) for key, value in sorted(sums.items())]
 
@@ -116,4 +135,12 @@ def _finish(key: tuple[str, str], sums: _Sums, days: int, spaces: dict[str, int]
         turnover_per_space=round(sums.sessions / count, 4) if count else None,
         occupancy_rate=round(sums.occupied_s / (count * days * DAY_S), 4) if count else None,
         flagged_sessions=sums.flagged,
+        collected_fen=sums.collected_fen,
+        refunded_fen=sums.refunded_fen,
+        outstanding_fen=sums.outstanding_fen,
+        collection_rate=(
+            round((sums.billed_fen - sums.outstanding_fen) / sums.billed_fen, 4)
+            if sums.billed_fen > 0
+            else None
+        ),
     )

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.deps import get_alerts, get_broker, get_history, get_live_state
+from api.deps import get_alerts, get_broker, get_history, get_live_state, get_records
 from curbside.adapters.access.roles import Permission, Role, may
+from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.config.settings import Settings, load_settings
 from curbside.readmodels.live.state import LiveState
 from curbside.vocabulary.alerts import Alert
@@ -26,6 +27,7 @@ P = Permission
 OPEN = "open"  # no key looked at: load balancers' health checks
 PUBLIC = "public"  # a key is optional, a bad one still 401: citizens' fee quotes
 ANY_KEY = "any key"
+SIGNED = "signed by a payment channel"  # keys are not looked at; without a signature, 401
 # Parking and sanitation at once (the city layout, the live stream): either permission, and
 # 403 only for a key that may read no zone and no district.
 SOME_AREA = "parking.read or sanitation.read"
@@ -66,13 +68,27 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /api/v1/keys": (P.KEYS_MANAGE, {}),
     "POST /api/v1/keys": (P.KEYS_MANAGE, {}),
     "DELETE /api/v1/keys/{key_id}": (P.KEYS_MANAGE, {}),
+    "POST /api/v1/parking/plates": (P.PLATES_BIND, {}),
+    "GET /api/v1/parking/plates/unbound": (P.PARKING_READ, {"zone": "Z1", "day": "2026-03-04"}),
+    "GET /api/v1/arrears": (P.PLATES_READ, {}),
+    "GET /api/v1/driver/charges": (OPEN, {"plate": "粤B12345", "colour": "blue"}),
+    "POST /api/v1/payments/notifications": (SIGNED, {}),
 }
 PATHS = {
     "{alert_id}": "overstay~parking~Z1~A-1~1",
     "{key_id}": "0123456789ab",
     "{truck}": "T1",
 }
-BODIES = {"POST /api/v1/keys": {"name": "made in a test", "role": "viewer"}}
+BODIES = {
+    "POST /api/v1/keys": {"name": "made in a test", "role": "viewer"},
+    "POST /api/v1/parking/plates": {
+        "zone": "Z1",
+        "space": "S1",
+        "observed_at": "2026-03-04T08:00:00Z",
+        "plate": "粤B12345",
+        "colour": "blue",
+    },
+}
 
 
 class FakeAlerts:
@@ -98,6 +114,10 @@ def make_app(keys_file: Path, live: LiveState) -> Make:
         app = create_app(load_settings(api_keys_file=keys_file, **settings), make_city())
         app.dependency_overrides[get_live_state] = lambda: live
         app.dependency_overrides[get_broker] = FakeBroker
+        # An empty record store: a route the rules let through fails inside (500).
+        app.dependency_overrides[get_records] = lambda: session_factory(
+            record_engine("sqlite:///:memory:")
+        )
         return app
 
     return make
@@ -145,6 +165,8 @@ def allows(rule: str | Permission, role: Role) -> bool:
     """Whether a city-wide key of this role passes the rule."""
     if rule in (OPEN, PUBLIC, ANY_KEY):
         return True
+    if rule == SIGNED:
+        return False
     if rule == SOME_AREA:
         return may(role, P.PARKING_READ) or may(role, P.SANITATION_READ)
     return may(role, Permission(rule))
@@ -171,6 +193,8 @@ def test_without_a_key_only_open_and_public_routes_answer(
     response = call(anonymous, route)
     if RULES[route][0] in (OPEN, PUBLIC):
         assert response.status_code not in (401, 403), response.text
+    elif RULES[route][0] == SIGNED:
+        assert (response.status_code, response.json()["reason"]) == (401, "unsigned")
     else:
         assert response.status_code == 401, response.text
         assert response.headers["www-authenticate"] == "Bearer"
@@ -211,6 +235,8 @@ def test_each_role_gets_exactly_its_routes(
     response = call(anonymous, route, token)
     if allows(RULES[route][0], role):
         assert response.status_code not in (401, 403, 429), response.text
+    elif RULES[route][0] == SIGNED:
+        assert response.status_code == 401, response.text  # a key is no signature
     else:
         assert response.status_code == 403, response.text
 
@@ -238,7 +264,8 @@ SCOPED = [(route, param) for param in AREAS for route in _with(param)]
 def test_a_limited_key_cannot_ask_for_another_area(
     anonymous: TestClient, keys_file: Path, route: str, param: str
 ) -> None:
-    token = issue_key(keys_file, Role.VIEWER, zones=["Z1"], districts=["D1"])
+    role = next(r for r in Role if allows(RULES[route][0], r))  # the viewer where it may
+    token = issue_key(keys_file, role, zones=["Z1"], districts=["D1"])
     other, own = AREAS[param]
     assert call(anonymous, route, token, **{param: other}).status_code == 403
     assert call(anonymous, route, token, **{param: own}).status_code not in (401, 403)

@@ -1,0 +1,1 @@
+"""Payment channels: their signing keys."""

@@ -1,0 +1,1 @@
+"""Electronic fee collection: plates, what is owed, payment notifications (pure rules)."""
