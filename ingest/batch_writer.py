@@ -14,7 +14,7 @@ answers again the spool is written back, oldest first, before any new batch. A f
 takes nothing more: the batch waits in memory, unacknowledged, and the broker holds the rest.
 
 Memory is bounded whatever the backlog: at most ``max_pending_messages`` wait here (``submit``
-blocks beyond that) plus the one batch being written.
+blocks beyond that) plus one receive batch and the one batch being written.
 """
 
 from __future__ import annotations
@@ -98,18 +98,24 @@ class BatchWriter(Generic[Token]):
         return self._thread
 
     def submit(self, lines: list[str], token: Token) -> None:
-        """Queue one message's lines; it is acknowledged once they are stored.
+        """Queue one message's lines; it is acknowledged once they are stored."""
+        self.submit_many([(lines, token)])
+
+    def submit_many(self, messages: list[tuple[list[str], Token]]) -> None:
+        """Queue many messages' lines at once (one lock, one wake-up); each is acknowledged
+        once its lines are stored.
 
         Blocks while ``max_pending_messages`` are already waiting: the caller (the MQTT
-        network thread) then stops reading, and the broker keeps the rest.
+        network thread) then stops reading, and the broker keeps the rest. A batch is taken
+        whole once there is room, so at most one receive batch more than the limit waits.
         """
         with self._cond:
             if len(self._pending) >= self._max_pending:
                 self._metrics.backpressure_waits.inc()
                 while len(self._pending) >= self._max_pending and not self._stopping:
                     self._cond.wait(1.0)
-            self._pending.append(Pending(lines, token))
-            self._pending_lines += len(lines)
+            self._pending.extend(Pending(lines, token) for lines, token in messages)
+            self._pending_lines += sum(len(lines) for lines, _ in messages)
             first = self._oldest is None
             if first:
                 self._oldest = time.monotonic()
