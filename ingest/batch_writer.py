@@ -14,7 +14,7 @@ answers again the spool is written back, oldest first, before any new batch. A f
 takes nothing more: the batch waits in memory, unacknowledged, and the broker holds the rest.
 
 Memory is bounded whatever the backlog: at most ``max_pending_messages`` wait here (``submit``
-blocks beyond that) plus one receive batch and the one batch being written.
+blocks beyond that) plus the one batch being written.
 """
 
 from __future__ import annotations
@@ -102,27 +102,32 @@ class BatchWriter(Generic[Token]):
         self.submit_many([(lines, token)])
 
     def submit_many(self, messages: list[tuple[list[str], Token]]) -> None:
-        """Queue many messages' lines at once (one lock, one wake-up); each is acknowledged
-        once its lines are stored.
+        """Queue many messages' lines at once (one lock, one wake-up while there is room);
+        each is acknowledged once its lines are stored.
 
         Blocks while ``max_pending_messages`` are already waiting: the caller (the MQTT
-        network thread) then stops reading, and the broker keeps the rest. A batch is taken
-        whole once there is room, so at most one receive batch more than the limit waits.
+        network thread) then stops reading, and the broker keeps the rest.
         """
+        taken = 0
         with self._cond:
-            if len(self._pending) >= self._max_pending:
-                self._metrics.backpressure_waits.inc()
-                while len(self._pending) >= self._max_pending and not self._stopping:
-                    self._cond.wait(1.0)
-            self._pending.extend(Pending(lines, token) for lines, token in messages)
-            self._pending_lines += sum(len(lines) for lines, _ in messages)
-            first = self._oldest is None
-            if first:
-                self._oldest = time.monotonic()
-            self._set_pending_gauges()
-            # Wake the writer to start the flush timer, or to flush a full batch.
-            if first or self._pending_lines >= self._batch_size:
-                self._cond.notify_all()
+            while taken < len(messages):
+                room = self._max_pending - len(self._pending)
+                if room <= 0:
+                    self._metrics.backpressure_waits.inc()
+                    while len(self._pending) >= self._max_pending and not self._stopping:
+                        self._cond.wait(1.0)
+                    room = max(1, self._max_pending - len(self._pending))
+                part = messages[taken : taken + room]
+                taken += len(part)
+                self._pending.extend(Pending(lines, token) for lines, token in part)
+                self._pending_lines += sum(len(lines) for lines, _ in part)
+                first = self._oldest is None
+                if first:
+                    self._oldest = time.monotonic()
+                self._set_pending_gauges()
+                # Wake the writer to start the flush timer, or to flush a full batch.
+                if first or self._pending_lines >= self._batch_size:
+                    self._cond.notify_all()
 
     def stop(self, timeout_s: float) -> bool:
         """Flush what is queued and stop; False if the thread did not finish in time."""
