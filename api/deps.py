@@ -22,6 +22,7 @@ from curbside.city.registry import City, Zone
 from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import Session
 from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import BrokerStatus
 from curbside.readmodels.live.state import LiveState, Snapshot
@@ -73,6 +74,7 @@ class Services:
     history: ParkingHistory
     alerts: PublishingAlertStore
     feed: AlertFeed
+    active_alerts: ActiveAlerts
     sanitation: SanitationHistory
     dispatch: DispatchDesk
 
@@ -116,6 +118,11 @@ async def get_sanitation_history(request: Request) -> SanitationHistory:
 async def get_alerts(request: Request) -> PublishingAlertStore:
     """The alert store and publisher."""
     return get_services(request).alerts
+
+
+async def get_active_alerts(request: Request) -> ActiveAlerts:
+    """The active alerts kept in memory (curbside/readmodels/active_alerts.py)."""
+    return get_services(request).active_alerts
 
 
 async def get_feed(request: Request) -> AlertFeed:
@@ -164,6 +171,7 @@ CityDep = Annotated[City, Depends(get_city)]
 HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
 NowDep = Annotated[datetime, Depends(get_now)]
 AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
+ActiveAlertsDep = Annotated[ActiveAlerts, Depends(get_active_alerts)]
 FeedDep = Annotated[AlertFeed, Depends(get_feed)]
 ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]

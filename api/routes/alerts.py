@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
 from api.deps import (
+    ActiveAlertsDep,
     AlertsDep,
     CityDep,
     FeedDep,
@@ -33,6 +34,7 @@ from curbside.adapters.influx.client import InfluxError
 from curbside.city.registry import City
 from curbside.domain.alerts.document import alert_document
 from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge
+from curbside.readmodels.active_alerts import find_alerts
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ def _areas(key: ApiKey, city: City) -> list[tuple[Domain, str]] | None:
 async def list_alerts(
     city: CityDep,
     desk: AlertsDep,
+    active: ActiveAlertsDep,
     key: CallerDep,
     limits: LimitsDep,
     *,
@@ -110,8 +113,9 @@ async def list_alerts(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
     domain = Domain.PARKING if zone else Domain.SANITATION if district else None
     try:
-        found = await asyncio.to_thread(
-            desk.find,
+        found = await find_alerts(
+            active,
+            desk,
             statuses=_STATUSES[status_] if status_ else (),
             kind=kind,
             domain=domain,
@@ -208,7 +212,9 @@ async def stream_alerts(
     summary="Acknowledge an alert",
 )
 async def acknowledge_alert(
+    *,
     desk: AlertsDep,
+    active: ActiveAlertsDep,
     now: NowDep,
     key: CallerDep,
     alert_id: Annotated[str, Path(max_length=200, description="the alert's id")],
@@ -231,6 +237,7 @@ async def acknowledge_alert(
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         if acked is not alert:
             await asyncio.to_thread(desk.save, [acked])
+            active.apply(acked)  # at once for the next list; the published change follows
             desk.publish(acked)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
