@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -177,6 +178,20 @@ ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
+
+
+T = TypeVar("T")
+
+
+async def in_records(sessions: sessionmaker[DbSession], work: Callable[[DbSession], T]) -> T:
+    """``work`` on a session of the record store, in a worker thread."""
+
+    def run() -> T:
+        with sessions() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
+
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -209,3 +209,24 @@ def sessions_ended_on(db: Session, first: date, last: date) -> list[ParkingSessi
             )
         )
     )
+
+
+def sessions_overlapping(
+    db: Session, zone: str, space: str | None, start: datetime, end: datetime
+) -> list[tuple[ParkingSession, Charge | None]]:
+    """The zone's (or one space's) open and closed sessions overlapping ``[start, end)``, by
+    start, each with its charge that no reversal cancelled (None while open)."""
+    wanted = select(ParkingSession).where(
+        ParkingSession.zone == zone,
+        ParkingSession.status != VOID,
+        ParkingSession.start < end,
+        (ParkingSession.end.is_(None)) | (ParkingSession.end > start),
+    )
+    if space is not None:
+        wanted = wanted.where(ParkingSession.space == space)
+    rows = list(db.scalars(wanted.order_by(ParkingSession.start, ParkingSession.space)))
+    ids = select(wanted.with_only_columns(ParkingSession.id).subquery().c.id)
+    charges = list(db.scalars(select(Charge).where(Charge.session_id.in_(ids))))
+    cancelled = {c.reverses_id for c in charges if c.reverses_id is not None}
+    standing = {c.session_id: c for c in charges if c.kind == CHARGE and c.id not in cancelled}
+    return [(row, standing.get(row.id)) for row in rows]
