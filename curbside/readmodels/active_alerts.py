@@ -18,8 +18,9 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxError
 from curbside.domain.alerts.document import alert_from_document
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
@@ -28,23 +29,6 @@ log = logging.getLogger(__name__)
 
 ACTIVE = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
 MAX_RESOLVED = 10_000
-
-
-class AlertFinder(Protocol):
-    """The alert store's query (curbside/adapters/influx/alerts.py)."""
-
-    def find(
-        self,
-        *,
-        statuses: Sequence[AlertStatus] = (),
-        kind: AlertKind | None = None,
-        domain: Domain | None = None,
-        group: str | None = None,
-        areas: Sequence[tuple[Domain, str]] | None = None,
-        limit: int = 1000,
-    ) -> list[Alert]:
-        """Alerts matching every given filter, newest first."""
-        ...
 
 
 class ActiveAlerts:
@@ -148,7 +132,7 @@ class ActiveAlerts:
 
 async def find_alerts(
     view: ActiveAlerts,
-    store: AlertFinder,
+    store: AlertStore,
     *,
     statuses: Sequence[AlertStatus],
     kind: AlertKind | None = None,
