@@ -8,8 +8,8 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from fastapi.responses import Response, StreamingResponse
+from pydantic import TypeAdapter, ValidationError
 
 from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
 from api.deps import (
@@ -25,6 +25,7 @@ from api.deps import (
 )
 from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
 from api.eventstream import openapi_responses as stream_responses
+from api.rendered import RenderedPerSnapshot
 from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
 from curbside.adapters.access.keys import ApiKey
 from curbside.adapters.access.policy import may_read
@@ -61,6 +62,12 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 _AREA = {Domain.PARKING: AreaKind.ZONE, Domain.SANITATION: AreaKind.DISTRICT}
+_ALERT_LIST = TypeAdapter(list[AlertOut])
+_RENDERED = RenderedPerSnapshot()
+
+
+def _frozen(areas: list[tuple[Domain, str]] | None) -> tuple[tuple[Domain, str], ...] | None:
+    return None if areas is None else tuple(areas)
 
 
 def _out(alert: Alert) -> AlertOut:
@@ -112,15 +119,29 @@ async def list_alerts(
     if district is not None and city.district(district) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
     domain = Domain.PARKING if zone else Domain.SANITATION if district else None
+    statuses = _STATUSES[status_] if status_ else ()
+    areas = _areas(key, city)
+    if active.answers(statuses):
+        # Polled by every dispatcher's screen: rendered once per change of the view.
+        def render() -> bytes:
+            found = active.find(
+                statuses=statuses, kind=kind, domain=domain, group=zone or district,
+                areas=areas, limit=limit,
+            )  # fmt: skip
+            return _ALERT_LIST.dump_json([_out(a) for a in found])
+
+        wanted = (statuses, kind, domain, zone or district, _frozen(areas), limit)
+        body = _RENDERED.get(active.version, wanted, render)
+        return Response(body, media_type="application/json")  # type: ignore[return-value]
     try:
         found = await find_alerts(
             active,
             desk,
-            statuses=_STATUSES[status_] if status_ else (),
+            statuses=statuses,
             kind=kind,
             domain=domain,
             group=zone or district,
-            areas=_areas(key, city),
+            areas=areas,
             limit=limit,
         )
     except InfluxError as exc:

@@ -39,6 +39,16 @@ class ActiveAlerts:
         self._alerts: dict[str, Alert] | None = None  # None until the first load
         self._heard_while_loading: list[Alert] | None = None
         self._resolved: dict[str, datetime] = {}  # id -> when, the latest resolutions heard
+        self._version = object()
+
+    @property
+    def version(self) -> object:
+        """A new object whenever the view changes (rendered answers are kept per version)."""
+        return self._version
+
+    def answers(self, statuses: Sequence[AlertStatus]) -> bool:
+        """Whether the view answers a query for these statuses (loaded, active ones only)."""
+        return bool(statuses) and ACTIVE.issuperset(statuses) and self.loaded
 
     @property
     def loaded(self) -> bool:
@@ -57,6 +67,7 @@ class ActiveAlerts:
             heard, self._heard_while_loading = self._heard_while_loading, None
         fresh = {a.id: a for a in alerts if a.active and not self._ended_since(a)}
         self._alerts = fresh
+        self._version = object()
         for alert in heard:
             self._merge(alert)
         return True
@@ -109,6 +120,7 @@ class ActiveAlerts:
         known = self._alerts.get(alert.id)
         if known is not None and known.updated_at > alert.updated_at:
             return  # an older change heard late
+        self._version = object()
         if alert.active:
             if not self._ended_since(alert):
                 self._alerts[alert.id] = alert
@@ -143,7 +155,7 @@ async def find_alerts(
 ) -> list[Alert]:
     """Alerts matching every filter, newest first: active ones from the view once it is
     loaded, anything else (resolved, or every status) from the store in a worker thread."""
-    if statuses and ACTIVE.issuperset(statuses) and view.loaded:
+    if view.answers(statuses):
         if areas is not None and not areas:
             return []
         return view.find(
