@@ -66,8 +66,9 @@ class ActiveAlerts:
         finally:
             heard, self._heard_while_loading = self._heard_while_loading, None
         fresh = {a.id: a for a in alerts if a.active and not self._ended_since(a)}
-        self._alerts = fresh
-        self._version = object()
+        if fresh != self._alerts:  # rendered answers stay valid through a reload that agrees
+            self._alerts = fresh
+            self._version = object()
         for alert in heard:
             self._merge(alert)
         return True

@@ -9,11 +9,11 @@ stay's fee is its standing charge, and only stays still open are priced here, up
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from curbside.adapters.records.models import Charge, ParkingSession
-from curbside.adapters.records.parking_store import OPEN, sessions_overlapping
+from curbside.adapters.records.parking_store import OPEN, StayRow, sessions_overlapping
 from curbside.city.registry import City
 from curbside.domain.parking.charges import fee_from_breakdown
 from curbside.domain.parking.fees import Fee, compute_fee
@@ -33,12 +33,12 @@ def zone_sessions(
     """The recorded stays of ``zone`` (or of one ``space``) overlapping ``[start, end)``, by
     start, each with its fee (None where the zone has no tariff)."""
     return [
-        (session := _session(row), _fee(city, session, charge, now))
-        for row, charge in sessions_overlapping(db, zone, space, start, end)
+        (session := _session(row), _fee(city, session, row.breakdown, now))
+        for row in sessions_overlapping(db, zone, space, start, end)
     ]
 
 
-def _session(row: ParkingSession) -> Session:
+def _session(row: StayRow) -> Session:
     flags = frozenset(row.flags.split(",")) if row.flags else frozenset()
     return Session(
         zone=row.zone,
@@ -50,9 +50,9 @@ def _session(row: ParkingSession) -> Session:
     )
 
 
-def _fee(city: City, session: Session, charge: Charge | None, now: datetime) -> Fee | None:
-    if charge is not None:
-        return fee_from_breakdown(charge.breakdown)
+def _fee(city: City, session: Session, charged: dict[str, Any] | None, now: datetime) -> Fee | None:
+    if charged is not None:
+        return fee_from_breakdown(charged)
     return session_fee(city, session, now)
 
 

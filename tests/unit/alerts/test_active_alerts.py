@@ -104,3 +104,12 @@ def test_nothing_is_answered_before_the_first_load() -> None:
     assert not view.loaded
     with pytest.raises(RuntimeError):
         view.find(statuses=(OPEN,))
+
+
+def test_a_reload_that_finds_the_same_alerts_keeps_the_version() -> None:
+    view = _loaded(OVERSTAY, FULL)
+    before = view.version
+    assert asyncio.run(view.reload())
+    assert view.version is before  # rendered lists stay valid
+    view.heard(alert_document(FIRE))
+    assert view.version is not before
