@@ -90,6 +90,9 @@ def optional_number(obj: JsonObject, key: str, low: float, high: float) -> float
     return number
 
 
+_NOT_TEXT = frozenset({"Cc", "Cs"})
+
+
 def optional_text(obj: JsonObject, key: str, max_length: int = 64) -> str | None:
     """``obj[key]`` as a short string, or None when absent."""
     if key not in obj:
@@ -97,9 +100,10 @@ def optional_text(obj: JsonObject, key: str, max_length: int = 64) -> str | None
     value = obj[key]
     if not isinstance(value, str) or not 0 < len(value) <= max_length:
         raise Rejected(Reason.BAD_SCHEMA, f"{key} must be a string of 1..{max_length} characters")
-    # A line break would end the stored line early and let the rest pose as points of its own.
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        raise Rejected(Reason.BAD_SCHEMA, f"{key} must not hold control characters")
+    # A line break would end the stored line early and let the rest pose as points of its own;
+    # a lone UTF-16 surrogate (JSON may escape one) cannot be written as UTF-8 at all.
+    if any(unicodedata.category(c) in _NOT_TEXT for c in value):
+        raise Rejected(Reason.BAD_SCHEMA, f"{key} must not hold control characters or surrogates")
     return value
 
 
