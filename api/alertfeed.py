@@ -9,7 +9,7 @@ re-read the list endpoint).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,15 +21,19 @@ AlertDocument = dict[str, Any]
 class AlertFeed:
     """Create it inside the running event loop (the API's lifespan)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[AlertDocument], None] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         self._listeners: set[asyncio.Queue[AlertDocument]] = set()
+        # Called on the event loop with every change first (the active-alerts view).
+        self._on_change = on_change
 
     def deliver(self, document: AlertDocument) -> None:
         """Hand over one change; safe to call from any thread."""
         self._loop.call_soon_threadsafe(self._fan_out, document)
 
     def _fan_out(self, document: AlertDocument) -> None:
+        if self._on_change is not None:
+            self._on_change(document)
         for queue in self._listeners:
             if queue.full():
                 queue.get_nowait()

@@ -49,6 +49,7 @@ from api.routes import dispatch as dispatch_routes
 from api.routes.dashboard import mount_dashboard
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
+from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient
 from curbside.adapters.influx.history import HistoryReader
 from curbside.adapters.influx.latest import LatestReader
@@ -60,6 +61,7 @@ from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
+from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
@@ -69,6 +71,8 @@ log = logging.getLogger(__name__)
 
 # How long start-up waits for the live feed's subscription before the first full read.
 FOLLOW_WAIT_S = 3.0
+# The active alerts are read back from InfluxDB this often (curbside/readmodels/active_alerts.py).
+ALERTS_RELOAD_S = 30.0
 
 
 def create_app(settings: Settings, city: City) -> FastAPI:
@@ -100,7 +104,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         )
         rules = session_rules(settings)
         history = HistoryReader(influx, rules, stale_after)
-        feed = AlertFeed()
+        active_alerts = ActiveAlerts(AlertStore(influx).active)
+        feed = AlertFeed(on_change=active_alerts.heard)
         alert_publisher = AlertPublisher(
             settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
         )
@@ -114,12 +119,15 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         # Briefly wait for the subscription, so the first full read already covers everything
         # the stream will not bring (else the first connect causes a second one at once).
         await broker.wait_following(FOLLOW_WAIT_S)
+        following_alerts: asyncio.Task[None] | None = None
         try:
             # Ready only after a first attempt, so a healthy start serves data at once; a
             # failed one is retried at every tick while endpoints answer 503.
             if await live.refresh():
                 log.info("live state loaded in %.3f s", live.last_duration_s or 0.0)
             live.start()
+            await active_alerts.reload()
+            following_alerts = asyncio.create_task(active_alerts.follow(ALERTS_RELOAD_S))
             yield {
                 "services": Services(
                     live=live,
@@ -127,6 +135,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                     history=history,
                     alerts=alerts,
                     feed=feed,
+                    active_alerts=active_alerts,
                     sanitation=SanitationHistoryReader(influx),
                     dispatch=DispatchDesk(
                         city,
@@ -140,6 +149,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                 )
             }
         finally:
+            if following_alerts is not None:
+                following_alerts.cancel()
             unwatch()
             await live.stop()
             broker.stop()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from curbside.city.registry import City, Zone
 from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import Session
 from curbside.domain.sanitation.clearance import ClearanceRules
+from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import BrokerStatus
 from curbside.readmodels.live.state import LiveState, Snapshot
@@ -73,6 +75,7 @@ class Services:
     history: ParkingHistory
     alerts: PublishingAlertStore
     feed: AlertFeed
+    active_alerts: ActiveAlerts
     sanitation: SanitationHistory
     dispatch: DispatchDesk
 
@@ -116,6 +119,11 @@ async def get_sanitation_history(request: Request) -> SanitationHistory:
 async def get_alerts(request: Request) -> PublishingAlertStore:
     """The alert store and publisher."""
     return get_services(request).alerts
+
+
+async def get_active_alerts(request: Request) -> ActiveAlerts:
+    """The active alerts kept in memory (curbside/readmodels/active_alerts.py)."""
+    return get_services(request).active_alerts
 
 
 async def get_feed(request: Request) -> AlertFeed:
@@ -164,11 +172,26 @@ CityDep = Annotated[City, Depends(get_city)]
 HistoryDep = Annotated[ParkingHistory, Depends(get_history)]
 NowDep = Annotated[datetime, Depends(get_now)]
 AlertsDep = Annotated[PublishingAlertStore, Depends(get_alerts)]
+ActiveAlertsDep = Annotated[ActiveAlerts, Depends(get_active_alerts)]
 FeedDep = Annotated[AlertFeed, Depends(get_feed)]
 ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
+
+
+T = TypeVar("T")
+
+
+async def in_records(sessions: sessionmaker[DbSession], work: Callable[[DbSession], T]) -> T:
+    """``work`` on a session of the record store, in a worker thread."""
+
+    def run() -> T:
+        with sessions() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
+
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

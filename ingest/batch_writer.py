@@ -98,25 +98,36 @@ class BatchWriter(Generic[Token]):
         return self._thread
 
     def submit(self, lines: list[str], token: Token) -> None:
-        """Queue one message's lines; it is acknowledged once they are stored.
+        """Queue one message's lines; it is acknowledged once they are stored."""
+        self.submit_many([(lines, token)])
+
+    def submit_many(self, messages: list[tuple[list[str], Token]]) -> None:
+        """Queue many messages' lines at once (one lock, one wake-up while there is room);
+        each is acknowledged once its lines are stored.
 
         Blocks while ``max_pending_messages`` are already waiting: the caller (the MQTT
         network thread) then stops reading, and the broker keeps the rest.
         """
+        taken = 0
         with self._cond:
-            if len(self._pending) >= self._max_pending:
-                self._metrics.backpressure_waits.inc()
-                while len(self._pending) >= self._max_pending and not self._stopping:
-                    self._cond.wait(1.0)
-            self._pending.append(Pending(lines, token))
-            self._pending_lines += len(lines)
-            first = self._oldest is None
-            if first:
-                self._oldest = time.monotonic()
-            self._set_pending_gauges()
-            # Wake the writer to start the flush timer, or to flush a full batch.
-            if first or self._pending_lines >= self._batch_size:
-                self._cond.notify_all()
+            while taken < len(messages):
+                room = self._max_pending - len(self._pending)
+                if room <= 0:
+                    self._metrics.backpressure_waits.inc()
+                    while len(self._pending) >= self._max_pending and not self._stopping:
+                        self._cond.wait(1.0)
+                    room = max(1, self._max_pending - len(self._pending))
+                part = messages[taken : taken + room]
+                taken += len(part)
+                self._pending.extend(Pending(lines, token) for lines, token in part)
+                self._pending_lines += sum(len(lines) for lines, _ in part)
+                first = self._oldest is None
+                if first:
+                    self._oldest = time.monotonic()
+                self._set_pending_gauges()
+                # Wake the writer to start the flush timer, or to flush a full batch.
+                if first or self._pending_lines >= self._batch_size:
+                    self._cond.notify_all()
 
     def stop(self, timeout_s: float) -> bool:
         """Flush what is queued and stop; False if the thread did not finish in time."""

@@ -25,6 +25,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.adapters.log_throttle import Throttle
+from curbside.adapters.mqtt.batching import BatchingClient, Delivery
 from curbside.adapters.mqtt.client import BrokerAccess, follow_on_connect, new_client
 from curbside.config.settings import Settings
 from curbside.vocabulary.rejection import Reason, Rejected
@@ -69,7 +70,7 @@ class Consumer:
         self.client = _make_client(settings)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
+        self.client.on_batch = self._on_batch
         self.writer: BatchWriter[AckToken] = BatchWriter(
             write=write,
             on_stored=self._ack_all,
@@ -135,59 +136,74 @@ class Consumer:
         if self._accepting.is_set():
             log.warning("disconnected from the broker (%s); reconnecting", reason_code)
 
-    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _on_batch(self, batch: list[Delivery]) -> None:
+        """Everything one read of the socket gave, in order: decoded, queued or rejected."""
         if not self._accepting.is_set():
-            return
-        token: AckToken = (self._connection, message.mid, message.qos)
-        try:
-            self._receive(message, token)
-        except Exception as exc:  # the last guard of paho's network thread
-            # Whatever one message does, consumption goes on: an exception escaping here
-            # would end paho's thread, and with it every later message.
-            self._metrics.message_errors.inc()
-            log.error(
-                "could not handle a message on %r (%s: %s); acknowledged and dropped",
-                _topic_text(message)[:200],
-                type(exc).__name__,
-                str(exc)[:200],
-                exc_info=True,
-            )
-            self._ack_quietly(token)
-
-    def _receive(self, message: mqtt.MQTTMessage, token: AckToken) -> None:
+            return  # left unacknowledged: the broker keeps them for the next session
         received_at = self._clock()
-        self._metrics.received.inc()
-        if message.dup:
-            self._metrics.redelivered.inc()
-        topic = _topic_text(message)
-        payload = bytes(message.payload)
-        retained = bool(message.retain)
+        connection = self._connection
+        self._metrics.received.inc(len(batch))
+        redelivered = sum(1 for d in batch if d.dup)
+        if redelivered:
+            self._metrics.redelivered.inc(redelivered)
+        to_store: list[tuple[list[str], AckToken]] = []
+        to_ack: list[AckToken] = []
+        for delivery in batch:
+            token: AckToken = (connection, delivery.mid, delivery.qos)
+            try:
+                lines = self._receive(delivery, received_at, token)
+            except Exception as exc:  # the last guard of paho's network thread
+                # Whatever one message does, consumption goes on: an exception escaping here
+                # would end paho's thread, and with it every later message.
+                self._metrics.message_errors.inc()
+                log.error(
+                    "could not handle a message on %r (%s: %s); acknowledged and dropped",
+                    _topic_text(delivery.topic)[:200],
+                    type(exc).__name__,
+                    str(exc)[:200],
+                    exc_info=True,
+                )
+                lines = None
+            if lines is None:
+                to_ack.append(token)
+            else:
+                to_store.append((lines, token))
+        if to_ack:
+            self._ack_quietly(to_ack)
+        if to_store:
+            self.writer.submit_many(to_store)
+
+    def _receive(
+        self, delivery: Delivery, received_at: datetime, token: AckToken
+    ) -> list[str] | None:
+        """The message's lines to store, or None when it is done with (rejected, skipped)."""
+        topic = _topic_text(delivery.topic)
+        payload = delivery.payload
+        retained = delivery.retain
         try:
             lines = self._pipeline.lines(topic, payload, received_at, retained=retained)
         except Rejected as rejected:
-            self._reject(rejected, topic, payload, received_at, token)
-            return
+            self._reject(rejected, topic, payload, received_at)
+            return None
         except Exception as exc:  # a bug must not stop the consumer; log.exception keeps it
             log.exception("internal error on %r; the message is dead-lettered", topic[:200])
             internal = Rejected(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"[:200])
-            self._reject(internal, topic, payload, received_at, token)
-            return
+            self._reject(internal, topic, payload, received_at)
+            return None
         if retained and not lines:
             # Replayed by the broker at every subscribe; without a device timestamp it would
             # be a new point each time (docs/mqtt.md, "Retained messages").
             self._metrics.retained_skipped.inc()
-            self._ack_all([token])
-            return
-        self.writer.submit(lines, token)
+            return None
+        return lines
 
     def _reject(
-        self, rejected: Rejected, topic: str, payload: bytes, received_at: datetime, token: AckToken
+        self, rejected: Rejected, topic: str, payload: bytes, received_at: datetime
     ) -> None:
         self._metrics.rejected.labels(reason=str(rejected.reason)).inc()
         if self._throttle.allow(_device_key(topic)):
             log.warning("rejected %s on %r: %s", rejected.reason, topic[:200], rejected.detail)
         self._deadletter(rejected, topic, payload, received_at)
-        self._ack_all([token])
 
     def _deadletter(
         self, rejected: Rejected, topic: str, payload: bytes, received_at: datetime
@@ -214,32 +230,32 @@ class Consumer:
         if self._throttle.allow(f"deadletter-dropped/{cause}"):
             log.error("a rejected message is not dead-lettered: %s; acknowledged and dropped", why)
 
-    def _ack_quietly(self, token: AckToken) -> None:
+    def _ack_quietly(self, tokens: list[AckToken]) -> None:
         try:
-            self._ack_all([token])
-        except Exception:  # the broker then redelivers it, which is safe
-            log.exception("could not acknowledge a failed message")
+            self._ack_all(tokens)
+        except Exception:  # the broker then redelivers them, which is safe
+            log.exception("could not acknowledge %d messages", len(tokens))
 
     def _ack_all(self, tokens: list[AckToken]) -> None:
         with self._ack_lock:
-            for connection, mid, qos in tokens:
-                if qos == 0:
-                    continue
-                if connection != self._connection:
-                    self._metrics.stale_acks_skipped.inc()
-                    continue
-                self.client.ack(mid, qos)
+            current = self._connection
+            mids = [mid for connection, mid, qos in tokens if qos and connection == current]
+            stale = sum(1 for connection, _, qos in tokens if qos and connection != current)
+            if stale:
+                self._metrics.stale_acks_skipped.inc(stale)
+            # One write for them all (QoS 1 only: ingest subscribes at QoS 1).
+            self.client.ack_many(mids)
 
     def _ack_dropped(self, tokens: list[AckToken], error: str) -> None:
         self._ack_all(tokens)
 
 
-def _topic_text(message: mqtt.MQTTMessage) -> str:
-    # paho decodes topics as UTF-8; the broker refuses invalid ones, but be safe.
+def _topic_text(topic: bytes) -> str:
+    # The broker refuses topics that are not UTF-8, but be safe.
     try:
-        return message.topic
+        return topic.decode()
     except UnicodeDecodeError:
-        return message._topic.decode("utf-8", "replace")
+        return topic.decode("utf-8", "replace")
 
 
 def _device_key(topic: str) -> str:
@@ -250,7 +266,7 @@ def _device_key(topic: str) -> str:
     return "/".join(levels[:depth])[:200]
 
 
-def _make_client(settings: Settings) -> mqtt.Client:
+def _make_client(settings: Settings) -> BatchingClient:
     # MQTT 3.1.1 with clean_session=False: the session (subscriptions and queued messages)
     # survives our disconnects; its lifetime is the broker's persistent_client_expiration.
     client = new_client(
@@ -258,7 +274,9 @@ def _make_client(settings: Settings) -> mqtt.Client:
         client_id=settings.mqtt.client_id,
         clean_session=False,
         manual_ack=True,
+        client_class=BatchingClient,
     )
+    assert isinstance(client, BatchingClient)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     # Outgoing (dead letters) only; unlimited queue would grow without bound under a flood.
     # Each holds up to ~3 KiB (a wrapped topic of at most 1 KiB, a payload echo of 1 KiB),

@@ -8,11 +8,12 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from fastapi.responses import Response, StreamingResponse
+from pydantic import TypeAdapter, ValidationError
 
 from api.auth import AccessDep, CallerDep, readable_districts, readable_zones
 from api.deps import (
+    ActiveAlertsDep,
     AlertsDep,
     CityDep,
     FeedDep,
@@ -24,6 +25,7 @@ from api.deps import (
 )
 from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
 from api.eventstream import openapi_responses as stream_responses
+from api.rendered import RenderedPerSnapshot
 from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
 from curbside.adapters.access.keys import ApiKey
 from curbside.adapters.access.policy import may_read
@@ -33,6 +35,7 @@ from curbside.adapters.influx.client import InfluxError
 from curbside.city.registry import City
 from curbside.domain.alerts.document import alert_document
 from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge
+from curbside.readmodels.active_alerts import find_alerts
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,12 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 _AREA = {Domain.PARKING: AreaKind.ZONE, Domain.SANITATION: AreaKind.DISTRICT}
+_ALERT_LIST = TypeAdapter(list[AlertOut])
+_RENDERED = RenderedPerSnapshot()
+
+
+def _frozen(areas: list[tuple[Domain, str]] | None) -> tuple[tuple[Domain, str], ...] | None:
+    return None if areas is None else tuple(areas)
 
 
 def _out(alert: Alert) -> AlertOut:
@@ -83,6 +92,7 @@ def _areas(key: ApiKey, city: City) -> list[tuple[Domain, str]] | None:
 async def list_alerts(
     city: CityDep,
     desk: AlertsDep,
+    active: ActiveAlertsDep,
     key: CallerDep,
     limits: LimitsDep,
     *,
@@ -109,14 +119,29 @@ async def list_alerts(
     if district is not None and city.district(district) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
     domain = Domain.PARKING if zone else Domain.SANITATION if district else None
+    statuses = _STATUSES[status_] if status_ else ()
+    areas = _areas(key, city)
+    if active.answers(statuses):
+        # Polled by every dispatcher's screen: rendered once per change of the view.
+        def render() -> bytes:
+            found = active.find(
+                statuses=statuses, kind=kind, domain=domain, group=zone or district,
+                areas=areas, limit=limit,
+            )  # fmt: skip
+            return _ALERT_LIST.dump_json([_out(a) for a in found])
+
+        wanted = (statuses, kind, domain, zone or district, _frozen(areas), limit)
+        body = _RENDERED.get(active.version, wanted, render)
+        return Response(body, media_type="application/json")  # type: ignore[return-value]
     try:
-        found = await asyncio.to_thread(
-            desk.find,
-            statuses=_STATUSES[status_] if status_ else (),
+        found = await find_alerts(
+            active,
+            desk,
+            statuses=statuses,
             kind=kind,
             domain=domain,
             group=zone or district,
-            areas=_areas(key, city),
+            areas=areas,
             limit=limit,
         )
     except InfluxError as exc:
@@ -208,7 +233,9 @@ async def stream_alerts(
     summary="Acknowledge an alert",
 )
 async def acknowledge_alert(
+    *,
     desk: AlertsDep,
+    active: ActiveAlertsDep,
     now: NowDep,
     key: CallerDep,
     alert_id: Annotated[str, Path(max_length=200, description="the alert's id")],
@@ -231,6 +258,7 @@ async def acknowledge_alert(
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         if acked is not alert:
             await asyncio.to_thread(desk.save, [acked])
+            active.apply(acked)  # at once for the next list; the published change follows
             desk.publish(acked)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from curbside.adapters.decoders.registry import decoder_for
+from curbside.adapters.decoders.registry import TopicDecoders
 from curbside.city.registry import City
 from curbside.config.settings import Settings
 from curbside.domain.telemetry.admission import TimestampPolicy, admit
@@ -39,6 +39,8 @@ class Intake:
         self._policy = policy
         self._max_payload_bytes = max_payload_bytes
         self._on_skipped = on_skipped
+        self._sensors = city.sensors
+        self._decoders = TopicDecoders()
 
     @classmethod
     def from_settings(
@@ -66,11 +68,13 @@ class Intake:
                 Reason.TOO_LARGE,
                 f"{len(payload)} bytes is over the limit of {self._max_payload_bytes}",
             )
-        decoded = decoder_for(topic).decode(topic, payload, self._city.sensors)
+        decoder = self._decoders.decoder_for(topic)
+        decoded = decoder.decode(topic, payload, self._sensors)
         readings = decoded.readings
         if retained:
             readings = [r for r in readings if r.ts is not None]
         admitted = [admit(r, self._city, received_at, self._policy) for r in readings]
+        self._decoders.remember(topic, decoder)
         # Counted only once the message is accepted: a refused one is counted as refused.
         for part in decoded.skipped:
             self._on_skipped(part)

@@ -204,11 +204,15 @@ class City(_Strict):
 
     def space(self, zone: str, space: str) -> Space | None:
         """The space ``space`` of zone ``zone``, or None if the registry has no such space."""
-        return self._spaces.get((zone, space))
+        # The private dict itself: pydantic's attribute hook costs a microsecond a call, and
+        # ingest asks once per message (docs/performance.md).
+        spaces: dict[tuple[str, str], Space] = self.__pydantic_private__["_spaces"]  # type: ignore[index]
+        return spaces.get((zone, space))
 
     def bin(self, district: str, bin_id: str) -> Bin | None:
         """The bin ``bin_id`` of district ``district``, or None if the registry has no such bin."""
-        return self._bins.get((district, bin_id))
+        bins: dict[tuple[str, str], Bin] = self.__pydantic_private__["_bins"]  # type: ignore[index]
+        return bins.get((district, bin_id))
 
     @property
     def sensors(self) -> DeviceDirectory:

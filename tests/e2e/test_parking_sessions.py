@@ -1,8 +1,10 @@
-"""End to end: parking sessions and their fees, derived from what the sensors said through
-the real stack, equal the stays the simulator really made and the engine's fee for them."""
+"""End to end: the API's parking sessions and their fees, recorded by the recorder from what
+the sensors said through the real broker, equal the stays the simulator really made and the
+engine's fee for them."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,9 +15,10 @@ from curbside.adapters.influx.client import InfluxClient
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
 from curbside.domain.parking.fees import compute_fee
-from ingest.service import Ingester
 from simulators.truth import TrueStay, true_stays
-from tests.e2e.town import api_server, read_truth, run_simulator, wait_until_stored
+from tests.e2e.town import api_server, read_truth, run_simulator
+from tests.records.recorder_process import recording
+from tests.support import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -52,30 +55,41 @@ def _at(text: str | None) -> datetime | None:
 
 
 def test_sessions_and_fees_equal_the_true_stays(
-    settings: Settings, influx: InfluxClient, ingester: Ingester, city_file: Path, tmp_path: Path
+    settings: Settings, influx: InfluxClient, city_file: Path, tmp_path: Path
 ) -> None:
     truth_file = tmp_path / "truth.jsonl"
+    records_url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
     # 20 hours ending 5 minutes ago: a local day band, an evening and a night, whatever the
-    # hour. The gap matters: a stay that ended less than the debounce before the query is
-    # rightly still ongoing to the API, while the truth knows it ended.
+    # hour.
     run_end = datetime.now(UTC) - timedelta(minutes=5)
     run_start = (run_end - timedelta(hours=20)).replace(microsecond=0)
-    run_simulator(
-        settings,
-        city_file,
-        "--devices", "parking",
-        "--start", run_start.isoformat(),
-        "--duration", "20h",
-        "--speed", "max",
-        "--seed", "23",
-        "--seq",
-        "--faults", "duplicate=0.05,reorder=0.05,flicker=0.05",
-        "--truth", str(truth_file),
-    )  # fmt: skip
-    final, records = read_truth(truth_file)
-    kinds = {r["kind"] for r in records if r["type"] == "fault"}
-    assert {"duplicate", "reorder", "flicker"} <= kinds, kinds
-    wait_until_stored(ingester, final["published"])
+    with recording(settings, records_url, city_file, f"recorder-e2e-{os.getpid()}") as recorder:
+        run_simulator(
+            settings,
+            city_file,
+            "--devices", "parking",
+            "--start", run_start.isoformat(),
+            "--duration", "20h",
+            "--speed", "max",
+            "--seed", "23",
+            "--seq",
+            "--faults", "duplicate=0.05,reorder=0.05,flicker=0.05",
+            "--truth", str(truth_file),
+        )  # fmt: skip
+        final, records = read_truth(truth_file)
+        kinds = {r["kind"] for r in records if r["type"] == "fault"}
+        assert {"duplicate", "reorder", "flicker"} <= kinds, kinds
+        wait_for(
+            lambda: recorder.recorded_messages >= final["published"],
+            180,
+            f"the recorder to record all {final['published']} messages",
+            interval_s=0.5,
+        )
+        stream_time = recorder.stream_time
+    assert stream_time is not None
+    # The recorder judges at the stream's time: a stay that ended less than the debounce
+    # before the last report is rightly still ongoing in the records.
+    settled = stream_time - DEBOUNCE
     city = load_city(city_file)
     expected = _expected(true_stays(records))
     window = {
@@ -83,37 +97,40 @@ def test_sessions_and_fees_equal_the_true_stays(
         "end": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
     }
     checked_fees = 0
-    fees: dict[tuple[str, datetime | None], int] = {}
-    with api_server(settings, city_file, tmp_path / "api.log") as api:
+    log = tmp_path / "api.log"
+    with api_server(settings, city_file, log, CURBSIDE_RECORDS_URL=records_url) as api:
         for zone in city.parking_zones:
             response = api.get("/api/v1/parking/sessions", params={"zone": zone.id, **window})
             assert response.status_code == 200, response.text
-            got: dict[str, list[Stay]] = {}
+            closed: dict[str, list[Stay]] = {}
+            fees: dict[tuple[str, datetime | None], int] = {}
             for session in response.json():
-                got.setdefault(session["space"], []).append(
-                    Stay(session["space"], _at(session["start"]) or run_start, _at(session["end"]))
-                )
                 assert ("ongoing" in session["flags"]) == (session["end"] is None)
                 assert "sensor_silent" not in session["flags"], session
-                fees[(session["space"], _at(session["start"]))] = session["fee"]["fen"]
+                if session["end"] is not None:
+                    stay = Stay(
+                        session["space"], _at(session["start"]) or run_start, _at(session["end"])
+                    )
+                    closed.setdefault(stay.space, []).append(stay)
+                    fees[(stay.space, stay.start)] = session["fee"]["fen"]
             for space in (s.id for s in zone.spaces):
-                assert got.get(space, []) == expected.get(space, []), space
-            # Each finished stay that began inside the run: billed what the engine charges
-            # for the true stay.
-            for stay in (s for stays in expected.values() for s in stays):
-                if (
-                    stay.end is None
-                    or stay.start == run_start
-                    or not stay.space.startswith(zone.id)
-                ):
-                    continue
-                fee = compute_fee(
-                    city.tariff_for_zone(zone.id),
-                    stay.start,
-                    stay.end,
-                    city.workday_calendar,
-                    city.tz,
-                )
-                assert fees[(stay.space, stay.start)] == fee.total_fen, stay
-                checked_fees += 1
+                want = [
+                    s for s in expected.get(space, []) if s.end is not None and s.end <= settled
+                ]
+                assert closed.get(space, []) == want, space
+                # Each finished stay that began inside the run: billed what the engine
+                # charges for the true stay.
+                for stay in want:
+                    if stay.start == run_start:
+                        continue  # the simulator's first report: the stay began before it
+                    assert stay.end is not None
+                    fee = compute_fee(
+                        city.tariff_for_zone(zone.id),
+                        stay.start,
+                        stay.end,
+                        city.workday_calendar,
+                        city.tz,
+                    )
+                    assert fees[(stay.space, stay.start)] == fee.total_fen, stay
+                    checked_fees += 1
     assert checked_fees > 50, "too few finished sessions to prove the fees"

@@ -225,45 +225,6 @@ def test_observations_by_space_with_their_counters(influx: InfluxClient) -> None
         reader.observations("Z1", t("10:00"), t("10:00") + timedelta(days=32))
 
 
-def test_sessions_endpoint(settings: Settings, influx: InfluxClient) -> None:
-    write_sessions_scenario(influx)
-    params = {"zone": "Z1", "start": "2026-11-10T18:00:00+08:00", "end": "2026-11-10T12:00:00Z"}
-    with running(settings, t("14:00")) as client:
-        response = client.get("/api/v1/parking/sessions", params=params)
-        assert response.status_code == 200
-        body = response.json()
-        assert [
-            (s["space"], s["start"], s["end"], s["last_confirmed"], s["duration_s"], s["flags"])
-            for s in body
-        ] == [
-            (
-                s.space,
-                json_time(s.start),
-                json_time(s.end),
-                json_time(s.last_confirmed),
-                s.duration_s(t("14:00")),
-                sorted(s.flags),
-            )
-            for s in EXPECTED_SESSIONS
-        ]
-        tariff = CITY.tariff_for_zone("Z1")
-        for out, expected in zip(body, EXPECTED_SESSIONS, strict=True):
-            assert expected.end is not None
-            fee = compute_fee(tariff, expected.start, expected.end, CITY.workday_calendar, CITY.tz)
-            assert out["fee"]["fen"] == fee.total_fen
-            assert len(out["fee"]["items"]) == len(fee.items)
-        # A-1 06:00-10:45 UTC is 14:00-18:45 local: 285 min, the first 15 free: 9 half hours.
-        assert body[0]["fee"]["fen"] == 9 * 250
-        assert body[0]["fee"]["display"] == "¥22.50"
-
-        one = client.get("/api/v1/parking/sessions", params={**params, "space": "A-4"})
-        assert [s["space"] for s in one.json()] == ["A-4"]
-        assert (
-            client.get("/api/v1/parking/sessions", params={**params, "space": "B-1"}).status_code
-            == 404
-        )
-
-
 def write_occupancy_scenario(influx: InfluxClient) -> None:
     write(
         influx,

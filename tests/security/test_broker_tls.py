@@ -6,13 +6,15 @@ import os
 import socket
 import ssl
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from curbside.adapters.mqtt.client import BrokerAccess, connack
+from curbside.adapters.mqtt.batching import BatchingClient, Delivery
+from curbside.adapters.mqtt.client import BrokerAccess, connack, new_client
 from curbside.adapters.provisioning.store import broker_dir
 from curbside.config.settings import Settings
 from tests.security.broker import NOT_AUTHORISED, listening
@@ -138,3 +140,70 @@ def test_tls_with_certificates_the_test_made(tls_broker: TlsBroker) -> None:
     assert not tls_handshake(over_tls.host, over_tls.port, tls_broker.stranger)
     anonymous = replace(over_tls, username=None, password=None)
     assert connack(anonymous, client_id="anonymous") == NOT_AUTHORISED
+
+
+def _batching_client(settings: Settings, client_id: str, topic: str) -> BatchingClient:
+    client = new_client(
+        BrokerAccess.from_settings(settings),
+        client_id=client_id,
+        clean_session=False,
+        manual_ack=True,
+        client_class=BatchingClient,
+    )
+    assert isinstance(client, BatchingClient)
+    client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+    return client
+
+
+def test_ingests_batching_receive_path_over_tls(base_settings: Settings, unique: str) -> None:
+    """Ingest's batched receive (curbside/adapters/mqtt/batching.py) reads TLS records, not
+    the socket: 3,000 QoS 1 messages arrive whole, in order, several to a batch, and the bulk
+    acknowledgements leave nothing for the broker to send again."""
+    ca = broker_dir(base_settings) / "tls" / "ca.crt"
+    tls_settings = base_settings.replace(
+        mqtt_port=_tls_port(base_settings), mqtt_tls=True, mqtt_tls_ca_file=ca
+    )
+    topic = f"curbside-test/tls-batch/{unique}"
+    client_id = f"tls-batch-{unique}"
+    batches: list[list[Delivery]] = []
+    granted = threading.Event()
+    receiver = _batching_client(tls_settings, client_id, topic)
+
+    def receive(batch: list[Delivery]) -> None:
+        batches.append(batch)
+        receiver.ack_many(d.mid for d in batch if d.qos)
+
+    receiver.on_batch = receive
+    receiver.on_subscribe = lambda *_: granted.set()
+    receiver.connect(tls_settings.mqtt.host, tls_settings.mqtt.port)
+    receiver.loop_start()
+    sender = mqtt_client(base_settings)
+    try:
+        assert granted.wait(20)
+        payloads = [f'{{"n": {n}, "pad": "{"x" * 100}"}}'.encode() for n in range(3000)]
+        for payload in payloads:
+            sender.publish(topic, payload, qos=1)
+        wait_for(lambda: sum(len(b) for b in batches) >= len(payloads), 60, "every message")
+        assert [d.payload for b in batches for d in b] == payloads
+        assert len(batches) < len(payloads)  # several messages to a read
+        threading.Event().wait(1)  # the last acknowledgements on their way
+    finally:
+        sender.disconnect()
+        sender.loop_stop()
+        receiver.disconnect()
+        receiver.loop_stop()
+    # The same session again: nothing unacknowledged is redelivered.
+    again: list[Delivery] = []
+    resumed = _batching_client(tls_settings, client_id, topic)
+    resumed.on_batch = again.extend
+    resumed.connect(tls_settings.mqtt.host, tls_settings.mqtt.port)
+    resumed.loop_start()
+    try:
+        threading.Event().wait(2)
+        assert again == []
+    finally:
+        resumed.disconnect()
+        resumed.loop_stop()
+    forget = mqtt_client(base_settings, client_id=client_id)  # clean: the session goes
+    forget.disconnect()
+    forget.loop_stop()

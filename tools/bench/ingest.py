@@ -48,6 +48,7 @@ from tools.bench.traffic import Message, Publisher, backlog, steady
 from tools.harness.processes import CurbsideProcess, proc_cpu_s, proc_rss_bytes, wait_for
 
 DRAIN_CLIENT_ID = "bench-drain"
+RATIO_TARGET = 0.3  # issue 19: ingest at least 0.3 x the mosquitto_sub drain
 TOPICS = ("parking/#", "sanitation/#")
 # Per measurement: the field every point has, and the tag naming its zone or district.
 MEASUREMENTS = {
@@ -351,7 +352,8 @@ def report(
     rows = [
         "| ingest processes | messages | mosquitto_sub drain, msg/s | paho alone, msg/s "
         "| ingest to queryable, msg/s "
-        "| ratio (target ≥ 0.4) | ingest CPU µs/msg | influxd CPU µs/msg | mosquitto CPU µs/msg "
+        "| ratio (target ≥ 0.3) | ingest CPU µs/msg (target ≤ 30) | influxd CPU µs/msg "
+        "| mosquitto CPU µs/msg "
         "| ingest RSS MiB (each) |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -360,7 +362,7 @@ def report(
         rows.append(
             f"| {f.processes} | {f.messages:,} | {f.drain_rate:,.0f} "
             f"| {f.messages / f.paho_s:,.0f} | {f.ingest_rate:,.0f} "
-            f"| **{f.ratio:.2f}** {'met' if f.ratio >= 0.4 else 'missed'} "
+            f"| **{f.ratio:.2f}** {'met' if f.ratio >= RATIO_TARGET else 'missed'} "
             f"| {f.ingest_cpu_s / f.messages * 1e6:.0f} | {f.influxd_cpu_s / f.messages * 1e6:.0f} "
             f"| {f.mosquitto_cpu_s / f.messages * 1e6:.0f} | {rss} |"
         )

@@ -33,6 +33,9 @@ def machine_lines(command: str) -> list[str]:
         f"- machine: {os.cpu_count()} CPUs (`nproc`), {cpu_model()}",
         f"- Python {platform.python_version()}, numpy {np.__version__}",
         f"- command: `{command}`",
+        "- load average (1, 5, 15 min) as this was written: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (wall-clock rates depend on what else runs; CPU per message much less)",
     ]
 
 

@@ -31,10 +31,13 @@ from tools.harness.processes import CurbsideProcess, wait_for
 from tools.harness.services import Services
 
 RUN_DIR = ROOT / ".run" / "bench"
-MQTT_PORT = 35883
-INFLUX_PORT = 35186
-METRICS_BASE_PORT = 35900
-API_PORT = 35800
+# CURBSIDE_BENCH_PORT_BASE=B moves every port into B..B+199 (MQTT B+83, InfluxDB B+86 and its
+# RPC B+88, the API B+80, ingest metrics from B+101), for engineers sharing one machine.
+_BASE = os.environ.get("CURBSIDE_BENCH_PORT_BASE")
+MQTT_PORT = int(_BASE) + 83 if _BASE else 35883
+INFLUX_PORT = int(_BASE) + 86 if _BASE else 35186
+METRICS_BASE_PORT = int(_BASE) + 100 if _BASE else 35900
+API_PORT = int(_BASE) + 80 if _BASE else 35800
 INGEST_CLIENT_ID = "bench-ingest"
 # The benchmark's own clients publish as any device and read everything: the test role.
 BENCH_ROLE = "test"

@@ -66,3 +66,33 @@ def decoder_for(topic: str) -> Decoder:
         if any(topic_matches(f, topic) for f in decoder.topic_filters):
             return decoder
     raise Rejected(Reason.BAD_TOPIC, f"no decoder for topic {topic[:200]!r}")
+
+
+class TopicDecoders:
+    """``decoder_for`` with a memory of topics whose messages were accepted.
+
+    Finding a topic's decoder tries every registered filter; ingest meets the same few
+    topics (one per device and message type) over and over. Only topics the caller
+    remembers (after accepting a message) are kept, so they are bounded by the
+    registry's devices; ``max_topics`` bounds them in any case (past it the memory starts
+    again), so a flood of distinct topics cannot make it grow.
+    """
+
+    def __init__(self, max_topics: int = 100_000) -> None:
+        self._known: dict[str, Decoder] = {}
+        self._max_topics = max_topics
+
+    def decoder_for(self, topic: str) -> Decoder:
+        """The decoder that owns ``topic``; raises Rejected(bad_topic) if none does."""
+        found = self._known.get(topic)
+        return found if found is not None else decoder_for(topic)
+
+    def remember(self, topic: str, decoder: Decoder) -> None:
+        """Keep ``topic``'s decoder: one of its messages was accepted."""
+        if topic not in self._known:
+            if len(self._known) >= self._max_topics:
+                self._known.clear()
+            self._known[topic] = decoder
+
+    def __len__(self) -> int:
+        return len(self._known)

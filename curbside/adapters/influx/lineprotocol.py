@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 FieldValue = bool | int | float | str
 
@@ -22,8 +23,7 @@ def _field(value: FieldValue) -> str:
         return f"{value}i"
     if isinstance(value, float):
         return repr(value)
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    return _string(value)
 
 
 def epoch_ms(ts: datetime) -> int:
@@ -39,18 +39,59 @@ def from_epoch_ms(ms: int) -> datetime:
     return _EPOCH + int(ms) * _MILLISECOND
 
 
-def encode_line(
-    measurement: str, tags: Mapping[str, str], fields: Mapping[str, FieldValue], ts: datetime
-) -> str:
-    """One point as a line, tags sorted by key, timestamp in milliseconds."""
+def series_key(measurement: str, tags: Mapping[str, str]) -> str:
+    """The measurement and its tags, escaped, tags sorted by key: a line's first part."""
     parts = [measurement.translate(_MEASUREMENT_ESCAPES)]
     parts.extend(
         f"{key.translate(_TAG_ESCAPES)}={value.translate(_TAG_ESCAPES)}"
         for key, value in sorted(tags.items())
     )
-    field_text = ",".join(
-        f"{key.translate(_TAG_ESCAPES)}={_field(value)}" for key, value in fields.items()
+    return ",".join(parts)
+
+
+def _string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+# By exact type, the common case (a subclass of int or str takes _field's isinstance chain).
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    float: float.__repr__,
+    bool: lambda value: "true" if value else "false",
+    int: lambda value: f"{value}i",
+    str: _string,
+}
+
+
+def _key(key: str) -> str:
+    escaped = _KEYS.get(key)
+    if escaped is None:
+        escaped = key.translate(_TAG_ESCAPES)
+        if len(_KEYS) < 1_000:  # field names come from code: a few dozen
+            _KEYS[key] = escaped
+    return escaped
+
+
+_KEYS: dict[str, str] = {}
+
+
+def field_set(fields: Iterable[tuple[str, FieldValue | None]]) -> str:
+    """The fields that are not None, escaped, in the order given: a line's second part."""
+    formats = _FORMATS
+    text = ",".join(
+        [
+            f"{_key(key)}={formats.get(type(value), _field)(value)}"
+            for key, value in fields
+            if value is not None
+        ]
     )
-    if not field_text:
+    if not text:
         raise ValueError("a point needs at least one field")
-    return f"{','.join(parts)} {field_text} {epoch_ms(ts)}"
+    return text
+
+
+def encode_line(
+    measurement: str, tags: Mapping[str, str], fields: Mapping[str, FieldValue], ts: datetime
+) -> str:
+    """One point as a line, tags sorted by key, timestamp in milliseconds."""
+    return f"{series_key(measurement, tags)} {field_set(fields.items())} {epoch_ms(ts)}"

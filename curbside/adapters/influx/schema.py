@@ -7,7 +7,9 @@ measurement, tags and device timestamp, so a redelivered message overwrites itse
 
 from __future__ import annotations
 
-from curbside.adapters.influx.lineprotocol import FieldValue, encode_line
+from functools import lru_cache
+
+from curbside.adapters.influx.lineprotocol import epoch_ms, field_set, series_key
 from curbside.vocabulary.readings import BinEmptied, BinLevel, Reading, SensorBattery, SpaceStatus
 
 PARKING = "parking_status"
@@ -16,8 +18,11 @@ BIN_EMPTIED = "bin_emptied"
 SENSOR_BATTERY = "sensor_battery"
 
 
-def _present(**values: FieldValue | None) -> dict[str, FieldValue]:
-    return {key: value for key, value in values.items() if value is not None}
+# Series keys repeat for every reading of a device: built once each. Only admitted readings
+# (registry devices) are stored, and the cache is bounded in any case.
+@lru_cache(maxsize=200_000)
+def _series(measurement: str, *tags: str) -> str:
+    return series_key(measurement, dict(zip(tags[::2], tags[1::2], strict=True)))
 
 
 def to_line(reading: Reading) -> str:
@@ -27,41 +32,50 @@ def to_line(reading: Reading) -> str:
     match reading:
         case SpaceStatus():
             # occupied as 0/1 integer, not boolean: InfluxQL can then average it over time.
-            fields = _present(
-                occupied=int(reading.occupied),
-                battery_v=reading.battery_v,
-                rssi_dbm=reading.rssi_dbm,
-                seq=reading.seq,
-                battery_pct=reading.battery_pct,
-                snr_db=reading.snr_db,
-                temp_c=reading.temp_c,
-                previous_state_min=reading.previous_state_min,
-                hw_health=reading.hw_health,
+            series = _series(PARKING, "zone", reading.zone, "space", reading.space)
+            fields = field_set(
+                (
+                    ("occupied", int(reading.occupied)),
+                    ("battery_v", reading.battery_v),
+                    ("rssi_dbm", reading.rssi_dbm),
+                    ("seq", reading.seq),
+                    ("battery_pct", reading.battery_pct),
+                    ("snr_db", reading.snr_db),
+                    ("temp_c", reading.temp_c),
+                    ("previous_state_min", reading.previous_state_min),
+                    ("hw_health", reading.hw_health),
+                )
             )
-            tags = {"zone": reading.zone, "space": reading.space}
-            return encode_line(PARKING, tags, fields, reading.ts)
         case BinLevel():
-            fields = _present(
-                fill_pct=reading.fill_pct,
-                distance_cm=reading.distance_cm,
-                battery_v=reading.battery_v,
-                temp_c=reading.temp_c,
-                tilted=reading.tilted,
-                battery_pct=reading.battery_pct,
-                rssi_dbm=reading.rssi_dbm,
-                snr_db=reading.snr_db,
-                distance_alarm=reading.distance_alarm,
-                temp_alarm=reading.temp_alarm,
+            series = _series(BIN_LEVEL, "district", reading.district, "bin", reading.bin)
+            fields = field_set(
+                (
+                    ("fill_pct", reading.fill_pct),
+                    ("distance_cm", reading.distance_cm),
+                    ("battery_v", reading.battery_v),
+                    ("temp_c", reading.temp_c),
+                    ("tilted", reading.tilted),
+                    ("battery_pct", reading.battery_pct),
+                    ("rssi_dbm", reading.rssi_dbm),
+                    ("snr_db", reading.snr_db),
+                    ("distance_alarm", reading.distance_alarm),
+                    ("temp_alarm", reading.temp_alarm),
+                )
             )
-            tags = {"district": reading.district, "bin": reading.bin}
-            return encode_line(BIN_LEVEL, tags, fields, reading.ts)
         case BinEmptied():
-            fields = _present(emptied=1, truck=reading.truck)
-            tags = {"district": reading.district, "bin": reading.bin}
-            return encode_line(BIN_EMPTIED, tags, fields, reading.ts)
+            series = _series(BIN_EMPTIED, "district", reading.district, "bin", reading.bin)
+            fields = field_set((("emptied", 1), ("truck", reading.truck)))
         case SensorBattery():
-            fields = _present(
-                battery_pct=reading.battery_pct, external_power=reading.external_power
+            series = _series(
+                SENSOR_BATTERY,
+                "domain",
+                reading.domain,
+                "group",
+                reading.group,
+                "device",
+                reading.device,
             )
-            tags = {"domain": reading.domain, "group": reading.group, "device": reading.device}
-            return encode_line(SENSOR_BATTERY, tags, fields, reading.ts)
+            fields = field_set(
+                (("battery_pct", reading.battery_pct), ("external_power", reading.external_power))
+            )
+    return f"{series} {fields} {epoch_ms(reading.ts)}"

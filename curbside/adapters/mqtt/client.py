@@ -48,9 +48,12 @@ def new_client(
     client_id: str,
     clean_session: bool = True,
     manual_ack: bool = False,
+    client_class: type[mqtt.Client] = mqtt.Client,
 ) -> mqtt.Client:
-    """An MQTT 3.1.1 client with the access's credentials and TLS set; not yet connected."""
-    client = mqtt.Client(
+    """An MQTT 3.1.1 client with the access's credentials and TLS set; not yet connected.
+
+    ``client_class`` may be a subclass of paho's Client (ingest's batching receiver)."""
+    client = client_class(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
         clean_session=clean_session,

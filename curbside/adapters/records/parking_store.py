@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, delete, func, select
@@ -209,3 +210,55 @@ def sessions_ended_on(db: Session, first: date, last: date) -> list[ParkingSessi
             )
         )
     )
+
+
+class StayRow(NamedTuple):
+    """A recorded stay as the sessions route shows it, with its standing charge's breakdown."""
+
+    zone: str
+    space: str
+    start: datetime
+    end: datetime | None
+    last_confirmed: datetime
+    flags: str
+    status: str
+    breakdown: dict[str, Any] | None
+
+
+def sessions_overlapping(
+    db: Session, zone: str, space: str | None, start: datetime, end: datetime
+) -> list[StayRow]:
+    """The zone's (or one space's) open and closed sessions overlapping ``[start, end)``, by
+    start, each with the breakdown of its charge that no reversal cancelled (None while open).
+
+    Plain rows, not ORM objects: building those was half the sessions route's time.
+    """
+    wanted = select(
+        ParkingSession.id,
+        ParkingSession.zone,
+        ParkingSession.space,
+        ParkingSession.start,
+        ParkingSession.end,
+        ParkingSession.last_confirmed,
+        ParkingSession.flags,
+        ParkingSession.status,
+    ).where(
+        ParkingSession.zone == zone,
+        ParkingSession.status != VOID,
+        ParkingSession.start < end,
+        (ParkingSession.end.is_(None)) | (ParkingSession.end > start),
+    )
+    if space is not None:
+        wanted = wanted.where(ParkingSession.space == space)
+    rows = db.execute(wanted.order_by(ParkingSession.start, ParkingSession.space)).all()
+    ids = select(wanted.subquery().c.id)
+    charges = db.execute(
+        select(
+            Charge.id, Charge.session_id, Charge.kind, Charge.reverses_id, Charge.breakdown
+        ).where(Charge.session_id.in_(ids))
+    ).all()
+    cancelled = {c.reverses_id for c in charges if c.reverses_id is not None}
+    standing = {
+        c.session_id: c.breakdown for c in charges if c.kind == CHARGE and c.id not in cancelled
+    }
+    return [StayRow(*row[1:], standing.get(row.id)) for row in rows]

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from curbside.domain.parking.fees import Fee, compute_fee
+from curbside.domain.parking.fees import Fee, FeeItem, compute_fee
 from curbside.domain.parking.sessions import Session
 from curbside.vocabulary.tariff import TariffInForce
 from curbside.vocabulary.workdays import WorkdayCalendar
@@ -77,6 +77,27 @@ def breakdown(fee: Fee) -> dict[str, Any]:
         "grace_applied": fee.grace_applied,
         "total_fen": fee.total_fen,
     }
+
+
+def fee_from_breakdown(stored: dict[str, Any]) -> Fee:
+    """The fee a stored breakdown describes (the inverse of :func:`breakdown`)."""
+    return Fee(
+        total_fen=int(stored["total_fen"]),
+        items=tuple(
+            FeeItem(
+                band=str(item["band"]),
+                start=datetime.fromisoformat(item["start"]),
+                end=datetime.fromisoformat(item["end"]),
+                units=int(item["units"]),
+                unit_fen=int(item["unit_fen"]),
+                subtotal_fen=int(item["subtotal_fen"]),
+                description=str(item["description"]),
+            )
+            for item in stored["items"]
+        ),
+        cap_deduction_fen=int(stored["cap_deduction_fen"]),
+        grace_applied=bool(stored["grace_applied"]),
+    )
 
 
 def adjustment_reason(old: ChargeBasis, new: ChargeBasis | None) -> str | None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from curbside.city.registry import City
 from curbside.domain.sanitation.fill import fill_from_distance
 from curbside.vocabulary.readings import BinEmptied, BinLevel, Reading, SensorBattery, SpaceStatus
 from curbside.vocabulary.rejection import Reason, Rejected
+
+_R = TypeVar("_R", SpaceStatus, BinLevel, BinEmptied, SensorBattery)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +33,7 @@ def admit(reading: Reading, city: City, received_at: datetime, policy: Timestamp
         case SpaceStatus(zone=zone, space=space):
             if city.space(zone, space) is None:
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"no space {space!r} in zone {zone!r}")
-            return replace(reading, ts=ts)
+            return _with_ts(reading, ts)
         case BinLevel(district=district, bin=bin_id):
             known = city.bin(district, bin_id)
             if known is None:
@@ -40,18 +43,26 @@ def admit(reading: Reading, city: City, received_at: datetime, policy: Timestamp
                 fill = fill_from_distance(
                     reading.distance_cm, known.depth_cm, known.full_distance_cm
                 )
+            if ts is reading.ts and fill == reading.fill_pct:
+                return reading
             return replace(reading, ts=ts, fill_pct=fill)
         case BinEmptied(district=district, bin=bin_id):
             if city.bin(district, bin_id) is None:
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"no bin {bin_id!r} in {district!r}")
-            return replace(reading, ts=ts)
+            return _with_ts(reading, ts)
         case SensorBattery(domain=domain, group=group, device=device):
             known_device = (
                 city.space(group, device) if domain == "parking" else city.bin(group, device)
             )
             if known_device is None:
                 raise Rejected(Reason.UNKNOWN_DEVICE, f"no {domain} device {group}/{device}")
-            return replace(reading, ts=ts)
+            return _with_ts(reading, ts)
+
+
+def _with_ts(reading: _R, ts: datetime) -> _R:
+    # Readings are frozen: one that already carries its own time is stored as it is (a copy
+    # per reading was a tenth of ingest's time).
+    return reading if ts is reading.ts else replace(reading, ts=ts)
 
 
 def _checked_ts(ts: datetime | None, received_at: datetime, policy: TimestampPolicy) -> datetime:

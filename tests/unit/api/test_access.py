@@ -14,10 +14,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.deps import get_alerts, get_broker, get_history, get_live_state, get_records
+from api.deps import (
+    get_active_alerts,
+    get_alerts,
+    get_broker,
+    get_history,
+    get_live_state,
+    get_records,
+)
 from curbside.adapters.access.roles import Permission, Role, may
 from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.config.settings import Settings, load_settings
+from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.readmodels.live.state import LiveState
 from curbside.vocabulary.alerts import Alert
 from tests.support import bearer, issue_key
@@ -351,6 +359,8 @@ def test_a_key_that_may_read_no_area_gets_403_for_the_layout_and_the_live_stream
 def test_alert_lists_are_limited_to_the_keys_areas(app: FastAPI, keys_file: Path) -> None:
     desk = FakeAlerts()
     app.dependency_overrides[get_alerts] = lambda: desk
+    # Not loaded: every list goes to the store, whose filters this test reads.
+    app.dependency_overrides[get_active_alerts] = lambda: ActiveAlerts(list)
     client = TestClient(app)
     cases: list[tuple[Role, list[str] | None, list[str] | None, object]] = [
         (Role.VIEWER, None, None, None),
@@ -426,7 +436,9 @@ def test_windows_and_result_sizes_are_capped(make_app: Make, admin_token: str) -
     app = make_app(api_max_window_days=2, api_max_results=20)
     # Never reached: the caps are checked before any query.
     app.dependency_overrides[get_history] = object
+    app.dependency_overrides[get_records] = object
     app.dependency_overrides[get_alerts] = FakeAlerts
+    app.dependency_overrides[get_active_alerts] = lambda: ActiveAlerts(list)
     client = TestClient(app)
     admin = bearer(admin_token)
     three_days = {"start": "2026-11-24T00:00:00Z", "end": "2026-11-27T00:00:00Z"}
@@ -492,5 +504,6 @@ def test_times_outside_2000_to_2099_are_422(
 ) -> None:
     # Further out, the database refuses the query or the day's arithmetic overflows.
     app.dependency_overrides[get_history] = object
+    app.dependency_overrides[get_records] = object
     response = TestClient(app).get(path, params=params, headers=bearer(admin_token))
     assert _loc(response) == [["query", named]]

@@ -1,4 +1,5 @@
-"""Sessions, revenue and occupancy-history routes, with a fake history where the database is."""
+"""Sessions (from a real record store), revenue and occupancy-history routes (with a fake
+history where InfluxDB is)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,20 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
 
 from api.app import create_app
 from api.deps import get_history, get_now
 from api.routes.parking_history import parse_every
 from curbside.adapters.influx.client import InfluxError, Unavailable
+from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.migrate import upgrade
+from curbside.adapters.records.models import Charge, ParkingSession
 from curbside.city.registry import City, parse_city
 from curbside.config.settings import load_settings
+from curbside.domain.parking.charges import breakdown
+from curbside.domain.parking.fees import compute_fee
 from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import MESSAGES_LOST, ONGOING, SENSOR_SILENT, Session
 from tests.support import bearer
@@ -142,14 +150,81 @@ def _loc(response: Any) -> list[list[str]]:
     return [e["loc"] for e in response.json()["detail"]]
 
 
-# --- sessions ---------------------------------------------------------------------------
+# --- sessions: the record store's stays (a real SQLite file, migrated) -----------------
 
 
-def test_sessions_shape_fees_and_flags(client: TestClient, history: FakeHistory) -> None:
-    history.stays = [
-        stay("A-2", -120, -45, -50, MESSAGES_LOST),  # 75 min: 3 half hours
-        stay("A-1", -30, None, -1, ONGOING),  # 30 min so far: 1 half hour
-    ]
+def record_store(tmp_path: Path, client: TestClient) -> sessionmaker[DbSession]:
+    """A migrated SQLite record store, set where the app's lifespan would put it."""
+    engine = record_engine(f"sqlite:///{tmp_path / 'records.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    client.app.state.records = factory  # type: ignore[attr-defined]
+    return factory
+
+
+@pytest.fixture
+def records(tmp_path: Path, client: TestClient) -> sessionmaker[DbSession]:
+    return record_store(tmp_path, client)
+
+
+def record(
+    records: sessionmaker[DbSession], stay: Session, *, charged_fen: int | None = None
+) -> None:
+    """Keep ``stay`` as the recorder would: open while ongoing, else closed with a charge
+    priced by the zone's tariff (or of ``charged_fen``, as an older tariff version would)."""
+    city = make_city()
+    with records() as db, db.begin():
+        row = ParkingSession(
+            zone=stay.zone,
+            space=stay.space,
+            start=stay.start,
+            end=stay.end,
+            last_confirmed=stay.last_confirmed,
+            flags=",".join(sorted(stay.flags - {ONGOING})),
+            status="open" if stay.end is None else "closed",
+            end_day=None if stay.end is None else stay.end.date(),
+            duration_s=None if stay.end is None else stay.duration_s(NOW),
+            revision=0,
+            recorded_at=NOW,
+            revised_at=NOW,
+        )
+        db.add(row)
+        db.flush()
+        if stay.end is None:
+            return
+        in_force = city.tariff_in_force(stay.zone, stay.start)
+        fee = compute_fee(
+            in_force.tariff, stay.start, stay.until(NOW), city.workday_calendar, city.tz
+        )
+        stored = breakdown(fee)
+        if charged_fen is not None:
+            stored = {**stored, "total_fen": charged_fen, "items": []}
+        db.add(
+            Charge(
+                session_id=row.id,
+                zone=stay.zone,
+                kind="charge",
+                amount_fen=stored["total_fen"],
+                tariff_id="t",
+                tariff_version=None,
+                priced_from=stay.start,
+                priced_until=stay.until(NOW),
+                breakdown=stored,
+                reason=None,
+                reverses_id=None,
+                business_day=stay.end.date(),
+                recorded_at=NOW,
+            )
+        )
+
+
+def test_sessions_shape_fees_and_flags(
+    client: TestClient, records: sessionmaker[DbSession]
+) -> None:
+    record(records, stay("A-2", -120, -45, -50, MESSAGES_LOST))  # 75 min: 3 half hours
+    record(records, stay("A-1", -30, None, -1, ONGOING))  # 30 min so far: 1 half hour
+    record(records, stay("A-1", -600, -500, -501))  # ended before the window
+    record(records, stay("B-1", -30, None, -1, ONGOING, zone="Z2"))  # another zone
     response = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
     assert response.status_code == 200
     assert response.json() == [
@@ -206,16 +281,21 @@ def test_sessions_shape_fees_and_flags(client: TestClient, history: FakeHistory)
             "flags": ["ongoing"],
         },
     ]
-    # The window reached the store in UTC, with the registry's spaces and the request's now.
-    assert history.calls == [
-        ("sessions", "Z1", ["A-1", "A-2"], at(-8 * 60), at(60), NOW),
-    ]
+
+
+def test_a_closed_stay_shows_the_charge_on_record(
+    client: TestClient, records: sessionmaker[DbSession]
+) -> None:
+    # Priced when it closed by a tariff version since replaced: the record, not today's tariff.
+    record(records, stay("A-1", -120, -45, -50), charged_fen=400)
+    [body] = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW}).json()
+    assert body["fee"]["fen"] == 400
 
 
 def test_a_silent_session_is_billed_to_its_last_confirmation(
-    client: TestClient, history: FakeHistory
+    client: TestClient, records: sessionmaker[DbSession]
 ) -> None:
-    history.stays = [stay("A-1", -300, -230, -230, SENSOR_SILENT)]  # 70 min: 3 half hours
+    record(records, stay("A-1", -300, -230, -230, SENSOR_SILENT))  # 70 min: 3 half hours
     [body] = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW}).json()
     assert body["end"] == body["last_confirmed"] == "2026-11-27T04:10:00.000Z"
     assert body["duration_s"] == 70 * 60
@@ -223,30 +303,27 @@ def test_a_silent_session_is_billed_to_its_last_confirmation(
     assert body["flags"] == ["sensor_silent"]
 
 
-def test_sessions_of_one_space(client: TestClient, history: FakeHistory) -> None:
-    history.stays = [stay("A-1", -30, -10, -11), stay("A-2", -30, -10, -11)]
+def test_sessions_of_one_space(client: TestClient, records: sessionmaker[DbSession]) -> None:
+    record(records, stay("A-1", -30, -10, -11))
+    record(records, stay("A-2", -30, -10, -11))
     response = client.get(
         "/api/v1/parking/sessions", params={"zone": "Z1", "space": "A-2", **WINDOW}
     )
     assert [s["space"] for s in response.json()] == ["A-2"]
-    assert history.calls[0][2] == ["A-2"]
 
 
-def test_a_zone_without_a_tariff_has_no_fee(
-    history: FakeHistory, keys_file: Path, admin_token: str
+def test_an_open_stay_in_a_zone_without_a_tariff_has_no_fee(
+    tmp_path: Path, keys_file: Path, admin_token: str
 ) -> None:
     city = parse_city(
         {"parking_zones": [{"id": "Z1", "name": "x", "tariff": "t", "spaces": _spaces("A-1")}]}
     )
     app = create_app(load_settings(api_keys_file=keys_file), city)
-    app.dependency_overrides[get_history] = lambda: history
     app.dependency_overrides[get_now] = lambda: NOW
-    history.stays = [stay("A-1", -30, -10, -11)]
-    [body] = (
-        TestClient(app, headers=bearer(admin_token))
-        .get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
-        .json()
-    )
+    client = TestClient(app, headers=bearer(admin_token))
+    factory = record_store(tmp_path, client)
+    record(factory, stay("A-1", -30, None, -1, ONGOING))
+    [body] = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW}).json()
     assert body["fee"] is None
 
 
@@ -268,7 +345,7 @@ def test_a_zone_without_a_tariff_has_no_fee(
 )
 def test_sessions_refuse_bad_parameters(
     client: TestClient,
-    history: FakeHistory,
+    records: sessionmaker[DbSession],
     params: dict[str, str],
     status: int,
     where: list[str] | None,
@@ -279,23 +356,11 @@ def test_sessions_refuse_bad_parameters(
         assert where in _loc(response)
     else:
         assert "unknown" in response.json()["detail"]
-    assert history.calls == []
 
 
-def test_a_31_day_window_is_allowed(client: TestClient) -> None:
+def test_a_31_day_window_is_allowed(client: TestClient, records: sessionmaker[DbSession]) -> None:
     params = {"zone": "Z1", "start": "2026-10-27T08:00:00Z", "end": "2026-11-27T08:00:00Z"}
     assert client.get("/api/v1/parking/sessions", params=params).status_code == 200
-
-
-def test_sessions_answer_503_when_the_database_fails(
-    client: TestClient, history: FakeHistory
-) -> None:
-    history.error = Unavailable("query failed: ConnectError: refused")
-    response = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
-    assert response.status_code == 503
-    assert response.json() == {
-        "detail": "database query failed: Unavailable: query failed: ConnectError: refused"
-    }
 
 
 # --- revenue ----------------------------------------------------------------------------

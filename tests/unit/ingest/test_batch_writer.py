@@ -242,3 +242,32 @@ def test_submit_blocks_while_the_pending_bound_is_reached() -> None:
     assert submitted == list(range(10))
     assert writer.stop(5)
     assert sorted(stored) == list(range(10))
+
+
+def test_a_receive_batch_bigger_than_the_room_left_never_passes_the_bound() -> None:
+    store = OutageStore()
+    stored: list[int] = []
+    writer, metrics = _outage_writer(store, stored, batch_size=2, max_pending_messages=3)
+    writer.start()
+    most = 0
+
+    def _watch() -> None:
+        nonlocal most
+        while not done.is_set():
+            most = max(most, int(metrics.value("curbside_ingest_pending_messages")))
+
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch, daemon=True)
+    watcher.start()
+    batch = [([f"m v={n}i {n}"], n) for n in range(10)]
+    thread = threading.Thread(target=writer.submit_many, args=(batch,), daemon=True)
+    thread.start()
+    _wait(lambda: metrics.value("curbside_ingest_backpressure_waits_total") > 0)
+    assert thread.is_alive()  # waiting for room, with the rest of its batch
+    store.up.set()
+    thread.join(5)
+    assert writer.stop(5)
+    done.set()
+    watcher.join(5)
+    assert sorted(stored) == list(range(10))
+    assert most <= 3

@@ -3,6 +3,7 @@ the broker redelivers, and a packet id may already belong to another message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -27,10 +28,10 @@ def _consumer() -> tuple[Consumer, IngestMetrics, list[tuple[int, int]]]:
     )
     sent: list[tuple[int, int]] = []
 
-    def _record(mid: int, qos: int) -> Any:
-        sent.append((mid, qos))
+    def _record(mids: Iterable[int]) -> Any:
+        sent.extend((mid, 1) for mid in mids)
 
-    consumer.client.ack = _record  # type: ignore[method-assign]
+    consumer.client.ack_many = _record  # type: ignore[method-assign]
     return consumer, metrics, sent
 
 
