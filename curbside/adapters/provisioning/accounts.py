@@ -46,8 +46,9 @@ def service_rights() -> dict[str, Rights]:
             write=(f"{ALERTS_PREFIX}/#", route_topic("+")),
             read=(f"{ALERTS_PREFIX}/#", progress_topic("+"), *subscriptions()),
         ),
-        # The recorder follows the sensor topics ingest reads, into the record store.
-        "recorder": Rights(read=tuple(subscriptions())),
+        # The recorder follows the sensor topics ingest reads, into the record store, and
+        # the alert changes, which open cases.
+        "recorder": Rights(read=(f"{ALERTS_PREFIX}/#", *subscriptions())),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
         # LoRaWAN network servers publish uplinks for every device of their applications;

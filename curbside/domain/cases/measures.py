@@ -15,12 +15,17 @@ from datetime import datetime, timedelta
 from curbside.vocabulary.cases import STAGE_AFTER, Case, CaseEvent, CaseStage
 
 
+def due_at(case: Case) -> datetime:
+    """When the case is judged unless it closes sooner: its close or its deadline, whichever
+    comes first (known at opening as the deadline; a close before it moves it earlier)."""
+    return case.deadline if case.closed_at is None else min(case.closed_at, case.deadline)
+
+
 def judged_at(case: Case, now: datetime) -> datetime | None:
-    """When the case counts as due: its close or its deadline, whichever came first; None
-    while it is open and within its limit at ``now``."""
-    if case.closed_at is not None:
-        return min(case.closed_at, case.deadline)
-    return case.deadline if case.deadline <= now else None
+    """When the case counted as due (应结案); None while it is open and within its limit."""
+    if case.closed_at is None and case.deadline > now:
+        return None
+    return due_at(case)
 
 
 def on_time_rate(on_time: int, due: int) -> float | None:

@@ -1,0 +1,67 @@
+"""Cases (issue 16): each case's current state and its events.
+
+Revision ID: 0006_cases
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_cases"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+ID = sa.String(length=64)
+CASE_ID = sa.String(length=240)
+# UTC, naive on disk, as in 0001 (frozen here: a migration must not follow the code).
+UTC_TIME = sa.DateTime(timezone=False)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "cases",
+        sa.Column("id", CASE_ID, nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("domain", sa.String(length=16), nullable=False),
+        sa.Column("area", ID, nullable=False),
+        sa.Column("device", ID, nullable=False),
+        sa.Column("opened_at", UTC_TIME, nullable=False),
+        sa.Column("deadline", UTC_TIME, nullable=False),
+        sa.Column("stage", sa.String(length=12), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.Column("last_at", UTC_TIME, nullable=False),
+        sa.Column("assignee", ID, nullable=True),
+        sa.Column("verified_by", sa.String(length=64), nullable=True),
+        sa.Column("closed_at", UTC_TIME, nullable=True),
+        sa.Column("escalated_at", UTC_TIME, nullable=True),
+        sa.Column("reworks", sa.Integer(), nullable=False),
+        sa.Column("opened_day", sa.Date(), nullable=False),
+        sa.Column("judged_day", sa.Date(), nullable=False),
+        sa.Column("recorded_at", UTC_TIME, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_cases"),
+    )
+    op.create_index("ix_cases_stage", "cases", ["stage", "kind"])
+    op.create_index("ix_cases_opened_day", "cases", ["opened_day", "area"])
+    op.create_index("ix_cases_judged_day", "cases", ["judged_day", "area"])
+    op.create_table(
+        "case_events",
+        sa.Column("case_id", CASE_ID, nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("at", UTC_TIME, nullable=False),
+        sa.Column("by", sa.String(length=64), nullable=False),
+        sa.Column("assignee", ID, nullable=True),
+        sa.Column("basis", sa.String(length=32), nullable=True),
+        sa.Column("recorded_at", UTC_TIME, nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_case_events_case_id_cases"),
+        sa.PrimaryKeyConstraint("case_id", "seq", name="pk_case_events"),
+    )
+    op.create_index("ix_case_events_at", "case_events", ["at"])
+
+
+def downgrade() -> None:
+    op.drop_table("case_events")
+    op.drop_table("cases")
