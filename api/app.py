@@ -26,6 +26,7 @@ from api.deps import Limits, Services
 from api.dispatch_schemas import TruckRouteOut
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.routes import alerts as alerts_routes
+from api.routes import cases as case_routes
 from api.routes import city as city_routes
 from api.routes import dispatch as dispatch_routes
 from api.routes import (
@@ -187,6 +188,10 @@ def _include_routers(app: FastAPI) -> None:
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
     )
     app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
+    # Cases follow their alerts: listed and reported within the key's areas (in the handlers).
+    for router in (case_routes.router, case_routes.report_router):
+        app.include_router(router, dependencies=[require(Permission.ALERTS_READ)])
+    app.include_router(case_routes.work_router, dependencies=[require(Permission.CASES_WORK)])
     app.include_router(dispatch_routes.router, dependencies=sanitation_read)
     app.include_router(
         dispatch_routes.replan_router,

@@ -15,6 +15,8 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys.manage"
     DEVICES_MANAGE = "devices.manage"
     DISPATCH_PLAN = "dispatch.plan"
+    # Take a case's steps (dispatch, handled, verify, rework, close) in the key's own areas.
+    CASES_WORK = "cases.work"
 
 
 class Role(StrEnum):
@@ -33,13 +35,16 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(
         {Permission.PARKING_READ, Permission.SANITATION_READ, Permission.ALERTS_READ}
     ),
-    Role.PARKING_OPERATOR: frozenset({Permission.PARKING_READ, Permission.ALERTS_READ}),
+    Role.PARKING_OPERATOR: frozenset(
+        {Permission.PARKING_READ, Permission.ALERTS_READ, Permission.CASES_WORK}
+    ),
     Role.DISPATCHER: frozenset(
         {
             Permission.SANITATION_READ,
             Permission.ALERTS_READ,
             Permission.ALERTS_ACK,
             Permission.DISPATCH_PLAN,
+            Permission.CASES_WORK,
         }
     ),
     Role.ADMIN: frozenset(Permission),

@@ -204,3 +204,17 @@ def stay_end_after(db: Session, zone: str, space: str, at: datetime) -> datetime
             ParkingSession.end > at,
         )
     )
+
+
+def list_cases(
+    db: Session, *, closed: bool | None, kind: AlertKind | None = None, limit: int = 5000
+) -> list[Case]:
+    """Cases newest first: open ones (``closed=False``), closed ones, or all (None)."""
+    query = select(CaseRecord)
+    if closed is not None:
+        done = CaseRecord.stage == str(CaseStage.CLOSED)
+        query = query.where(done if closed else ~done)
+    if kind is not None:
+        query = query.where(CaseRecord.kind == str(kind))
+    rows = db.scalars(query.order_by(CaseRecord.opened_at.desc()).limit(limit))
+    return [case_of(row) for row in rows]

@@ -229,7 +229,7 @@ class CaseRecord(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
     last_at: Mapped[datetime] = mapped_column(UtcDateTime)
     assignee: Mapped[str | None] = mapped_column(Id)
-    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verified_by: Mapped[str | None] = mapped_column(String(160))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reworks: Mapped[int] = mapped_column(Integer)
@@ -249,7 +249,8 @@ class CaseEventRecord(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
-    by: Mapped[str] = mapped_column(String(64))
+    # A person "via" the key that sent the step, or curbside.
+    by: Mapped[str] = mapped_column(String(160))
     assignee: Mapped[str | None] = mapped_column(Id)
     basis: Mapped[str | None] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)

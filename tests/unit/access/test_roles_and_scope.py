@@ -18,8 +18,11 @@ P = Permission
     ("role", "allowed"),
     [
         (Role.VIEWER, {P.PARKING_READ, P.SANITATION_READ, P.ALERTS_READ}),
-        (Role.PARKING_OPERATOR, {P.PARKING_READ, P.ALERTS_READ}),
-        (Role.DISPATCHER, {P.SANITATION_READ, P.ALERTS_READ, P.ALERTS_ACK, P.DISPATCH_PLAN}),
+        (Role.PARKING_OPERATOR, {P.PARKING_READ, P.ALERTS_READ, P.CASES_WORK}),
+        (
+            Role.DISPATCHER,
+            {P.SANITATION_READ, P.ALERTS_READ, P.ALERTS_ACK, P.DISPATCH_PLAN, P.CASES_WORK},
+        ),
         (Role.ADMIN, set(Permission)),
     ],
 )
