@@ -152,6 +152,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.city = city
+    app.state.case_channels = settings.handoff.channels  # where case steps are handed off
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.metrics = app_metrics

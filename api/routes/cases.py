@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,7 @@ from curbside.readmodels.reports.cases import CaseRow, case_report
 from curbside.readmodels.reports.periods import Period, days_in
 from curbside.vocabulary.alerts import AlertKind, Domain
 from curbside.vocabulary.cases import Case, CaseEventKind
+from curbside.vocabulary.outbox import Channel
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 work_router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -135,18 +136,31 @@ async def take_case_step(
     now: NowDep,
     case_id: CaseIdPath,
     body: StepIn,
+    request: Request,
 ) -> dict[str, Any]:
-    """Record the step; answers the case as it now is."""
+    """Record the step (and queue it for the platform); answers the case as it now is."""
     at = now if body.at is None else body.at
     if at.tzinfo is None:
         raise query_error("at", "give a time zone (Z or an offset)", str(body.at))
     if at > now + _FUTURE_TOLERANCE:
         raise query_error("at", "is in the future", at.isoformat())
     by = key.name if body.by is None else f"{body.by} via {key.name}"
-    return await _in_records(
-        records,
-        lambda db: _step(db, city=city, key=key, case_id=case_id, body=body, at=at, by=by, now=now),
-    )
+    channels: tuple[Channel, ...] = request.app.state.case_channels
+
+    def work(db: Session) -> dict[str, Any]:
+        return _step(
+            db,
+            city=city,
+            key=key,
+            case_id=case_id,
+            body=body,
+            at=at,
+            by=by,
+            now=now,
+            channels=channels,
+        )
+
+    return await _in_records(records, work)
 
 
 def _step(
@@ -159,6 +173,7 @@ def _step(
     at: datetime,
     by: str,
     now: datetime,
+    channels: tuple[Channel, ...],
 ) -> dict[str, Any]:
     with db.begin():
         case = case_store.load_case(db, case_id)
@@ -171,7 +186,7 @@ def _step(
             )
         try:
             step = take_step(case, CaseEventKind(body.step), at, by, body.assignee)
-            case_store.save_steps(db, case, [step], city.tz, now)
+            case_store.save_steps(db, case, [step], city.tz, now, channels=channels)
         except (StepRefused, case_store.StaleCase) as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return {**case_document(step[0]), "event": event_document(step[1])}

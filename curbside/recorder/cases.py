@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from curbside.vocabulary.alerts import (
     parse_alert_id,
 )
 from curbside.vocabulary.cases import Case
+from curbside.vocabulary.outbox import Channel
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ class NotAnAlert(ValueError):
 class CaseRecorder:
     """Opens, verifies and escalates cases inside the recorder's transactions."""
 
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: City, channels: Collection[Channel] = ()) -> None:
         self._city = city
+        # Where each case event is handed off (queued in the outbox with the event).
+        self._channels = tuple(channels)
         self._policy = city.cases
         self._tz = city.tz
 
@@ -75,7 +78,9 @@ class CaseRecorder:
             if not alert.active:
                 continue  # an alert resolved before we heard it open is no one's work
             step = open_case(alert, self._policy, self._city.workday_calendar, self._tz)
-            if step is not None and store.add_case(db, *step, self._tz, now):
+            if step is not None and store.add_case(
+                db, *step, self._tz, now, channels=self._channels
+            ):
                 opened += 1
         return opened
 
@@ -116,7 +121,7 @@ class CaseRecorder:
         for case in store.open_cases(db):
             step = escalate(case, now)
             if step is not None:
-                store.save_steps(db, case, [step], self._tz, now)
+                store.save_steps(db, case, [step], self._tz, now, channels=self._channels)
                 escalated.append(step[0])
         return escalated
 
@@ -124,6 +129,7 @@ class CaseRecorder:
         closed = 0
         for case, fact in found:
             if verifies(fact, case):
-                store.save_steps(db, case, verify_by_data(case, fact.basis, fact.at), self._tz, now)
+                steps = verify_by_data(case, fact.basis, fact.at)
+                store.save_steps(db, case, steps, self._tz, now, channels=self._channels)
                 closed += 1
         return closed

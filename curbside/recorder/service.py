@@ -56,7 +56,7 @@ class Recorder:
         self.metrics.count_records(self._sessions)
         self._intake = Intake.from_settings(settings, city)
         self._parking = ParkingRecorder(city, session_rules(settings))
-        self._cases = CaseRecorder(city)
+        self._cases = CaseRecorder(city, settings.handoff.channels)
         self._keep_reports = timedelta(seconds=settings.ts_max_age_s)
         self.influx = InfluxClient.from_settings(settings)
         self._clearance = ClearanceRecorder(

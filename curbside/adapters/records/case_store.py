@@ -21,10 +21,13 @@ from curbside.adapters.records.models import (
     CaseRecord,
     ParkingSession,
 )
+from curbside.adapters.records.outbox_store import enqueue
 from curbside.adapters.records.parking_store import CLOSED
+from curbside.domain.cases.document import case_message
 from curbside.domain.cases.measures import due_at
 from curbside.vocabulary.alerts import AlertKind, Domain, Subject
 from curbside.vocabulary.cases import Case, CaseEvent, CaseEventKind, CaseStage
+from curbside.vocabulary.outbox import Channel
 
 
 class StaleCase(Exception):
@@ -62,9 +65,17 @@ def _event_row(event: CaseEvent, now: datetime) -> CaseEventRecord:
     )
 
 
-def add_case(db: Session, case: Case, opened: CaseEvent, tz: ZoneInfo, now: datetime) -> bool:
-    """Keep a newly opened case and its first event; False if it is kept already (the same
-    alert heard again)."""
+def add_case(
+    db: Session,
+    case: Case,
+    opened: CaseEvent,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    channels: Collection[Channel] = (),
+) -> bool:
+    """Keep a newly opened case and its first event, queued for hand-off on ``channels``;
+    False if it is kept already (the same alert heard again)."""
     if db.get(CaseRecord, case.id) is not None:
         return False
     db.add(
@@ -83,6 +94,7 @@ def add_case(db: Session, case: Case, opened: CaseEvent, tz: ZoneInfo, now: date
     )
     db.flush()  # the case before its event (the foreign key)
     db.add(_event_row(opened, now))
+    enqueue(db, [case_message(case, opened)], channels, now)
     return True
 
 
@@ -92,8 +104,11 @@ def save_steps(
     steps: Sequence[tuple[Case, CaseEvent]],
     tz: ZoneInfo,
     now: datetime,
+    *,
+    channels: Collection[Channel] = (),
 ) -> None:
-    """Keep the steps taken from ``before``; :class:`StaleCase` if the case moved on."""
+    """Keep the steps taken from ``before``, queued for hand-off on ``channels``;
+    :class:`StaleCase` if the case moved on."""
     if not steps:
         return
     after = steps[-1][0]
@@ -107,6 +122,7 @@ def save_steps(
         raise StaleCase(f"case {before.id} changed since step {before.last_seq}")
     db.add_all(_event_row(event, now) for _, event in steps)
     db.flush()
+    enqueue(db, [case_message(case, event) for case, event in steps], channels, now)
 
 
 def case_of(row: CaseRecord) -> Case:

@@ -254,3 +254,38 @@ class CaseEventRecord(Base):
     assignee: Mapped[str | None] = mapped_column(Id)
     basis: Mapped[str | None] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """One event waiting for, or done with, delivery on one channel (curbside/vocabulary/
+    outbox.py). Written in the transaction that made the event, so none is lost or invented;
+    ``delivered_at`` or ``dead_at`` is set once it is settled."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "key", name="uq_outbox_channel_key"),
+        Index("ix_outbox_pending", "channel", "delivered_at", "dead_at", "next_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(300))
+    ordering: Mapped[str] = mapped_column(String(300))
+    topic: Mapped[str] = mapped_column(String(400))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class InboundRequest(Base):
+    """A signed request the platform sent, by its webhook-id: a second one is a replay."""
+
+    __tablename__ = "inbound_requests"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

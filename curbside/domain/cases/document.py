@@ -8,6 +8,7 @@ from typing import Any
 
 from curbside.vocabulary.alerts import Domain
 from curbside.vocabulary.cases import Case, CaseEvent
+from curbside.vocabulary.outbox import OutgoingEvent
 
 CASE_TOPIC_PREFIX = "cases"
 
@@ -58,3 +59,21 @@ def event_document(event: CaseEvent) -> dict[str, Any]:
 def case_topic(case: Case) -> str:
     """``cases/{kind}/{domain}/{group}/{device}``: where a case's events are published."""
     return f"{CASE_TOPIC_PREFIX}/{case.kind}/{case.subject.path()}"
+
+
+def case_message(case: Case, event: CaseEvent) -> OutgoingEvent:
+    """The hand-off of one step: the event and the case as it stood after it, keyed by the
+    event's idempotency key, in order per case."""
+    kind = f"case.{event.kind}"
+    return OutgoingEvent(
+        kind=kind,
+        key=event.key,
+        ordering=case.id,
+        topic=case_topic(case),
+        payload={
+            "type": kind,
+            "key": event.key,
+            "event": event_document(event),
+            "case": case_document(case),
+        },
+    )

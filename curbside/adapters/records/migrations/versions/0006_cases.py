@@ -1,4 +1,5 @@
-"""Cases (issue 16): each case's current state and its events.
+"""Cases (issue 16): each case's current state and its events; the outbox that hands events
+to the city-management platform, and the platform's requests already taken (replays).
 
 Revision ID: 0006_cases
 Revises: 0003
@@ -14,6 +15,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+ROW_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 ID = sa.String(length=64)
 CASE_ID = sa.String(length=240)
 # UTC, naive on disk, as in 0001 (frozen here: a migration must not follow the code).
@@ -60,8 +62,37 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_id", "seq", name="pk_case_events"),
     )
     op.create_index("ix_case_events_at", "case_events", ["at"])
+    op.create_table(
+        "outbox",
+        sa.Column("id", ROW_ID, autoincrement=True, nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("ordering", sa.String(length=300), nullable=False),
+        sa.Column("topic", sa.String(length=400), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", UTC_TIME, nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_at", UTC_TIME, nullable=False),
+        sa.Column("delivered_at", UTC_TIME, nullable=True),
+        sa.Column("dead_at", UTC_TIME, nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        sa.UniqueConstraint("channel", "key", name="uq_outbox_channel_key"),
+    )
+    op.create_index(
+        "ix_outbox_pending", "outbox", ["channel", "delivered_at", "dead_at", "next_at"]
+    )
+    op.create_table(
+        "inbound_requests",
+        sa.Column("id", sa.String(length=300), nullable=False),
+        sa.Column("received_at", UTC_TIME, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_inbound_requests"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("inbound_requests")
+    op.drop_table("outbox")
     op.drop_table("case_events")
     op.drop_table("cases")
