@@ -190,6 +190,9 @@ class HandoffSettings(_Group):
     timeout_s: float = Field(10.0, gt=0, le=300)
     concurrency: int = Field(4, ge=1, le=64)
     poll_s: float = Field(1.0, gt=0, le=60)
+    # The hand-off's Prometheus /metrics (port 0: off)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Port = Field(9111, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -15,6 +15,7 @@ from typing import Literal
 import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format (ingest's topics)
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
+from curbside.domain.cases.document import CASE_TOPIC_PREFIX
 from curbside.vocabulary.topics import DEADLETTER_ROOT as DEADLETTER_PREFIX
 from curbside.vocabulary.topics import progress_topic, route_topic
 
@@ -49,6 +50,8 @@ def service_rights() -> dict[str, Rights]:
         # The recorder follows the sensor topics ingest reads, into the record store, and
         # the alert changes, which open cases.
         "recorder": Rights(read=(f"{ALERTS_PREFIX}/#", *subscriptions())),
+        # The hand-off publishes every case event under cases/ (docs/handoff.md).
+        "handoff": Rights(write=(f"{CASE_TOPIC_PREFIX}/#",)),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
         # LoRaWAN network servers publish uplinks for every device of their applications;
