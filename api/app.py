@@ -42,6 +42,7 @@ from api.routes import (
     sanitation,
     sanitation_reports,
 )
+from api.routes import platform as platform_routes
 from api.routes.dashboard import mount_dashboard
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
@@ -153,6 +154,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     )
     app.state.city = city
     app.state.case_channels = settings.handoff.channels  # where case steps are handed off
+    app.state.inbound_secret = settings.handoff.inbound_secret  # the platform signs with it
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.metrics = app_metrics
@@ -193,6 +195,8 @@ def _include_routers(app: FastAPI) -> None:
     for router in (case_routes.router, case_routes.report_router):
         app.include_router(router, dependencies=[require(Permission.ALERTS_READ)])
     app.include_router(case_routes.work_router, dependencies=[require(Permission.CASES_WORK)])
+    # The platform authenticates by signature (Standard Webhooks), not by API key.
+    app.include_router(platform_routes.router)
     app.include_router(dispatch_routes.router, dependencies=sanitation_read)
     app.include_router(
         dispatch_routes.replan_router,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
@@ -25,6 +25,7 @@ from curbside.adapters.access.keys import ApiKey
 from curbside.adapters.access.policy import may_read
 from curbside.adapters.access.scope import AreaKind
 from curbside.adapters.records import case_store
+from curbside.adapters.records.outbox_store import first_time
 from curbside.city.registry import City
 from curbside.domain.cases.document import case_document, event_document
 from curbside.domain.cases.workflow import PERSON_STEPS, StepRefused, take_step
@@ -69,7 +70,9 @@ def _may_see(key: ApiKey, case: Case) -> bool:
     return may_read(key, _AREA[case.subject.domain], case.subject.group)
 
 
-async def _in_records(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+async def in_records(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """Run ``work`` on a record session in a worker thread."""
+
     def run() -> T:
         with sessions() as db:
             return work(db)
@@ -93,7 +96,7 @@ async def list_cases(
             db, closed={"open": False, "closed": True, "all": None}[stage], kind=kind
         )
 
-    found = [c for c in await _in_records(records, work) if _may_see(key, c)]
+    found = [c for c in await in_records(records, work) if _may_see(key, c)]
     return {"count": len(found), "cases": [case_document(c) for c in found[:limit]]}
 
 
@@ -111,7 +114,7 @@ async def get_case(*, records: RecordsDep, key: CallerDep, case_id: CaseIdPath) 
         case = case_store.load_case(db, case_id)
         return case, case_store.events_of(db, [case_id]).get(case_id, [])
 
-    case, events = await _in_records(records, work)
+    case, events = await in_records(records, work)
     if case is None or not _may_see(key, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown case {case_id!r}")
     return {**case_document(case), "events": [event_document(e) for e in events]}
@@ -139,54 +142,57 @@ async def take_case_step(
     request: Request,
 ) -> dict[str, Any]:
     """Record the step (and queue it for the platform); answers the case as it now is."""
+    by = key.name if body.by is None else f"{body.by} via {key.name}"
+    wanted = StepRequest(case_id, body, step_time(body, now), by, now, key)
+    return await in_records(records, lambda db: record_step(db, request, city, wanted))
+
+
+@dataclass(frozen=True, slots=True)
+class StepRequest:
+    """A step as asked for: by a key (which must see the case), or by the platform (``key``
+    None) under a signed request's id (``request_id``: a second use is a replay)."""
+
+    case_id: str
+    body: StepIn
+    at: datetime
+    by: str
+    now: datetime
+    key: ApiKey | None
+    request_id: str | None = None
+
+
+def step_time(body: StepIn, now: datetime) -> datetime:
+    """When the step was taken: the body's ``at`` (not in the future), else now."""
     at = now if body.at is None else body.at
     if at.tzinfo is None:
         raise query_error("at", "give a time zone (Z or an offset)", str(body.at))
     if at > now + _FUTURE_TOLERANCE:
         raise query_error("at", "is in the future", at.isoformat())
-    by = key.name if body.by is None else f"{body.by} via {key.name}"
+    return at
+
+
+def record_step(db: Session, request: Request, city: City, wanted: StepRequest) -> dict[str, Any]:
+    """Take and keep the step in one transaction, queued for hand-off; 404 for a case the
+    key may not see, 409 for a step that does not follow, a case that moved on, or a replay."""
     channels: tuple[Channel, ...] = request.app.state.case_channels
-
-    def work(db: Session) -> dict[str, Any]:
-        return _step(
-            db,
-            city=city,
-            key=key,
-            case_id=case_id,
-            body=body,
-            at=at,
-            by=by,
-            now=now,
-            channels=channels,
-        )
-
-    return await _in_records(records, work)
-
-
-def _step(
-    db: Session,
-    *,
-    city: City,
-    key: ApiKey,
-    case_id: str,
-    body: StepIn,
-    at: datetime,
-    by: str,
-    now: datetime,
-    channels: tuple[Channel, ...],
-) -> dict[str, Any]:
+    body = wanted.body
     with db.begin():
-        case = case_store.load_case(db, case_id)
-        if case is None or not _may_see(key, case):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown case {case_id!r}")
+        case = case_store.load_case(db, wanted.case_id)
+        if case is None or (wanted.key is not None and not _may_see(wanted.key, case)):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown case {wanted.case_id!r}")
+        if wanted.request_id is not None and not first_time(db, wanted.request_id, wanted.now):
+            request.app.state.metrics.platform_refused.labels("replayed").inc()
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"request {wanted.request_id!r} was already taken"
+            )
         if body.expected_seq is not None and body.expected_seq != case.last_seq:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"case {case_id} is at step {case.last_seq}, not {body.expected_seq}",
+                f"case {case.id} is at step {case.last_seq}, not {body.expected_seq}",
             )
         try:
-            step = take_step(case, CaseEventKind(body.step), at, by, body.assignee)
-            case_store.save_steps(db, case, [step], city.tz, now, channels=channels)
+            step = take_step(case, CaseEventKind(body.step), wanted.at, wanted.by, body.assignee)
+            case_store.save_steps(db, case, [step], city.tz, wanted.now, channels=channels)
         except (StepRefused, case_store.StaleCase) as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return {**case_document(step[0]), "event": event_document(step[1])}
@@ -232,7 +238,7 @@ async def cases_report(
     def work(db: Session) -> list[CaseRow]:
         return case_report(db, city.tz, start, end, now, group=group, period=period, areas=areas)
 
-    rows = await _in_records(records, work)
+    rows = await in_records(records, work)
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),

@@ -66,6 +66,8 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /api/v1/cases/{case_id}": (P.ALERTS_READ, {}),
     "POST /api/v1/cases/{case_id}/steps": (P.CASES_WORK, {}),
     "GET /api/v1/reports/cases": (P.ALERTS_READ, {"start": "2026-03-04", "end": "2026-03-04"}),
+    # Signed by the platform (Standard Webhooks), not a key: tests/records/test_platform_inbound
+    "POST /api/v1/platform/cases/{case_id}/events": (OPEN, {}),
     "GET /api/v1/auth/whoami": (ANY_KEY, {}),
     "GET /api/v1/keys": (P.KEYS_MANAGE, {}),
     "POST /api/v1/keys": (P.KEYS_MANAGE, {}),

@@ -116,6 +116,7 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/cases/{case_id}": ["cases"],
         "POST /api/v1/cases/{case_id}/steps": ["cases"],
         "GET /api/v1/reports/cases": ["reports"],
+        "POST /api/v1/platform/cases/{case_id}/events": ["platform"],
         "GET /api/v1/reports/parking": ["reports"],
         "GET /api/v1/reports/sanitation": ["reports"],
         "GET /api/v1/city": ["city"],
