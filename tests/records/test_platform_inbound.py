@@ -5,7 +5,7 @@ refused with 401, a replay (the same webhook-id again) with 409, and each refusa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,7 +47,7 @@ def platform(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]
 
 
 def signed(
-    body: dict[str, object], request_id: str, secret: str = SECRET, at: datetime | None = None
+    body: Mapping[str, object], request_id: str, secret: str = SECRET, at: datetime | None = None
 ) -> tuple[bytes, dict[str, str]]:
     text = json.dumps(body)
     when = at or datetime.now(UTC)
