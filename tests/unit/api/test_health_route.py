@@ -111,6 +111,7 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "POST /api/v1/dispatch/replan": ["dispatch"],
         "GET /api/v1/alerts": ["alerts"],
         "GET /api/v1/alerts/stream": ["alerts"],
+        "GET /api/v1/alerts/counts": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
         "GET /api/v1/cases": ["cases"],
         "GET /api/v1/cases/{case_id}": ["cases"],
