@@ -141,7 +141,7 @@ class Recorder:
         with self._sessions.begin() as db:
             self._cases.verify_by_records(db, now)
             for case in self._cases.escalate_late(db, self._stream_now()):
-                log.warning("case %s is past its deadline %s: escalated", case.id, case.deadline)
+                log.info("case %s is past its deadline %s: escalated", case.id, case.deadline)
 
     def _tick(self) -> None:
         self._with_retries(lambda _: self._parking_tick(self._stream_now()))

@@ -92,6 +92,7 @@ class Case:
     deadline: datetime
     stage: CaseStage
     last_seq: int
+    # When the stage last changed: later steps may not be dated before it.
     last_at: datetime
     assignee: str | None = None
     verified_by: str | None = None

@@ -2,8 +2,9 @@
 
 Every function returns the case as it is after the step and the event that records it; the
 caller stores both in one transaction. A step that does not follow from the case's stage, or
-that is dated before the case's last step, is refused with :class:`StepRefused`: the stages'
-times must run forward for the time-per-stage report to mean anything.
+that is dated before the case's last step (escalations aside: they move no stage), is refused
+with :class:`StepRefused`: the stages' times must run forward for the time-per-stage report to
+mean anything.
 """
 
 from __future__ import annotations
@@ -122,7 +123,10 @@ def _advance(
         )
     seq = case.last_seq + 1
     event = CaseEvent(case.id, seq, kind, at, by, assignee=assignee, basis=basis)
-    after = replace(case, last_seq=seq, last_at=at, stage=STAGE_AFTER.get(kind, case.stage))
+    # An escalation moves no stage, so it does not move the clock the stages run on either: a
+    # crew's step reported after the escalation may still be dated before it.
+    last_at = case.last_at if kind is CaseEventKind.ESCALATED else at
+    after = replace(case, last_seq=seq, last_at=last_at, stage=STAGE_AFTER.get(kind, case.stage))
     if kind is CaseEventKind.DISPATCHED:
         after = replace(after, assignee=assignee)
     elif kind is CaseEventKind.VERIFIED:

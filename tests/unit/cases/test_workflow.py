@@ -224,3 +224,18 @@ def test_any_sequence_of_steps_keeps_the_case_consistent(chosen: list[str]) -> N
     if case.closed:
         assert kinds[-2:] == [CaseEventKind.VERIFIED, CaseEventKind.CLOSED]
     assert sum(stage_times(events).values(), timedelta(0)) == case.last_at - case.opened_at
+
+
+def test_a_step_reported_after_an_escalation_may_be_dated_before_it() -> None:
+    # Found by tests/records/test_cases_e2e.py: the crew handled the bin before the deadline
+    # ran out, but reported it only after the recorder had escalated the case.
+    case, _ = opened()
+    late = escalate(case, case.deadline + 30 * MIN)
+    assert late is not None
+    escalated, _ = late
+    dispatched, event = take_step(escalated, CaseEventKind.DISPATCHED, T0 + MIN, "desk", "T01")
+    assert (event.seq, dispatched.last_at, dispatched.escalated_at) == (
+        3,
+        T0 + MIN,
+        case.deadline + 30 * MIN,
+    )
