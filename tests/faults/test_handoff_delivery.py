@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -154,11 +154,18 @@ def _settings(**changes: object) -> Settings:
     )
 
 
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """An SQLite record store of this test's own, migrated."""
+    created = record_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+    upgrade(created)
+    yield created
+    created.dispose()
+
+
 def test_every_event_is_taken_exactly_once_in_order_per_case(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, engine: Engine
 ) -> None:
-    engine = record_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
-    upgrade(engine)
     sessions = session_factory(engine)
     queued = _cases_with_steps(sessions, 12)
     assert queued > 12  # openings plus steps
@@ -196,14 +203,11 @@ def test_every_event_is_taken_exactly_once_in_order_per_case(
         by_case[str(event["case_id"])].append(int(event["seq"]))
     assert all(seqs == sorted(seqs) for seqs in by_case.values())
     assert {len(s) for s in by_case.values()} == {1, 2, 3}
-    engine.dispose()
 
 
 def test_given_up_events_go_to_the_dead_letters_and_redeliver_brings_them_back(
-    receiver: Receiver, tmp_path: Path
+    receiver: Receiver, engine: Engine
 ) -> None:
-    engine = record_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
-    upgrade(engine)
     sessions = session_factory(engine)
     _cases_with_steps(sessions, 2)
     with Session(engine) as db:
@@ -237,6 +241,5 @@ def test_given_up_events_go_to_the_dead_letters_and_redeliver_brings_them_back(
         )
     finally:
         deliverer.close()
-    engine.dispose()
     # Given up on, the event no longer held back its case's later events: it came last.
     assert receiver.taken[-1]["key"] == doomed
