@@ -36,12 +36,14 @@ MAX_BODY_BYTES = 16 * 1024
     "/cases/{case_id}/events",
     responses={
         status.HTTP_401_UNAUTHORIZED: {"model": ErrorOut, "description": "not signed right"},
-        status.HTTP_404_NOT_FOUND: {"model": ErrorOut, "description": "no such case"},
+        status.HTTP_404_NOT_FOUND: {
+            "model": ErrorOut,
+            "description": "no such case, or the endpoint is off (no inbound secret set)",
+        },
         status.HTTP_409_CONFLICT: {
             "model": ErrorOut,
             "description": "a replay, or a step that does not follow from the case's stage",
         },
-        status.HTTP_503_SERVICE_UNAVAILABLE: {"model": ErrorOut, "description": "not set up"},
     },
     summary="The platform reports a step on a case (signed)",
 )
@@ -54,9 +56,11 @@ async def platform_event(
     refused = request.app.state.metrics.platform_refused
     secret: SecretStr | None = request.app.state.inbound_secret
     if secret is None:
+        # Off, not broken: a deployment without the platform has no such endpoint.
         refused.labels("unconfigured").inc()
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "no CURBSIDE_HANDOFF_INBOUND_SECRET is set"
+            status.HTTP_404_NOT_FOUND,
+            "the platform endpoint is off: set CURBSIDE_HANDOFF_INBOUND_SECRET to turn it on",
         )
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
