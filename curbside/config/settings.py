@@ -411,6 +411,10 @@ def _describe(exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown setting (in {_settings_file() or 'the settings'})")
             continue
-        value = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+        # A rule across settings gets them all as its input, secrets included: its message
+        # names the keys instead. A secret's own value is never echoed either.
+        secret = len(loc) > 1 and any(w in loc[1] for w in ("secret", "password", "token"))
+        quiet = err["type"] == "missing" or len(loc) <= 1 or secret
+        value = "" if quiet else f" (got {err.get('input')!r})"
         lines.append(f"  {name}: {err['msg']}{value}")
     return "\n".join(lines)

@@ -125,3 +125,22 @@ def test_groups_read_the_flat_variables_and_file_keys(
 def test_a_bad_grouped_value_names_its_variable() -> None:
     with pytest.raises(SettingsError, match=r"CURBSIDE_INGEST_BATCH_SIZE: .*greater"):
         load_settings(ingest_batch_size=0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # A rule across a group: its input is the whole group, the secret with it.
+        {"handoff_webhook_url": "http://x", "handoff_webhook_secret": "whsec_c2VjcmV0LXZhbHVl"},
+        # A rule across all settings (issue 16 found it echoing the MQTT password).
+        {"mqtt_password": "c2VjcmV0LXZhbHVl"},
+        # A secret's own field.
+        {"influx_token": ["c2VjcmV0LXZhbHVl"]},
+    ],
+)
+def test_errors_never_echo_a_secret(changes: dict[str, object]) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(**changes)
+    message = str(raised.value)
+    assert "c2VjcmV0LXZhbHVl" not in message
+    assert any(word in message for word in ("secret", "password", "TOKEN")), message
