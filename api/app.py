@@ -44,8 +44,10 @@ from api.routes import (
     sanitation,
     sanitation_reports,
 )
+from api.routes import cases as case_routes
 from api.routes import city as city_routes
 from api.routes import dispatch as dispatch_routes
+from api.routes import platform as platform_routes
 from api.routes.dashboard import mount_dashboard
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
@@ -166,20 +168,27 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    _set_state(app, settings, city, app_metrics)
+    app_metrics.watch(RefusalCollector(app.state.access.refused))
+    app.add_middleware(RequestMetrics, metrics=app_metrics)
+    _include_routers(app)
+    mount_dashboard(app)
+    return app
+
+
+def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMetrics) -> None:
+    """What the routes read from ``app.state``: fixed for the app's life."""
     app.state.city = city
+    app.state.case_channels = settings.handoff.channels  # where case steps are handed off
+    app.state.inbound_secret = settings.handoff.inbound_secret  # the platform signs with it
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.metrics = app_metrics
-    app_metrics.watch(RefusalCollector(app.state.access.refused))
-    app.add_middleware(RequestMetrics, metrics=app_metrics)
     app.state.payments = PaymentDesk.from_settings(settings, app_metrics.registry)
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
     )
-    _include_routers(app)
-    mount_dashboard(app)
-    return app
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -205,6 +214,12 @@ def _include_routers(app: FastAPI) -> None:
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
     )
     app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
+    # Cases follow their alerts: listed and reported within the key's areas (in the handlers).
+    for router in (case_routes.router, case_routes.report_router):
+        app.include_router(router, dependencies=[require(Permission.ALERTS_READ)])
+    app.include_router(case_routes.work_router, dependencies=[require(Permission.CASES_WORK)])
+    # The platform authenticates by signature (Standard Webhooks), not by API key.
+    app.include_router(platform_routes.router)
     app.include_router(dispatch_routes.router, dependencies=sanitation_read)
     app.include_router(
         dispatch_routes.replan_router,

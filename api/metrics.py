@@ -42,6 +42,17 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        self.platform_refused = Counter(
+            "curbside_api_platform_requests_refused",
+            "Requests to the platform's inbound endpoint refused, by reason: forged (bad or "
+            "missing signature, or a timestamp outside 5 minutes), replayed (a webhook-id "
+            "already taken), unconfigured (no CURBSIDE_HANDOFF_INBOUND_SECRET)",
+            ["reason"],
+            registry=self.registry,
+        )
+        for reason in ("forged", "replayed", "unconfigured"):
+            self.platform_refused.labels(reason)
+
     def watch(self, collector: Collector) -> Callable[[], None]:
         """Read ``collector`` at every scrape until the returned function is called."""
         self.registry.register(collector)

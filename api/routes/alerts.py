@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -36,6 +37,7 @@ from curbside.city.registry import City
 from curbside.domain.alerts.document import alert_document
 from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge
 from curbside.readmodels.active_alerts import find_alerts
+from curbside.readmodels.alert_list import AlertFilter, count_active
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,17 @@ def _areas(key: ApiKey, city: City) -> list[tuple[Domain, str]] | None:
     ]
 
 
+def _area_domain(city: City, zone: str | None, district: str | None) -> Domain | None:
+    """The domain of the one area asked for (None: none asked); 422 for both, 404 unknown."""
+    if zone is not None and district is not None:
+        raise query_error("district", "give zone or district, not both", district)
+    if zone is not None and city.zone(zone) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown zone {zone!r}")
+    if district is not None and city.district(district) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
+    return Domain.PARKING if zone else Domain.SANITATION if district else None
+
+
 @router.get("", responses=_NOT_FOUND, summary="Alerts, newest first")
 async def list_alerts(
     city: CityDep,
@@ -112,13 +125,7 @@ async def list_alerts(
     """Alerts of the zones and districts the key may read, matching every filter given;
     without ``status``, all of them."""
     check_results("limit", limit, limits, limit)
-    if zone is not None and district is not None:
-        raise query_error("district", "give zone or district, not both", district)
-    if zone is not None and city.zone(zone) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown zone {zone!r}")
-    if district is not None and city.district(district) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown district {district!r}")
-    domain = Domain.PARKING if zone else Domain.SANITATION if district else None
+    domain = _area_domain(city, zone, district)
     statuses = _STATUSES[status_] if status_ else ()
     areas = _areas(key, city)
     if active.answers(statuses):
@@ -147,6 +154,29 @@ async def list_alerts(
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
     return [_out(a) for a in found]
+
+
+@router.get("/counts", responses=_NOT_FOUND, summary="Active alerts counted, for the filters")
+async def count_alerts(
+    city: CityDep,
+    desk: AlertsDep,
+    key: CallerDep,
+    *,
+    zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="a parking zone")] = None,
+    district: Annotated[
+        str | None, Query(pattern=ID_PATTERN, description="a sanitation district")
+    ] = None,
+) -> dict[str, Any]:
+    """Active alerts (open and acknowledged) of the key's zones and districts (or the one
+    given), by status, kind and area: the numbers beside a list's filters."""
+    scope = AlertFilter(
+        domain=_area_domain(city, zone, district), group=zone or district, areas=_areas(key, city)
+    )
+    try:
+        active = await asyncio.to_thread(desk.active)
+    except InfluxError as exc:
+        raise database_unavailable(exc) from exc
+    return asdict(count_active(active, scope))
 
 
 def _stream_json(document: dict[str, Any]) -> str | None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from curbside.vocabulary.cases import CasePolicy
 from curbside.vocabulary.devices import MODEL_DOMAIN, DeviceDirectory, SensorBinding, SensorModel
 from curbside.vocabulary.tariff import DatedTariff, Tariff, TariffInForce, version_in_force
 from curbside.vocabulary.workdays import WorkdayCalendar
@@ -140,6 +141,10 @@ class City(_Strict):
         description="later versions of a tariff, each in force from its effective_from date",
     )
     workday_calendar: WorkdayCalendar = Field(default_factory=WorkdayCalendar)
+    cases: CasePolicy = Field(
+        default_factory=CasePolicy,
+        description="which alert kinds open a case, their time limits, the working hours",
+    )
     parking_zones: list[Zone] = Field(default_factory=list)
     sanitation_districts: list[District] = Field(default_factory=list)
     transfer_stations: list[TransferStation] = Field(default_factory=list)

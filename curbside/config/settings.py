@@ -11,6 +11,8 @@ directory if present. Unknown keys are errors, and every error names the key.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -33,6 +35,7 @@ from pydantic_settings import (
 )
 
 from curbside.city import demo_city_file
+from curbside.vocabulary.outbox import CHANNELS, Channel
 
 ENV_PREFIX = "CURBSIDE_"
 SETTINGS_FILE_VAR = "CURBSIDE_SETTINGS_FILE"
@@ -190,6 +193,52 @@ class PaymentsSettings(_Group):
     plate_retention_days: int = Field(365, ge=1, le=3650)
 
 
+class HandoffSettings(_Group):
+    """The hand-off of case events to the city-management platform (python -m curbside.handoff,
+    ``CURBSIDE_HANDOFF_*``; docs/handoff.md): the webhook endpoint and its secret, MQTT on or
+    off, retries, and the secret the platform signs its own reports with."""
+
+    webhook_url: str | None = Field(None, pattern=r"^https?://")
+    # A Standard Webhooks secret: whsec_ followed by base64 (e.g. 32 random bytes)
+    webhook_secret: SecretStr | None = None
+    mqtt: bool = True
+    inbound_secret: SecretStr | None = None
+    max_attempts: int = Field(12, ge=1, le=1000)
+    backoff_s: float = Field(2.0, gt=0, le=3600)
+    backoff_max_s: float = Field(900.0, gt=0, le=86_400)
+    timeout_s: float = Field(10.0, gt=0, le=300)
+    concurrency: int = Field(4, ge=1, le=64)
+    poll_s: float = Field(1.0, gt=0, le=60)
+    # The hand-off's Prometheus /metrics (port 0: off)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Port = Field(9111, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if (self.webhook_url is None) != (self.webhook_secret is None):
+            raise ValueError("handoff_webhook_url and handoff_webhook_secret go together")
+        for name, secret in (("webhook", self.webhook_secret), ("inbound", self.inbound_secret)):
+            if secret is not None and not _is_webhook_secret(secret.get_secret_value()):
+                raise ValueError(
+                    f"handoff_{name}_secret: give whsec_ followed by base64 of at least 24 bytes"
+                )
+        return self
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """Where case events go: ``webhook`` if an endpoint is set, ``mqtt`` if on."""
+        on: dict[Channel, bool] = {"webhook": self.webhook_url is not None, "mqtt": self.mqtt}
+        return tuple(channel for channel in CHANNELS if on[channel])
+
+
+def _is_webhook_secret(text: str) -> bool:
+    try:
+        raw = base64.b64decode(text.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return text.startswith("whsec_") and len(raw) >= 24
+
+
 GROUPS: dict[str, type[_Group]] = {
     "mqtt": MqttSettings,
     "influx": InfluxSettings,
@@ -199,6 +248,7 @@ GROUPS: dict[str, type[_Group]] = {
     "records": RecordsSettings,
     "recorder": RecorderSettings,
     "payments": PaymentsSettings,
+    "handoff": HandoffSettings,
 }
 
 
@@ -232,6 +282,7 @@ class Settings(BaseSettings):
     records: RecordsSettings = Field(default_factory=RecordsSettings)
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     # The city registry shared by every process; unset, the demo county shipped in the package
     city_file: Path = Field(default_factory=demo_city_file)
@@ -381,6 +432,10 @@ def _describe(exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown setting (in {_settings_file() or 'the settings'})")
             continue
-        value = "" if err["type"] == "missing" else f" (got {err.get('input')!r})"
+        # A rule across settings gets them all as its input, secrets included: its message
+        # names the keys instead. A secret's own value is never echoed either.
+        secret = len(loc) > 1 and any(w in loc[1] for w in ("secret", "password", "token"))
+        quiet = err["type"] == "missing" or len(loc) <= 1 or secret
+        value = "" if quiet else f" (got {err.get('input')!r})"
         lines.append(f"  {name}: {err['msg']}{value}")
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Protocol
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxError
 from curbside.domain.alerts.lifecycle import reconcile
+from curbside.domain.alerts.supersession import without_superseded
 from curbside.evaluator.metrics import EvaluatorMetrics
 from curbside.vocabulary.alerts import Alert, AlertKind, Condition
 
@@ -67,6 +68,7 @@ class Evaluator:
                 continue
             evaluated |= source.kinds
         active = self._store.active()
+        found = without_superseded(found)
         changes = reconcile(active, found, frozenset(evaluated), now)
         if changes:
             # Saved before published: a subscriber never hears of an alert the API lacks.

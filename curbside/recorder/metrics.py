@@ -15,10 +15,16 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
-from curbside.adapters.records.models import Charge, ClearanceVerdict, ParkingSession
+from curbside.adapters.records.models import (
+    CaseEventRecord,
+    CaseRecord,
+    Charge,
+    ClearanceVerdict,
+    ParkingSession,
+)
 from curbside.adapters.records.parking_store import REVERSAL
 
-RECORD_KINDS = ("sessions", "charges", "adjustments", "verdicts")
+RECORD_KINDS = ("sessions", "charges", "adjustments", "verdicts", "cases", "case_events")
 _PENDING = "curbside_recorder_pending_records"
 
 
@@ -31,6 +37,10 @@ def record_kind(row: object) -> str | None:
         return "adjustments" if row.kind == REVERSAL else "charges"
     if isinstance(row, ClearanceVerdict):
         return "adjustments" if row.revision > 0 else "verdicts"
+    if isinstance(row, CaseRecord):
+        return "cases"
+    if isinstance(row, CaseEventRecord):
+        return "case_events"
     return None
 
 
@@ -69,7 +79,7 @@ class RecorderMetrics:
         self.records = Counter(
             "curbside_recorder_records_written",
             "Records committed, by kind (sessions, charges, adjustments: charge reversals and "
-            "verdict corrections, verdicts)",
+            "verdict corrections, verdicts, cases opened, case events)",
             ["kind"],
             registry=r,
         )
@@ -80,6 +90,12 @@ class RecorderMetrics:
             "Plate events from handhelds and video poles, by outcome: new, same, correction, "
             "bad_message, or why the binding was refused",
             ["outcome"],
+            registry=r,
+        )
+        self.alerts_rejected = Counter(
+            "curbside_recorder_alert_messages_rejected",
+            "Messages on alerts/ that are not an alert document of a registered device "
+            "(skipped and acknowledged)",
             registry=r,
         )
         self.lag = Gauge(

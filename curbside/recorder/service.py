@@ -23,6 +23,8 @@ from curbside.adapters.records.sanitation_store import frozen_days
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
+from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
+from curbside.recorder.cases import CaseRecorder, NotAnAlert
 from curbside.recorder.clearance import ClearanceRecorder
 from curbside.recorder.follower import Delivered, Follower
 from curbside.recorder.metrics import RecorderMetrics
@@ -31,7 +33,8 @@ from curbside.recorder.parking import ParkingRecorder, StatusReport
 from curbside.recorder.plates import FILTER as PLATES_FILTER
 from curbside.recorder.plates import BadPlateMessage, bind_all, is_plate_topic, plate_event
 from curbside.recorder.retention import apply_retention
-from curbside.vocabulary.readings import SpaceStatus
+from curbside.vocabulary.alerts import Alert, Domain, Subject
+from curbside.vocabulary.readings import BinEmptied, BinLevel, Reading, SensorBattery, SpaceStatus
 from curbside.vocabulary.rejection import Rejected
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ class Recorder:
         self.metrics.count_records(self._sessions)
         self._intake = Intake.from_settings(settings, city)
         self._parking = ParkingRecorder(city, session_rules(settings))
+        self._cases = CaseRecorder(city, settings.handoff.channels)
         self._keep_reports = timedelta(seconds=settings.ts_max_age_s)
         self.influx = InfluxClient.from_settings(settings)
         self._clearance = ClearanceRecorder(
@@ -82,7 +86,7 @@ class Recorder:
         self._events = EventPublisher(settings, f"{settings.recorder.client_id}-events")
         self.follower = Follower(
             settings,
-            [*subscriptions(), PLATES_FILTER],
+            [f"{ALERTS_PREFIX}/#", *subscriptions(), PLATES_FILTER],
             self._handle,
             self._tick,
             received=self.metrics.received.inc,
@@ -118,13 +122,25 @@ class Recorder:
 
     def _handle(self, batch: list[Delivered]) -> bool:
         plates = [m for m in batch if is_plate_topic(m.topic)]
-        reports = [r for m in batch if not is_plate_topic(m.topic) for r in self._reports(m)]
+        alerts = [a for m in batch if _is_alert(m) for a in self._alert(m)]
+        readings = [
+            r
+            for m in batch
+            if not _is_alert(m) and not is_plate_topic(m.topic)
+            for r in self._readings(m)
+        ]
+        reports = [
+            StatusReport(r.zone, r.space, r.ts, r.occupied, r.seq)
+            for r in readings
+            if isinstance(r, SpaceStatus) and r.ts is not None
+        ]
         newest = max((r.ts for r in reports), default=None)
         if newest is not None and (self._watermark is None or newest > self._watermark):
             self._watermark = newest
+        heard = _newest_per_device(readings)
         recorded = self._with_retries(
             lambda _: self._parking.record_in(self._sessions, reports, self._stream_now())
-        )
+        ) and self._with_retries(lambda now: self._record_cases(alerts, heard, now))
         if recorded and plates:
             # After the reports: a plate binds to a stay they may have just opened.
             recorded = self._with_retries(lambda now: self._bind_plates(plates, now))
@@ -147,9 +163,26 @@ class Recorder:
         for outcome, n in outcomes.items():
             self.metrics.plates.labels(outcome).inc(n)
 
+    def _record_cases(
+        self, alerts: list[Alert], heard: dict[Subject, datetime], now: datetime
+    ) -> None:
+        if not alerts and not heard:
+            return
+        with self._sessions.begin() as db:
+            self._cases.open_for(db, alerts, now)
+            self._cases.verify_by_readings(db, heard, now)
+
+    def _cases_tick(self, now: datetime) -> None:
+        # Deadlines pass at the stream's time, as sessions close at it: a replay escalates alike.
+        with self._sessions.begin() as db:
+            self._cases.verify_by_records(db, now)
+            for case in self._cases.escalate_late(db, self._stream_now()):
+                log.info("case %s is past its deadline %s: escalated", case.id, case.deadline)
+
     def _tick(self) -> None:
         self._with_retries(lambda _: self._parking_tick(self._stream_now()))
         self._with_retries(self._overdue_tick)
+        self._with_retries(self._cases_tick)
         try:
             self._with_retries(self._clearance_tick)
         except InfluxError as exc:
@@ -194,7 +227,16 @@ class Recorder:
             self._parking.close_due(db, now)
             self._parking.prune(db, self._clock(), self._keep_reports)
 
-    def _reports(self, message: Delivered) -> list[StatusReport]:
+    def _alert(self, message: Delivered) -> list[Alert]:
+        try:
+            return [self._cases.alert_of(message.payload)]
+        except NotAnAlert as exc:
+            self.metrics.alerts_rejected.inc()
+            if self._throttle.allow(message.topic[:200]):
+                log.warning("skipped %r: %s", message.topic[:200], exc)
+            return []
+
+    def _readings(self, message: Delivered) -> list[Reading]:
         try:
             readings = self._intake.readings(message.topic, message.payload, message.received_at)
         except Rejected as rejected:
@@ -203,11 +245,7 @@ class Recorder:
             if self._throttle.allow(message.topic[:200]):
                 log.warning("skipped %r: %s", message.topic[:200], rejected)
             return []
-        return [
-            StatusReport(r.zone, r.space, r.ts, r.occupied, r.seq)
-            for r in readings
-            if isinstance(r, SpaceStatus) and r.ts is not None
-        ]
+        return readings
 
     def _with_retries(self, work: Callable[[datetime], None]) -> bool:
         # The record database restarting is an outage to wait out, not a reason to die.
@@ -225,6 +263,30 @@ class Recorder:
                 return False
             time.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
+
+
+def _is_alert(message: Delivered) -> bool:
+    return message.topic.startswith(f"{ALERTS_PREFIX}/")
+
+
+def _subject(reading: Reading) -> Subject:
+    if isinstance(reading, SpaceStatus):
+        return Subject(Domain.PARKING, reading.zone, reading.space)
+    if isinstance(reading, BinLevel | BinEmptied):
+        return Subject(Domain.SANITATION, reading.district, reading.bin)
+    assert isinstance(reading, SensorBattery)
+    return Subject(Domain(str(reading.domain)), reading.group, reading.device)
+
+
+def _newest_per_device(readings: list[Reading]) -> dict[Subject, datetime]:
+    """Each device's newest reading time in the batch (what ends a silent sensor's case)."""
+    newest: dict[Subject, datetime] = {}
+    for reading in readings:
+        if reading.ts is not None:
+            subject = _subject(reading)
+            if subject not in newest or reading.ts > newest[subject]:
+                newest[subject] = reading.ts
+    return newest
 
 
 def _is_outage(exc: DBAPIError) -> bool:

@@ -29,13 +29,14 @@ def _demo_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURBSIDE_")}
     city = tmp / "city.yaml"
     city.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
-    # Six ports, none of them another's (nothing is bound to them until the demo starts).
+    # Seven ports, none of them another's (nothing is bound to them until the demo starts).
     mqtt = free_port(also=1)  # and its TLS listener
     influx = free_port(mqtt + 2, span=100, also=2)  # and InfluxDB's RPC
     api = free_port(influx + 3, span=100)
     ingest_metrics = free_port(api + 1, span=100)
     alerts_metrics = free_port(ingest_metrics + 1, span=100)
     recorder_metrics = free_port(alerts_metrics + 1, span=100)
+    handoff_metrics = free_port(recorder_metrics + 1, span=100)
     return env | {
         "CURBSIDE_RUN_DIR": str(tmp / "run"),
         "CURBSIDE_CITY_FILE": str(city),
@@ -45,6 +46,7 @@ def _demo_env(tmp: Path) -> dict[str, str]:
         "CURBSIDE_INGEST_METRICS_PORT": str(ingest_metrics),
         "CURBSIDE_ALERTS_METRICS_PORT": str(alerts_metrics),
         "CURBSIDE_RECORDER_METRICS_PORT": str(recorder_metrics),
+        "CURBSIDE_HANDOFF_METRICS_PORT": str(handoff_metrics),
         "CURBSIDE_DEMO_SIM_ARGS": "--speed 60 --since 10m",
     }
 

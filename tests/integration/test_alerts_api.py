@@ -122,3 +122,39 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
     finally:
         listener.disconnect()
         listener.loop_stop()
+
+
+def test_an_operator_counts_and_lists_its_own_overstays(
+    settings: Settings, influx: InfluxClient
+) -> None:
+    store = AlertStore(influx)
+    space = Subject(Domain.PARKING, "Z01", "S1")
+    opened = reconcile(
+        [],
+        [
+            Condition(AlertKind.OVERSTAY, space, "3 h"),
+            Condition(AlertKind.SENSOR_SILENT, space, "2 h"),
+            Condition(AlertKind.FULL, Subject(Domain.SANITATION, "D1", "B1"), "90 %"),
+        ],
+        ALL,
+        T0,
+    )
+    store.save(opened)
+    operator = issue_key(
+        settings.api.keys_file, Role.PARKING_OPERATOR, name="op-z01", zones=["Z01"], districts=[]
+    )
+    with admin_client(create_app(settings, CITY), settings) as api:
+        api.headers.update(bearer(operator))
+        counts = api.get("/api/v1/alerts/counts").json()
+        assert counts == {
+            "active": 2,
+            "by_status": {"open": 2, "acknowledged": 0},
+            "by_kind": {"overstay": 1, "sensor_silent": 1},
+            "by_area": {"Z01": 2},
+        }
+        mine = api.get("/api/v1/alerts", params={"kind": "overstay", "status": "open"}).json()
+        assert [(a["kind"], a["space"]) for a in mine] == [("overstay", "S1")]
+        # Another's district is refused outright, as for the list.
+        assert api.get("/api/v1/alerts/counts", params={"district": "D1"}).status_code == 403
+        zone = api.get("/api/v1/alerts/counts", params={"zone": "Z01"}).json()
+        assert zone["by_kind"] == {"overstay": 1, "sensor_silent": 1}

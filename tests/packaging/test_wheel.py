@@ -28,6 +28,7 @@ SCRIPTS = {
     "curbside-provisioning": "curbside.cli.provisioning:main",
     "curbside-recorder": "curbside.recorder.__main__:main",
     "curbside-records": "curbside.adapters.records.__main__:main",
+    "curbside-handoff": "curbside.handoff.__main__:main",
 }
 
 

@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "curbside.evaluator": 5,
     "curbside.cli": 5,
     "curbside.recorder": 5,
+    "curbside.handoff": 5,
     "ingest": 5,
     "api": 5,
     "simulators": 5,

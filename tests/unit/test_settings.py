@@ -93,8 +93,9 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     top_level = {n for n in Settings.model_fields if n not in GROUPS}
     names = {f"CURBSIDE_{n.upper()}" for n in [*FLAT_NAMES, *top_level]}
     # 54, seven added by the records (issue 14), one by dispatch (issue 15), two by the
-    # evaluator's metrics (issue 17), two by the recorder's metrics
-    assert len(names) == 74
+    # evaluator's metrics (issue 17), two by the recorder's metrics, eight by fee collection
+    # (issue 18), twelve by the hand-off (issue 16)
+    assert len(names) == 86
     assert names <= documented, sorted(names - documented)
 
 
@@ -124,3 +125,22 @@ def test_groups_read_the_flat_variables_and_file_keys(
 def test_a_bad_grouped_value_names_its_variable() -> None:
     with pytest.raises(SettingsError, match=r"CURBSIDE_INGEST_BATCH_SIZE: .*greater"):
         load_settings(ingest_batch_size=0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # A rule across a group: its input is the whole group, the secret with it.
+        {"handoff_webhook_url": "http://x", "handoff_webhook_secret": "whsec_c2VjcmV0LXZhbHVl"},
+        # A rule across all settings (issue 16 found it echoing the MQTT password).
+        {"mqtt_password": "c2VjcmV0LXZhbHVl"},
+        # A secret's own field.
+        {"influx_token": ["c2VjcmV0LXZhbHVl"]},
+    ],
+)
+def test_errors_never_echo_a_secret(changes: dict[str, object]) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(**changes)
+    message = str(raised.value)
+    assert "c2VjcmV0LXZhbHVl" not in message
+    assert any(word in message for word in ("secret", "password", "TOKEN")), message

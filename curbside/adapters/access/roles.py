@@ -19,6 +19,8 @@ class Permission(StrEnum):
     # permissions of their own, held by the roles whose work needs them.
     PLATES_BIND = "plates.bind"
     PLATES_READ = "plates.read"
+    # Take a case's steps (dispatch, handled, verify, rework, close) in the key's own areas.
+    CASES_WORK = "cases.work"
 
 
 class Role(StrEnum):
@@ -46,6 +48,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ALERTS_READ,
             Permission.PLATES_BIND,
             Permission.PLATES_READ,
+            Permission.CASES_WORK,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -54,6 +57,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ALERTS_READ,
             Permission.ALERTS_ACK,
             Permission.DISPATCH_PLAN,
+            Permission.CASES_WORK,
         }
     ),
     Role.ADMIN: frozenset(Permission),

@@ -15,6 +15,7 @@ from typing import Literal
 import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format (ingest's topics)
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
+from curbside.domain.cases.document import CASE_TOPIC_PREFIX
 from curbside.vocabulary.topics import DEADLETTER_ROOT as DEADLETTER_PREFIX
 from curbside.vocabulary.topics import overdue_topic, plate_topic, progress_topic, route_topic
 
@@ -50,15 +51,18 @@ def service_rights() -> dict[str, Rights]:
             write=(f"{ALERTS_PREFIX}/#", route_topic("+")),
             read=(f"{ALERTS_PREFIX}/#", progress_topic("+"), *subscriptions()),
         ),
-        # The recorder follows the sensor topics ingest reads, into the record store, and the
-        # plates the attendants' handhelds and the video poles see.
-        # It announces charges gone overdue.
+        # The recorder follows the sensor topics ingest reads, into the record store, the
+        # plates the attendants' handhelds and the video poles see, and the alert changes,
+        # which open cases. It announces charges gone overdue.
         "recorder": Rights(
-            write=(overdue_topic("+"),), read=(*subscriptions(), plate_topic("+", "+", "+"))
+            write=(overdue_topic("+"),),
+            read=(f"{ALERTS_PREFIX}/#", *subscriptions(), plate_topic("+", "+", "+")),
         ),
         # A handheld (PDA) or a video pole: publishes plates under its own name only, reads
         # nothing (docs/payments.md).
         "plate-reader": Rights(write=(plate_topic(OWN_NAME, "+", "+"),)),
+        # The hand-off publishes every case event under cases/ (docs/handoff.md).
+        "handoff": Rights(write=(f"{CASE_TOPIC_PREFIX}/#",)),
         # The alert evaluator only publishes.
         "alerts": Rights(write=(f"{ALERTS_PREFIX}/#",)),
         # LoRaWAN network servers publish uplinks for every device of their applications;

@@ -282,3 +282,92 @@ class OverdueNotice(Base):
     owed_fen: Mapped[int] = mapped_column(BigInteger)
     noticed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+CaseId = String(240)  # an alert id: kind~domain~group~device~ms, groups and devices up to 64
+
+
+class CaseRecord(Base):
+    """One case's current state (curbside/vocabulary/cases.py). Revised by each step, guarded
+    by ``last_seq``: a step is saved only onto the state it was taken from. Its history is
+    its events, which are never changed."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_stage", "stage", "kind"),
+        Index("ix_cases_opened_day", "opened_day", "area"),
+        Index("ix_cases_judged_day", "judged_day", "area"),
+    )
+
+    id: Mapped[str] = mapped_column(CaseId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    domain: Mapped[str] = mapped_column(String(16))
+    # A parking zone or a sanitation district, and the space or bin in it.
+    area: Mapped[str] = mapped_column(Id)
+    device: Mapped[str] = mapped_column(Id)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    stage: Mapped[str] = mapped_column(String(12))
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    assignee: Mapped[str | None] = mapped_column(Id)
+    verified_by: Mapped[str | None] = mapped_column(String(160))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reworks: Mapped[int] = mapped_column(Integer)
+    # Local days, for reports by period: opened, and judged (closed or its deadline, first).
+    opened_day: Mapped[date] = mapped_column(Date)
+    judged_day: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseEventRecord(Base):
+    """One step of one case, written once: (case, seq) is its identity and idempotency key."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_at", "at"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A person "via" the key that sent the step, or curbside.
+    by: Mapped[str] = mapped_column(String(160))
+    assignee: Mapped[str | None] = mapped_column(Id)
+    basis: Mapped[str | None] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """One event waiting for, or done with, delivery on one channel (curbside/vocabulary/
+    outbox.py). Written in the transaction that made the event, so none is lost or invented;
+    ``delivered_at`` or ``dead_at`` is set once it is settled."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "key", name="uq_outbox_channel_key"),
+        Index("ix_outbox_pending", "channel", "delivered_at", "dead_at", "next_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(300))
+    ordering: Mapped[str] = mapped_column(String(300))
+    topic: Mapped[str] = mapped_column(String(400))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class InboundRequest(Base):
+    """A signed request the platform sent, by its webhook-id: a second one is a replay."""
+
+    __tablename__ = "inbound_requests"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

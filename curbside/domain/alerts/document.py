@@ -5,33 +5,41 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from curbside.vocabulary.alerts import Alert, AlertStatus, Domain, parse_alert_id
+from curbside.vocabulary.alerts import Alert, AlertStatus, Domain, Subject, parse_alert_id
 
 TOPIC_PREFIX = "alerts"
 
 
-def _iso(ts: datetime | None) -> str | None:
+def iso(ts: datetime | None) -> str | None:
+    """RFC 3339 UTC with ``Z``, or None."""
     return None if ts is None else ts.isoformat().replace("+00:00", "Z")
+
+
+def subject_fields(subject: Subject) -> dict[str, str | None]:
+    """The domain, and zone/space or district/bin named as such (the others null)."""
+    parking = subject.domain is Domain.PARKING
+    return {
+        "domain": str(subject.domain),
+        "zone": subject.group if parking else None,
+        "space": subject.device if parking else None,
+        "district": None if parking else subject.group,
+        "bin": None if parking else subject.device,
+    }
 
 
 def alert_document(alert: Alert) -> dict[str, Any]:
     """The alert's fields with RFC 3339 UTC times; zone/space or district/bin named as such."""
-    parking = alert.subject.domain is Domain.PARKING
     return {
         "id": alert.id,
         "kind": str(alert.kind),
         "status": str(alert.status),
-        "domain": str(alert.subject.domain),
-        "zone": alert.subject.group if parking else None,
-        "space": alert.subject.device if parking else None,
-        "district": None if parking else alert.subject.group,
-        "bin": None if parking else alert.subject.device,
+        **subject_fields(alert.subject),
         "detail": alert.detail,
-        "opened_at": _iso(alert.opened_at),
-        "updated_at": _iso(alert.updated_at),
-        "resolved_at": _iso(alert.resolved_at),
+        "opened_at": iso(alert.opened_at),
+        "updated_at": iso(alert.updated_at),
+        "resolved_at": iso(alert.resolved_at),
         "acknowledged_by": alert.acknowledged_by,
-        "acknowledged_at": _iso(alert.acknowledged_at),
+        "acknowledged_at": iso(alert.acknowledged_at),
     }
 
 

@@ -18,10 +18,16 @@ P = Permission
     ("role", "allowed"),
     [
         (Role.VIEWER, {P.PARKING_READ, P.SANITATION_READ, P.ALERTS_READ}),
-        (Role.PARKING_OPERATOR, {P.PARKING_READ, P.ALERTS_READ, P.PLATES_BIND, P.PLATES_READ}),
+        (
+            Role.PARKING_OPERATOR,
+            {P.PARKING_READ, P.ALERTS_READ, P.PLATES_BIND, P.PLATES_READ, P.CASES_WORK},
+        ),
         # plates are personal: the viewer and the dispatcher never see them
         (Role.ATTENDANT, {P.PLATES_BIND}),
-        (Role.DISPATCHER, {P.SANITATION_READ, P.ALERTS_READ, P.ALERTS_ACK, P.DISPATCH_PLAN}),
+        (
+            Role.DISPATCHER,
+            {P.SANITATION_READ, P.ALERTS_READ, P.ALERTS_ACK, P.DISPATCH_PLAN, P.CASES_WORK},
+        ),
         (Role.ADMIN, set(Permission)),
     ],
 )

@@ -71,7 +71,14 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /api/v1/live/stream": (SOME_AREA, {}),
     "GET /api/v1/alerts": (P.ALERTS_READ, {}),
     "GET /api/v1/alerts/stream": (P.ALERTS_READ, {}),
+    "GET /api/v1/alerts/counts": (P.ALERTS_READ, {}),
     "POST /api/v1/alerts/{alert_id}/ack": (P.ALERTS_ACK, {}),
+    "GET /api/v1/cases": (P.ALERTS_READ, {}),
+    "GET /api/v1/cases/{case_id}": (P.ALERTS_READ, {}),
+    "POST /api/v1/cases/{case_id}/steps": (P.CASES_WORK, {}),
+    "GET /api/v1/reports/cases": (P.ALERTS_READ, {"start": "2026-03-04", "end": "2026-03-04"}),
+    # Signed by the platform (Standard Webhooks), not a key: tests/records/test_platform_inbound
+    "POST /api/v1/platform/cases/{case_id}/events": (OPEN, {}),
     "GET /api/v1/auth/whoami": (ANY_KEY, {}),
     "GET /api/v1/keys": (P.KEYS_MANAGE, {}),
     "POST /api/v1/keys": (P.KEYS_MANAGE, {}),
@@ -84,6 +91,7 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
 }
 PATHS = {
     "{alert_id}": "overstay~parking~Z1~A-1~1",
+    "{case_id}": "overstay~parking~Z1~A-1~1",
     "{key_id}": "0123456789ab",
     "{truck}": "T1",
 }
@@ -96,6 +104,7 @@ BODIES = {
         "plate": "粤B12345",
         "colour": "blue",
     },
+    "POST /api/v1/cases/{case_id}/steps": {"step": "handled"},
 }
 
 
@@ -384,7 +393,13 @@ def test_whoami(anonymous: TestClient, keys_file: Path) -> None:
         [],
         ["D1"],
     )
-    assert me["permissions"] == ["alerts.ack", "alerts.read", "dispatch.plan", "sanitation.read"]
+    assert me["permissions"] == [
+        "alerts.ack",
+        "alerts.read",
+        "cases.work",
+        "dispatch.plan",
+        "sanitation.read",
+    ]
     assert "token" not in me and "sha256" not in me
 
 

@@ -1,0 +1,1 @@
+"""Handing events to the city-management platform: retry rules (pure)."""
