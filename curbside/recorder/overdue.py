@@ -5,8 +5,10 @@ day it was billed (curbside.domain.collection.ageing.is_overdue). Each is notice
 notice is a record written in the transaction that finds it, and published afterwards;
 notices not yet published (a crash in between, paho's queue full) are sent at the next check.
 
-The platform webhook goes through the signed outbox of issue #16 when it lands: the place for
-it is :func:`notice_overdue`, in the same transaction as the notice (the seam is marked there).
+When the hand-off has a webhook, each notice is also queued in the signed outbox
+(docs/handoff.md, event type ``charge.overdue``) in the transaction that writes it: the notice
+and the webhook are recorded together or not at all. MQTT is not an outbox channel here: the
+recorder publishes the notice itself, as above.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curbside.adapters.records.models import OverdueNotice, ParkingSession
+from curbside.adapters.records.outbox_store import enqueue
 from curbside.domain.collection.ageing import is_overdue
-from curbside.readmodels.collection import stay_balances
+from curbside.readmodels.collection import StayBalance, stay_balances
+from curbside.vocabulary.outbox import Channel, OutgoingEvent
 from curbside.vocabulary.topics import overdue_topic
 
 # How far back a check looks for stays that became overdue (a recorder down for longer
@@ -62,8 +66,15 @@ class OverdueEvent:
         )
 
 
-def notice_overdue(db: Session, today: date, after_days: int, now: datetime) -> None:
-    """Record a notice for each stay that has become overdue and has none yet."""
+OVERDUE_EVENT = "charge.overdue"
+_WEBHOOK_ONLY: tuple[Channel, ...] = ("webhook",)
+
+
+def notice_overdue(
+    db: Session, today: date, after_days: int, now: datetime, *, webhook: bool = False
+) -> None:
+    """Record a notice for each stay that has become overdue and has none yet; with
+    ``webhook``, queue its platform webhook in the same transaction."""
     last_day = today - timedelta(days=after_days + 1)
     noticed = set(db.scalars(select(OverdueNotice.session_id)))
     for balance in stay_balances(
@@ -75,8 +86,31 @@ def notice_overdue(db: Session, today: date, after_days: int, now: datetime) -> 
         ):
             continue
         db.add(OverdueNotice(session_id=balance.session_id, owed_fen=owed, noticed_at=now))
-        # Seam for issue #16: enqueue the platform webhook in the signed outbox here, in this
-        # transaction, so the notice and the webhook are recorded together or not at all.
+        if webhook:
+            enqueue(db, [overdue_webhook(balance, owed, now)], _WEBHOOK_ONLY, now)
+
+
+def overdue_webhook(balance: StayBalance, owed_fen: int, noticed_at: datetime) -> OutgoingEvent:
+    """The platform's ``charge.overdue`` event for one stay (docs/handoff.md): one per stay,
+    its key ``overdue:{stay}``, so a redelivery is recognised."""
+    key = f"overdue:{balance.session_id}"
+    return OutgoingEvent(
+        kind=OVERDUE_EVENT,
+        key=key,
+        ordering=key,
+        topic=overdue_topic(balance.zone),
+        payload={
+            "type": OVERDUE_EVENT,
+            "key": key,
+            "stay": balance.session_id,
+            "zone": balance.zone,
+            "plate": balance.plate,
+            "colour": balance.colour,
+            "owed_fen": owed_fen,
+            "billed_on": balance.billed_on.isoformat(),
+            "noticed_at": noticed_at.isoformat(),
+        },
+    )
 
 
 def unpublished(db: Session) -> list[OverdueEvent]:

@@ -81,6 +81,8 @@ class Recorder:
         self._throttle = Throttle(60.0)
         self._tz = city.tz
         self._overdue_after_days = settings.payments.overdue_after_days
+        # Overdue charges go to the platform's webhook too, when the hand-off has one.
+        self._overdue_webhook = "webhook" in settings.handoff.channels
         self._plate_retention_days = settings.payments.plate_retention_days
         self._next_overdue: datetime | None = None
         self._events = EventPublisher(settings, f"{settings.recorder.client_id}-events")
@@ -195,7 +197,7 @@ class Recorder:
         self._next_overdue = now + OVERDUE_EVERY
         today = now.astimezone(self._tz).date()
         with self._sessions.begin() as db:
-            notice_overdue(db, today, self._overdue_after_days, now)
+            notice_overdue(db, today, self._overdue_after_days, now, webhook=self._overdue_webhook)
             anonymised = apply_retention(db, today, self._plate_retention_days)
         if anonymised:
             log.info("%d plate(s) past their retention anonymised", anonymised)

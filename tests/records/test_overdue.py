@@ -17,7 +17,7 @@ from curbside.adapters.records.collection_store import (
     record_movement,
 )
 from curbside.adapters.records.migrate import upgrade
-from curbside.adapters.records.models import PlateBinding
+from curbside.adapters.records.models import OutboxMessage, PlateBinding
 from curbside.config.settings import Settings
 from curbside.domain.collection.ledger import Movement
 from curbside.domain.collection.plates import parse_plate
@@ -89,6 +89,36 @@ def test_stays_still_owing_past_the_allowed_days_are_noticed_once(engine: Engine
         mark_published(db, [ids["unpaid8"]], NOW)
     with new_db(engine) as db:
         assert sorted(e.stay for e in unpublished(db)) == sorted([ids["unpaid20"], ids["part9"]])
+
+
+def test_with_a_webhook_each_overdue_stay_is_queued_once_for_the_platform(engine: Engine) -> None:
+    upgrade(engine)
+    ids = billed(engine)
+    with new_db(engine) as db, db.begin():
+        notice_overdue(db, TODAY, 7, NOW, webhook=True)
+    with new_db(engine) as db, db.begin():
+        notice_overdue(db, TODAY, 7, NOW, webhook=True)  # again: nothing new is queued
+        queued = list(db.scalars(select(OutboxMessage)))
+    # The three stays still owing past 7 days (as above), each once, on the webhook only.
+    assert sorted(
+        (m.channel, m.kind, m.payload["stay"], m.payload["owed_fen"]) for m in queued
+    ) == (
+        sorted(
+            ("webhook", "charge.overdue", stay, owed)
+            for stay, owed in ((ids["unpaid8"], 500), (ids["unpaid20"], 300), (ids["part9"], 350))
+        )
+    )
+    assert len({m.key for m in queued}) == 3
+    (with_plate,) = [m for m in queued if m.payload["plate"]]
+    assert (with_plate.payload["stay"], with_plate.payload["plate"]) == (ids["unpaid8"], "粤B12345")
+
+
+def test_without_a_webhook_nothing_is_queued(engine: Engine) -> None:
+    upgrade(engine)
+    billed(engine)
+    with new_db(engine) as db, db.begin():
+        notice_overdue(db, TODAY, 7, NOW)
+        assert list(db.scalars(select(OutboxMessage))) == []
 
 
 @pytest.mark.integration
