@@ -23,7 +23,7 @@ from api.auth import (
     zone_in_scope,
 )
 from api.deps import Limits, Services
-from api.dispatch_schemas import TruckRouteOut
+from api.dispatch_autoplan import running_dispatch
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.routes import alerts as alerts_routes
 from api.routes import city as city_routes
@@ -55,10 +55,8 @@ from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
-from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
-from curbside.vocabulary.topics import route_topic
 
 log = logging.getLogger(__name__)
 
@@ -115,25 +113,25 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             if await live.refresh():
                 log.info("live state loaded in %.3f s", live.last_duration_s or 0.0)
             live.start()
-            yield {
-                "services": Services(
-                    live=live,
-                    broker=broker,
-                    history=history,
-                    alerts=alerts,
-                    feed=feed,
-                    sanitation=SanitationHistoryReader(influx),
-                    dispatch=DispatchDesk(
-                        city,
-                        time_limit_s=settings.api.dispatch_time_limit_s,
-                        rubbish_above_pct=settings.clearance_rubbish_above_pct,
-                        publish=lambda route: alert_publisher.publish_retained(
-                            route_topic(route.truck),
-                            TruckRouteOut.from_route(route).model_dump_json(),
-                        ),
-                    ),
-                )
-            }
+            async with running_dispatch(
+                settings,
+                city,
+                live=live,
+                alerts=alerts,
+                influx=influx,
+                publish_retained=alert_publisher.publish_retained,
+            ) as desk:
+                yield {
+                    "services": Services(
+                        live=live,
+                        broker=broker,
+                        history=history,
+                        alerts=alerts,
+                        feed=feed,
+                        sanitation=SanitationHistoryReader(influx),
+                        dispatch=desk,
+                    )
+                }
         finally:
             unwatch()
             await live.stop()
