@@ -1,25 +1,29 @@
-"""A simulated week of the demo county under three collection policies (issue 15):
-``python -m tools.bench.dispatch_week [--days 7] [--seed 1] [--limit 10]``.
+"""A simulated week of a county under three collection policies (issue 15):
+``python -m tools.bench.dispatch_week [--days 7] [--seed 1] [--limit 5] [--generated 3x5]``.
 
 The same bins fill the same way under every policy: each bin's rate is the simulator's
 (``simulators.bins.BinModel.rate``: base rate × district busyness × day factor × time-of-day
 profile, seeded), integrated in 15-minute steps; a visit empties the bin. Policies:
 
 - **fixed rounds**: today's simulator (``simulators.rounds``): every truck drives its fixed
-  nearest-neighbour round over its share of the bins twice a day, from 06:00 and finishing
-  30 minutes before its earliest deadline;
+  nearest-neighbour round over its share of the bins twice a day, from 06:00 (until 11:00)
+  and from 15:00 (until 20:00);
 - **worklist**: at 06:00 and 15:00 the bins holding rubbish (above 10 %) are listed and each
   station's nearest-neighbour tour (``curbside.domain.sanitation.worklist.plan_routes``) is
   split between the station's trucks in order;
-- **optimised**: at 06:00 and 15:00 the product's planner (``curbside.domain.dispatch``) plans
-  the same bins with their deadlines, capacities and unload trips.
+- **optimised**: the product's plan holder (``curbside.readmodels.dispatch.DispatchDesk``)
+  plans on its cadence (``PlanningRules``: 06:00, 11:30, 17:00) from each bin's fill and its
+  rise rate at that moment, keeping the stop each truck is driving to; each plan is driven
+  until the next one, the last to the end of the shifts.
 
-Every route is driven with the same travel model (great-circle × 1.4, slowest band; 2 minutes
-per bin) and a truck unloads at its home station when the next bin would overfill it, so
-kilometres are comparable. Morning routes must end by 11:00, afternoon ones by 20:00 (the
-shift). Reported: km, truck-hours, unload trips, the 日产日清 rate judged by the product's own
-rule (``curbside.domain.sanitation.clearance.bin_clearance``: cleared by the deadline after the
-last rise above 10 %), overflow minutes (time at 100 %) and solve time.
+Fixed rounds and worklist tours are driven with the travel model (great-circle × 1.4, slowest
+band; 2 minutes per bin), a truck unloading at its home station when the next bin would
+overfill it (loads as filled at the planning moment); the optimised plan is driven as planned
+(its unload trips, its loads predicted at the latest visit). Reported: km, truck-hours (driving
+and service; idle time at the station not counted), unload trips (returns to a station,
+the last one of each trip included), the 日产日清 rate judged by the product's own rule
+(``curbside.domain.sanitation.clearance.bin_clearance``: cleared by the deadline after the last
+rise above 10 %), overflow minutes (time at 100 %) and solve time.
 
 Prints a section and appends it to docs/dispatch.md (``--no-record`` to skip).
 """
@@ -246,8 +250,7 @@ class Rolling:
 
 
 class Periodic:
-    """A policy that plans at fixed moments: 06:00 (driven until 11:00) and 15:00 (until
-    20:00)."""
+    """A policy that plans at 06:00 (driven until 11:00) and 15:00 (until 20:00)."""
 
     def __init__(self, county: County, plan: PlanOnce) -> None:
         self.county = county
@@ -365,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--limit", type=float, default=3.0, help="solver time limit per plan, s")
+    parser.add_argument("--limit", type=float, default=5.0, help="solver time limit per plan, s")
     defaults = PlanningRules()
     parser.add_argument(
         "--every", type=float, default=_minutes(defaults.every), help="re-plan every N min"

@@ -62,9 +62,11 @@ class PlanningRules:
     Measured with ``python -m tools.bench.dispatch_week`` (docs/dispatch.md).
     """
 
-    every: timedelta = timedelta(hours=4)
+    # 06:00, 11:30 and 17:00 on a 06:00-20:00 shift: the last plan comes 2 h 30 min before the
+    # demo county's first deadline (18:30), so it is the 日产日清 sweep.
+    every: timedelta = timedelta(hours=5, minutes=30)
     overflow_margin: timedelta = timedelta(hours=1)
-    sweep_within: timedelta | None = timedelta(hours=5, minutes=30)
+    sweep_within: timedelta | None = timedelta(hours=2, minutes=30)
     # A straight line through a few hours of readings says little about the night: a bin is
     # sent for because of its trend only when it is predicted full this far ahead at most.
     trend_horizon: timedelta = timedelta(hours=4)
