@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--limit", type=float, default=5.0, help="solver time limit per plan, s")
+    parser.add_argument("--limit", type=float, default=10.0, help="solver time limit per plan, s")
     defaults = PlanningRules()
     parser.add_argument(
         "--every", type=float, default=_minutes(defaults.every), help="re-plan every N min"
@@ -384,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--trend", type=float, default=_minutes(defaults.trend_horizon), help="trend horizon, min"
+    )
+    parser.add_argument(
+        "--penalty", type=int, default=defaults.skip_penalty_m, help="skip penalty at full, m"
     )
     parser.add_argument("--policies", default="fixed rounds,worklist,optimised")
     parser.add_argument("--city", type=Path, default=demo_city_file())
@@ -411,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         overflow_margin=timedelta(minutes=args.margin),
         sweep_within=timedelta(minutes=args.sweep),
         trend_horizon=timedelta(minutes=args.trend),
+        skip_penalty_m=args.penalty,
     )
     chosen = policies(county, rules, args.limit)
     for name in args.policies.split(","):
