@@ -91,7 +91,9 @@ async def autoplan(
     while True:
         await asyncio.sleep(check_s)
         snapshot = live.snapshot
-        if snapshot is None:
+        # The first plan is made when someone asks for one: an API nobody dispatches with
+        # never spends seconds solving, nor publishes routes.
+        if snapshot is None or desk.current is None:
             continue
         now = clock()
         try:
