@@ -23,7 +23,7 @@ from api.auth import (
     zone_in_scope,
 )
 from api.deps import Limits, Services
-from api.dispatch_schemas import TruckRouteOut
+from api.dispatch_autoplan import running_dispatch
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.payment_desk import PaymentDesk
 from api.routes import alerts as alerts_routes
@@ -64,10 +64,8 @@ from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
 from curbside.readmodels.active_alerts import ActiveAlerts
-from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
-from curbside.vocabulary.topics import route_topic
 
 log = logging.getLogger(__name__)
 
@@ -130,26 +128,26 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             live.start()
             await active_alerts.reload()
             following_alerts = asyncio.create_task(active_alerts.follow(ALERTS_RELOAD_S))
-            yield {
-                "services": Services(
-                    live=live,
-                    broker=broker,
-                    history=history,
-                    alerts=alerts,
-                    feed=feed,
-                    active_alerts=active_alerts,
-                    sanitation=SanitationHistoryReader(influx),
-                    dispatch=DispatchDesk(
-                        city,
-                        time_limit_s=settings.api.dispatch_time_limit_s,
-                        rubbish_above_pct=settings.clearance_rubbish_above_pct,
-                        publish=lambda route: alert_publisher.publish_retained(
-                            route_topic(route.truck),
-                            TruckRouteOut.from_route(route).model_dump_json(),
-                        ),
-                    ),
-                )
-            }
+            async with running_dispatch(
+                settings,
+                city,
+                live=live,
+                alerts=alerts,
+                influx=influx,
+                publish_retained=alert_publisher.publish_retained,
+            ) as desk:
+                yield {
+                    "services": Services(
+                        live=live,
+                        broker=broker,
+                        history=history,
+                        alerts=alerts,
+                        feed=feed,
+                        active_alerts=active_alerts,
+                        sanitation=SanitationHistoryReader(influx),
+                        dispatch=desk,
+                    )
+                }
         finally:
             if following_alerts is not None:
                 following_alerts.cancel()

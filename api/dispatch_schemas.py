@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import UtcTime
 from curbside.domain.dispatch.problem import LeftOutReason, Plan, Stop, TruckRoute
+from curbside.domain.dispatch.triggers import TruckProgress
 
 
 class _Response(BaseModel):
@@ -100,4 +101,26 @@ class PlanOut(_Response):
             routes=[TruckRouteOut.from_route(r) for r in plan.routes],
             left_out=[LeftOutOut.model_validate(o) for o in plan.left_out],
             notes=list(plan.notes),
+        )
+
+
+class TruckProgressOut(_Response):
+    """A truck's latest progress report: when, where, and the stops of its route done."""
+
+    truck: str
+    ts: UtcTime
+    lat: float | None
+    lon: float | None
+    done: list[str]
+
+    @classmethod
+    def from_progress(cls, progress: TruckProgress) -> TruckProgressOut:
+        """The API's view of a report."""
+        where = progress.where
+        return cls(
+            truck=progress.truck,
+            ts=progress.at,
+            lat=None if where is None else where.lat,
+            lon=None if where is None else where.lon,
+            done=list(progress.done),
         )

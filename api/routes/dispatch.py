@@ -6,7 +6,6 @@ A solve takes seconds (``CURBSIDE_API_DISPATCH_TIME_LIMIT_S``); it runs in a wor
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
@@ -21,12 +20,12 @@ from api.deps import (
     database_unavailable,
     get_services,
 )
-from api.dispatch_schemas import PlanOut, TruckRouteOut
+from api.dispatch_autoplan import replan_from
+from api.dispatch_schemas import PlanOut, TruckProgressOut, TruckRouteOut
 from api.schemas import ID_PATTERN, ErrorOut
 from curbside.adapters.influx.client import InfluxError
 from curbside.domain.dispatch.problem import Plan
-from curbside.readmodels.dispatch import DispatchDesk, bin_fills
-from curbside.vocabulary.alerts import AlertStatus, Domain
+from curbside.readmodels.dispatch import DispatchDesk
 
 
 async def get_dispatch(request: Request) -> DispatchDesk:
@@ -59,16 +58,8 @@ async def _replan(
     city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDesk, now: NowDep
 ) -> Plan:
     snapshot = current_snapshot(live)
-    states = [b for d in city.sanitation_districts for b in snapshot.bins[d.id]]
-
-    def run() -> Plan:
-        active = alerts.find(
-            statuses=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED), domain=Domain.SANITATION
-        )
-        return desk.replan(now, bin_fills(states, active))
-
     try:
-        return await asyncio.to_thread(run)
+        return await replan_from(city, snapshot, alerts, desk, now)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
 
@@ -105,6 +96,17 @@ async def truck_plan(
     if route is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"truck {truck} has no work in the plan")
     return TruckRouteOut.from_route(route)
+
+
+@router.get(
+    "/progress",
+    summary="Each truck's latest progress report",
+    dependencies=[Depends(_whole_county)],
+)
+async def progress(desk: DispatchDep) -> list[TruckProgressOut]:
+    """What each truck last reported on ``dispatch/{truck}/progress``: when, where, and the
+    stops of its route done (positions are also stored: measurement ``truck_position``)."""
+    return [TruckProgressOut.from_progress(p) for p in desk.progress]
 
 
 @replan_router.post(

@@ -95,6 +95,11 @@ class ApiSettings(_Group):
     max_results: int = Field(10_000, ge=1, le=1_000_000)
     # Search time of one collection plan (docs/dispatch.md): 500 bins need about 10 s.
     dispatch_time_limit_s: float = Field(10.0, gt=0, le=120)
+    # How often the API checks whether to re-plan by itself (cadence, a fire or full bin no
+    # route reaches, a truck running late; docs/dispatch.md); 0 turns automatic re-plans off.
+    dispatch_check_s: float = Field(30.0, ge=0, le=3_600)
+    # A truck this late for its next stop has the day planned again.
+    dispatch_late_after_s: float = Field(600.0, gt=0, le=86_400)
 
 
 class IngestSettings(_Group):

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from curbside.city.registry import City
-from curbside.domain.dispatch.city_problem import BinFill, city_problem
+from curbside.domain.dispatch.city_problem import (
+    BinFill,
+    PlanningRules,
+    city_problem,
+    next_plan_at,
+)
 from curbside.domain.dispatch.problem import Plan, TruckRoute, Urgency
 from curbside.domain.dispatch.replan import Pinned, pin_driven_stops, with_pinned
 from curbside.domain.dispatch.solver import solve
 from curbside.domain.dispatch.travel import GreatCircleTravel, TravelModel
+from curbside.domain.dispatch.triggers import Trigger, TruckProgress, replan_trigger
 from curbside.domain.sanitation.bins import BinState
 from curbside.vocabulary.alerts import Alert, AlertKind
 
@@ -55,25 +61,39 @@ class DispatchDesk:
         time_limit_s: float = 10.0,
         rubbish_above_pct: float = 10.0,
         publish: Callable[[TruckRoute], None] | None = None,
+        rules: PlanningRules | None = None,
     ) -> None:
         self._city = city
         self._travel = travel or GreatCircleTravel(city.tz)
         self._time_limit_s = time_limit_s
         self._rubbish_above_pct = rubbish_above_pct
         self._publish = publish
+        self.rules = rules or PlanningRules()
         self._lock = threading.Lock()
         self._plan: Plan | None = None
+        self._next_due: datetime | None = None
+        self._progress: dict[str, TruckProgress] = {}
 
     @property
     def current(self) -> Plan | None:
         """The latest plan, or None before the first."""
         return self._plan
 
+    def next_plan_after(self, now: datetime) -> datetime:
+        """When the plan after one made at ``now`` is due (the cadence within the shifts)."""
+        return next_plan_at(self._city, now, self.rules.every)
+
     def replan(self, now: datetime, fills: Mapping[tuple[str, str], BinFill]) -> Plan:
         """A new plan from ``now``, keeping the stop each truck is driving to; published."""
         with self._lock:
             problem = city_problem(
-                self._city, fills, now, rubbish_above_pct=self._rubbish_above_pct
+                self._city,
+                fills,
+                now,
+                rubbish_above_pct=self._rubbish_above_pct,
+                overflow_before=self.rules.overflow_before(now, self.next_plan_after(now)),
+                sweep_within=self.rules.sweep_within,
+                skip_penalty_m=self.rules.skip_penalty_m,
             )
             kept, pinned = problem, list[Pinned]()
             if self._plan is not None:
@@ -81,7 +101,38 @@ class DispatchDesk:
             fresh = solve(kept, self._travel, time_limit_s=self._time_limit_s)
             plan = with_pinned(fresh, pinned, problem, self._travel)
             self._plan = plan
+            self._next_due = self.next_plan_after(now)
         if self._publish is not None:
             for route in plan.routes:
                 self._publish(route)
         return plan
+
+    @property
+    def progress(self) -> list[TruckProgress]:
+        """Each truck's latest progress report, by truck id."""
+        return [self._progress[t] for t in sorted(self._progress)]
+
+    def report(self, progress: TruckProgress) -> None:
+        """A truck's latest progress (older reports than the one held are ignored)."""
+        held = self._progress.get(progress.truck)
+        if held is None or progress.at >= held.at:
+            self._progress[progress.truck] = progress
+
+    def trigger(
+        self,
+        now: datetime,
+        urgent: Iterable[tuple[str, str]],
+        *,
+        urgent_within: timedelta,
+        late_after: timedelta,
+    ) -> Trigger | None:
+        """Whether the plan should be made again now without being asked, and why."""
+        return replan_trigger(
+            self._plan,
+            now,
+            next_plan=self._next_due or now,
+            urgent=urgent,
+            progress=dict(self._progress),
+            urgent_within=urgent_within,
+            late_after=late_after,
+        )

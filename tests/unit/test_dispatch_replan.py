@@ -66,15 +66,23 @@ def test_a_new_bin_is_fitted_in_after_the_stop_being_driven_to() -> None:
     assert plan.left_out == ()
 
 
-def test_a_truck_driving_home_keeps_going_home() -> None:
-    # At 400 s the truck has emptied A and B and is on its way to S: nothing new is given to
-    # it, C is left out (no other truck), and its route is just the drive home.
+def test_a_truck_driving_home_goes_home_first() -> None:
+    # At 400 s the truck has emptied A and B and is on its way to S (arrives 640 s). C, 1 km
+    # west and due at 500 s, cannot be had: the truck is not turned round, C is left out.
+    # D, 1 km west and due late, is fitted in after S: out from S at 640 s, there at 740 s,
+    # back at 740 + 120 + 100 = 960 s, empty of A and B's load.
     now = START + seconds(400)
-    problem = Problem(now, (C,), (truck(),), (STATION,), service=SERVICE)
+    d = job("D", 0, -1)
+    problem = Problem(now, (C, d), (truck(),), (STATION,), service=SERVICE)
     kept, pinned = pin_driven_stops(problem, MORNING, now)
-    assert kept.trucks == ()
+    (again,) = kept.trucks
+    assert again.start_at is None and again.initial_load_l == 0
+    assert again.shift_start == START + seconds(640)
     plan = with_pinned(solve(kept, GridTravel(), time_limit_s=1), pinned, problem, GridTravel())
-    assert [s.id for s in plan.routes[0].stops] == ["S"]
+    (route,) = plan.routes
+    assert [s.id for s in route.stops] == ["S", "D", "S"]
+    assert [s.arrival - START for s in route.stops] == [seconds(t) for t in (640, 740, 960)]
+    assert [s.load_after_l for s in route.stops] == [0, 1, 0]
     assert [o.bin for o in plan.left_out] == ["C"]
 
 

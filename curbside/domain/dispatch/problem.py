@@ -15,6 +15,9 @@ from curbside.domain.sanitation.worklist import Point
 Urgency = Literal["fire", "full", "tilted"]
 URGENT: Final[tuple[Urgency, ...]] = ("fire", "full", "tilted")
 
+# A fire, full or tilted bin is reached within this of the plan's start.
+URGENT_WITHIN: Final = timedelta(hours=1)
+
 LeftOutReason = Literal["no_truck_in_time", "too_big", "fleet_full", "skipped_optional"]
 
 
@@ -26,7 +29,9 @@ class BinJob:
     (the caller predicts, e.g. at the district's deadline, so never less than it will be).
     ``must`` bins have to be cleared by ``deadline``; the others are taken only when the
     detour costs less than ``skip_penalty_m``. An ``urgent`` bin must be reached by
-    ``Problem.urgent_within`` after the plan starts.
+    ``Problem.urgent_within`` after the plan starts. A bin predicted full at ``overflow_at``
+    must be reached by then, or within ``Problem.urgent_within`` when that is later (as soon as
+    a full bin, no sooner).
     """
 
     district: str
@@ -38,6 +43,7 @@ class BinJob:
     must: bool
     skip_penalty_m: int = 0
     urgent: Urgency | None = None
+    overflow_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -79,7 +85,7 @@ class Problem:
     trucks: tuple[TruckSpec, ...]
     stations: tuple[StationSpot, ...]
     service: timedelta = timedelta(minutes=2)
-    urgent_within: timedelta = timedelta(hours=1)
+    urgent_within: timedelta = URGENT_WITHIN
 
     def __post_init__(self) -> None:
         homes = {s.id for s in self.stations}
@@ -91,10 +97,14 @@ class Problem:
             raise ValueError("a bin appears more than once")
 
     def latest_arrival(self, job: BinJob) -> datetime:
-        """When a truck must be at the bin at the latest: its deadline, sooner if urgent."""
+        """When a truck must be at the bin at the latest: its deadline, sooner if urgent or
+        about to overflow."""
+        latest = job.deadline
         if job.urgent is not None:
-            return min(job.deadline, self.start + self.urgent_within)
-        return job.deadline
+            latest = min(latest, self.start + self.urgent_within)
+        if job.overflow_at is not None:
+            latest = min(latest, max(job.overflow_at, self.start + self.urgent_within))
+        return latest
 
 
 @dataclass(frozen=True, slots=True)

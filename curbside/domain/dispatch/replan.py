@@ -34,7 +34,8 @@ def pin_driven_stops(
 
     That stop's bin is taken out of the problem (it is served already in effect); the truck
     is free after its service there, with the load the previous plan gave it after that stop.
-    A truck driving home to end its day is left out of the problem.
+    A truck driving home is planned again from home, empty, once it is there (its shift
+    decides whether anything more fits).
     """
     pinned: list[Pinned] = []
     trucks: list[TruckSpec] = []
@@ -44,18 +45,19 @@ def pin_driven_stops(
         if stop is None:
             trucks.append(truck)
             continue
-        last = route is not None and stop is route.stops[-1]
+        home = stop.kind == "unload" and stop.id == truck.home
         free_at = stop.arrival + (problem.service if stop.kind == "bin" else timedelta())
         pinned.append(Pinned(truck.id, stop, free_at))
-        if not last:
-            trucks.append(
-                replace(
-                    truck,
-                    start_at=stop.where,
-                    shift_start=max(truck.shift_start, free_at),
-                    initial_load_l=stop.load_after_l,
-                )
+        if free_at >= truck.shift_end:
+            continue
+        trucks.append(
+            replace(
+                truck,
+                start_at=None if home else stop.where,
+                shift_start=max(truck.shift_start, free_at),
+                initial_load_l=0 if home else stop.load_after_l,
             )
+        )
     taken = {(p.stop.district, p.stop.id) for p in pinned if p.stop.kind == "bin"}
     bins = tuple(b for b in problem.bins if b.key not in taken)
     return replace(problem, bins=bins, trucks=tuple(trucks)), pinned

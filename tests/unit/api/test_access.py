@@ -66,6 +66,7 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     ),
     "GET /api/v1/dispatch/plan": (P.SANITATION_READ, {}),
     "GET /api/v1/dispatch/plan/{truck}": (P.SANITATION_READ, {}),
+    "GET /api/v1/dispatch/progress": (P.SANITATION_READ, {}),
     "POST /api/v1/dispatch/replan": (P.DISPATCH_PLAN, {}),
     "GET /api/v1/city": (SOME_AREA, {}),
     "GET /api/v1/live/stream": (SOME_AREA, {}),

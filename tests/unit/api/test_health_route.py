@@ -108,6 +108,7 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/sanitation/worklist": ["sanitation"],
         "GET /api/v1/dispatch/plan": ["dispatch"],
         "GET /api/v1/dispatch/plan/{truck}": ["dispatch"],
+        "GET /api/v1/dispatch/progress": ["dispatch"],
         "POST /api/v1/dispatch/replan": ["dispatch"],
         "GET /api/v1/alerts": ["alerts"],
         "GET /api/v1/alerts/stream": ["alerts"],
