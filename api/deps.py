@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -151,6 +152,19 @@ async def get_records(request: Request) -> sessionmaker[DbSession]:
     """Sessions on the record store (opened by the lifespan)."""
     records: sessionmaker[DbSession] = request.app.state.records
     return records
+
+
+T = TypeVar("T")
+
+
+async def in_records(sessions: sessionmaker[DbSession], work: Callable[[DbSession], T]) -> T:
+    """``work`` on a record-store session, in a worker thread (the store's driver blocks)."""
+
+    def run() -> T:
+        with sessions() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
 
 
 async def get_now() -> datetime:

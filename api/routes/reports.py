@@ -3,18 +3,17 @@ CSV or Excel (.xlsx). See docs/records.md."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from api.auth import CallerDep, readable_districts, readable_zones
-from api.deps import CityDep, LocalDate, RecordsDep, query_error
+from api.deps import CityDep, LocalDate, RecordsDep, in_records, query_error
 from api.schemas import (
     ClearanceReportRowOut,
     ParkingReportOut,
@@ -39,20 +38,11 @@ sanitation_router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-T = TypeVar("T")
 
 StartQuery = Annotated[LocalDate, Query(description="first local day, YYYY-MM-DD")]
 EndQuery = Annotated[LocalDate, Query(description="last local day (included)")]
 PeriodQuery = Annotated[Period, Query(description="one row per day, ISO week, month, or all")]
 FormatQuery = Annotated[Format, Query(description="json, or a csv / xlsx download")]
-
-
-async def _in_records(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    def run() -> T:
-        with sessions() as db:
-            return work(db)
-
-    return await asyncio.to_thread(run)
 
 
 def _answers(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
@@ -109,12 +99,12 @@ async def parking(
 
     name = f"parking-{start}-{end}-{period}"
     if format == "xlsx":
-        by_zone = await _in_records(records, rows("zone"))
-        total = await _in_records(records, rows("city"))
+        by_zone = await in_records(records, rows("zone"))
+        total = await in_records(records, rows("city"))
         sheets = {"按区域": (as_rows(by_zone), PARKING_COLUMNS)}
         sheets["全市合计"] = (as_rows(total), PARKING_COLUMNS)
         return _download(to_xlsx(sheets), XLSX, f"{name}.xlsx")
-    found = await _in_records(records, rows(group))
+    found = await in_records(records, rows(group))
     if format == "csv":
         return _download(to_csv(as_rows(found), PARKING_COLUMNS), "text/csv", f"{name}-{group}.csv")
     report = ParkingReportOut(
@@ -158,13 +148,13 @@ async def sanitation(
 
     name = f"sanitation-{start}-{end}-{period}"
     if format == "xlsx":
-        by_district = await _in_records(records, report("district"))
-        total = await _in_records(records, report("city"))
+        by_district = await in_records(records, report("district"))
+        total = await in_records(records, report("city"))
         sheets = {"按片区": (as_rows(by_district.rows), CLEARANCE_COLUMNS)}
         sheets["全市合计"] = (as_rows(total.rows), CLEARANCE_COLUMNS)
         sheets["收运车辆"] = (truck_rows(total.collections_by_truck), TRUCK_COLUMNS)
         return _download(to_xlsx(sheets), XLSX, f"{name}.xlsx")
-    found = await _in_records(records, report(group))
+    found = await in_records(records, report(group))
     if format == "csv":
         return _download(
             to_csv(as_rows(found.rows), CLEARANCE_COLUMNS), "text/csv", f"{name}-{group}.csv"
