@@ -159,6 +159,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
+        raw_horizon=timedelta(days=settings.influx.raw_retention_days),
     )
     _include_routers(app)
     mount_dashboard(app)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from api.alertfeed import AlertFeed
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.client import InfluxError
+from curbside.adapters.influx.rollups import HourlyLevel
 from curbside.adapters.influx.sanitation_history import BinReadings
 from curbside.city.registry import City, Zone
 from curbside.domain.parking.occupancy_history import OccupancyBucket
@@ -63,6 +64,11 @@ class SanitationHistory(Protocol):
         self, district: str, start: datetime, end: datetime, *, bin_id: str | None = None
     ) -> BinReadings:
         """A district's (or one bin's) fill readings and emptied reports around the window."""
+
+    def hourly_levels(
+        self, district: str, bin_id: str, start: datetime, end: datetime
+    ) -> list[HourlyLevel]:
+        """One bin's hourly rollups in ``[start, end)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,9 @@ class Limits:
 
     max_window: timedelta
     max_results: int
+    # How far back raw readings reach (CURBSIDE_INFLUX_RAW_RETENTION_DAYS): older history is
+    # answered from the hourly rollups (docs/retention.md).
+    raw_horizon: timedelta = timedelta(days=90)
 
 
 async def get_limits(request: Request) -> Limits:

@@ -372,13 +372,30 @@ class LevelOut(_Response):
     fill_pct: float
 
 
+class HourLevelOut(_Response):
+    """A bin's fill readings in one hour, summed up (the rollup kept past the raw horizon)."""
+
+    hour: UtcTime = Field(description="the hour's start")
+    mean_fill_pct: float
+    min_fill_pct: float
+    max_fill_pct: float
+    last_fill_pct: float
+    readings: int = Field(description="how many readings the hour had")
+
+
 class BinLevelsOut(_Response):
-    """A bin's fill readings on a local day, in time order."""
+    """A bin's fill readings on a local day, in time order; past the raw readings' horizon,
+    its hourly rollups."""
 
     district: str
     bin: str
     date: date
+    resolution: Literal["reading", "hour"] = Field(
+        description="reading: every raw reading; hour: the day is (partly) past the raw "
+        "horizon, so one point per hour (its mean) and the hours in full under hours"
+    )
     levels: list[LevelOut]
+    hours: list[HourLevelOut] = Field(description="with resolution hour only")
 
 
 class CorrectionOut(_Response):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from api.deps import (
     AlertsDep,
     CityDep,
     ClearanceRulesDep,
+    LimitsDep,
     LocalDate,
     NowDep,
     RecordsDep,
@@ -43,6 +44,7 @@ from api.schemas import (
     CorrectionOut,
     DistrictClearanceOut,
     ErrorOut,
+    HourLevelOut,
     LevelOut,
     RouteOut,
     WorkItemOut,
@@ -210,28 +212,46 @@ async def levels(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    limits: LimitsDep,
+    now: NowDep,
     key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: Annotated[str, Query(pattern=ID_PATTERN, description="the bin's district")],
     bin: Annotated[str, Query(pattern=ID_PATTERN, description="the bin")],
 ) -> BinLevelsOut:
-    """Every fill reading of the bin in that local day, oldest first (the bin's history)."""
+    """Every fill reading of the bin in that local day, oldest first (the bin's history); a
+    day reaching past the raw readings' horizon is answered from the hourly rollups."""
     found = _districts(city, key, district)[0]
     if city.bin(found.id, bin) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {found.id!r}"
         )
     start, end = local_day(city, date)
+    if start < now - limits.raw_horizon:
+        try:
+            hours = await asyncio.to_thread(history.hourly_levels, found.id, bin, start, end)
+        except InfluxError as exc:
+            raise database_unavailable(exc) from exc
+        return BinLevelsOut(
+            district=found.id,
+            bin=bin,
+            date=date,
+            resolution="hour",
+            levels=[LevelOut(ts=h.hour, fill_pct=round(h.mean_fill_pct, 2)) for h in hours],
+            hours=[HourLevelOut(**asdict(h)) for h in hours],
+        )
     (read,) = await _read(history, [found], start, end, bin)
     return BinLevelsOut(
         district=found.id,
         bin=bin,
         date=date,
+        resolution="reading",
         levels=[
             LevelOut(ts=lv.ts, fill_pct=lv.fill_pct)
             for lv in read.levels.get(bin, ())
             if start <= lv.ts < end
         ],
+        hours=[],
     )
 
 

@@ -68,6 +68,10 @@ class InfluxSettings(_Group):
     password: SecretStr | None = None
     token: SecretStr | None = None
     timeout_s: float = Field(10.0, gt=0, le=300)
+    # Raw readings age out after this many days; hourly rollups after rollup_retention_days
+    # (0: never). Alerts are kept (docs/retention.md).
+    raw_retention_days: int = Field(90, ge=1, le=36_500)
+    rollup_retention_days: int = Field(1825, ge=0, le=36_500)
 
 
 class ApiSettings(_Group):
@@ -269,6 +273,16 @@ class Settings(BaseSettings):
             )
         if mqtt.tls_ca_file is not None and not mqtt.tls_ca_file.is_file():
             raise ValueError(f"CURBSIDE_MQTT_TLS_CA_FILE: no such file: {mqtt.tls_ca_file}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_retention(self) -> Self:
+        # InfluxDB refuses points older than their policy: an admitted reading must fit in it.
+        if self.influx.raw_retention_days * 86_400 <= self.ts_max_age_s:
+            raise ValueError(
+                "CURBSIDE_INFLUX_RAW_RETENTION_DAYS must be longer than CURBSIDE_TS_MAX_AGE_S "
+                "(readings that old are still admitted, and InfluxDB would refuse them)"
+            )
         return self
 
     @property

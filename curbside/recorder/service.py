@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.adapters.influx.client import InfluxClient, InfluxError
+from curbside.adapters.influx.retention import ensure_retention_logged
+from curbside.adapters.influx.rollups import HourlyRollup
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.log_throttle import Throttle
@@ -62,6 +64,10 @@ class Recorder:
             timedelta(seconds=settings.recorder.freeze_grace_s),
         )
         self._recheck_every = timedelta(seconds=settings.recorder.recheck_s)
+        # The raw readings' policy ages them out; the recorder keeps their hours (rollups).
+        # None until InfluxDB answered; False if it refused the policies (warned once).
+        self._rollups_on: bool | None = None
+        self._rollup = HourlyRollup(self.influx, timedelta(days=settings.influx.raw_retention_days))
         # The stream's clock: the newest report taken (docs/records.md, "Time").
         with self._sessions() as db:
             self._watermark = latest_report_time(db)
@@ -118,6 +124,19 @@ class Recorder:
             self._with_retries(self._clearance_tick)
         except InfluxError as exc:
             log.warning("clearance verdicts postponed: InfluxDB: %s", exc)
+        try:
+            self._rollup_tick(self._clock())
+        except InfluxError as exc:
+            log.warning("hourly rollups postponed: InfluxDB: %s", exc)
+
+    def _rollup_tick(self, now: datetime) -> None:
+        if self._rollups_on is None:
+            self._rollups_on = ensure_retention_logged(self.influx, self._settings)
+        if not self._rollups_on:
+            return  # no rollup policy to write to
+        written = self._rollup.run(now)
+        if written:
+            log.info("rolled up %d bin-hours", written)
 
     def _clearance_tick(self, now: datetime) -> None:
         with self._sessions.begin() as db:

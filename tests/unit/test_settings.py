@@ -71,6 +71,14 @@ def test_pending_bound_below_the_batch_size_is_refused_by_name() -> None:
         load_settings(ingest_batch_size=5000, ingest_max_pending_messages=100)
 
 
+def test_a_raw_retention_shorter_than_the_admitted_age_is_refused_by_name() -> None:
+    # Seven days of admitted readings cannot go into a seven-day policy: InfluxDB refuses
+    # points at its edge.
+    with pytest.raises(SettingsError, match="CURBSIDE_INFLUX_RAW_RETENTION_DAYS"):
+        load_settings(influx_raw_retention_days=7, ts_max_age_s=7 * 86_400)
+    assert load_settings(influx_raw_retention_days=8).influx.raw_retention_days == 8
+
+
 def test_a_tls_ca_file_needs_tls_on_and_must_exist(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -93,8 +101,8 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     top_level = {n for n in Settings.model_fields if n not in GROUPS}
     names = {f"CURBSIDE_{n.upper()}" for n in [*FLAT_NAMES, *top_level]}
     # 54, seven added by the records (issue 14), one by dispatch (issue 15), two by the
-    # evaluator's metrics (issue 17), two by the recorder's metrics
-    assert len(names) == 66
+    # evaluator's metrics (issue 17), two by the recorder's metrics, two by retention (issue 14)
+    assert len(names) == 68
     assert names <= documented, sorted(names - documented)
 
 
