@@ -12,6 +12,7 @@ directory if present. Unknown keys are errors, and every error names the key.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -170,9 +171,22 @@ class RecorderSettings(_Group):
     freeze_grace_s: int = Field(2 * 3600, ge=0, le=7 * 86_400)
     # How often frozen days still open to late data (CURBSIDE_TS_MAX_AGE_S) are judged again.
     recheck_s: float = Field(6 * 3600, ge=60, le=7 * 86_400)
+    # One recorder writes, others wait as hot standbys: the writer's lease lapses this long
+    # after its last commit, and a standby takes over (docs/records.md, "Several recorders").
+    lease_s: float = Field(90.0, ge=2, le=3600)
+    # This recorder's name among several (default: the host name); restarted under the same
+    # name it takes its lease back at once instead of waiting for it to lapse.
+    instance: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
     # The recorder's Prometheus /metrics (port 0: off)
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = Field(9110, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _check_lease(self) -> Self:
+        # With no traffic only the ticks renew the lease: two must fit in it.
+        if self.lease_s < 2 * self.tick_s:
+            raise ValueError("recorder_lease_s must be at least twice recorder_tick_s")
+        return self
 
 
 GROUPS: dict[str, type[_Group]] = {

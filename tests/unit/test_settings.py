@@ -79,6 +79,12 @@ def test_a_raw_retention_shorter_than_the_admitted_age_is_refused_by_name() -> N
     assert load_settings(influx_raw_retention_days=8).influx.raw_retention_days == 8
 
 
+def test_a_lease_that_ticks_could_not_renew_twice_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="recorder_lease_s"):
+        load_settings(recorder_tick_s=30, recorder_lease_s=59)
+    assert load_settings(recorder_tick_s=30, recorder_lease_s=60).recorder.lease_s == 60
+
+
 def test_a_tls_ca_file_needs_tls_on_and_must_exist(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -101,8 +107,9 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     top_level = {n for n in Settings.model_fields if n not in GROUPS}
     names = {f"CURBSIDE_{n.upper()}" for n in [*FLAT_NAMES, *top_level]}
     # 54, seven added by the records (issue 14), one by dispatch (issue 15), two by the
-    # evaluator's metrics (issue 17), two by the recorder's metrics, two by retention (issue 14)
-    assert len(names) == 68
+    # evaluator's metrics (issue 17), two by the recorder's metrics, two by retention and two
+    # by the recorders' lease (issue 14)
+    assert len(names) == 70
     assert names <= documented, sorted(names - documented)
 
 

@@ -200,3 +200,16 @@ class DistrictDayTotals(Base):
     cleared_on_time: Mapped[int] = mapped_column(Integer)
     late: Mapped[int] = mapped_column(Integer)
     corrections: Mapped[int] = mapped_column(Integer)
+
+
+class RecorderLease(Base):
+    """Which recorder may write (docs/records.md, "Several recorders"): the holder until
+    ``expires_at``; every commit of the holder renews it, and fails if ``epoch`` moved on."""
+
+    __tablename__ = "recorder_lease"
+
+    name: Mapped[str] = mapped_column(Id, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
