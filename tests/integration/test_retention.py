@@ -32,25 +32,16 @@ from curbside.adapters.influx.retention import (
 from curbside.adapters.influx.rollups import HourlyRollup, hourly_levels
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.influx.schema import to_line
-from curbside.city.registry import City, parse_city
 from curbside.config.settings import Settings
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
 from curbside.vocabulary.readings import BinLevel
+from tests.records.test_clearance_records import city
 from tests.support import bearer, issue_key
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOUR = (NOW - timedelta(hours=5)).replace(minute=0, second=0)
-
-
-def city() -> City:
-    bins = [{"id": "B1", "capacity_l": 240, "depth_cm": 100, "lat": 0, "lon": 0}]
-    return parse_city(
-        {"sanitation_districts": [
-            {"id": "D1", "name": "d", "clearance_deadline": "20:00", "bins": bins}
-        ]}
-    )  # fmt: skip
 
 
 @pytest.fixture

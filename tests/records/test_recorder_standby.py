@@ -14,12 +14,10 @@ from pathlib import Path
 import pytest
 
 from curbside.adapters.records.engine import record_engine
-from curbside.city.registry import load_city
-from curbside.config.rules import session_rules
 from curbside.config.settings import Settings
 from tests.faults.stack import SteadyPublisher, publisher
-from tests.records.recorder_process import RecorderProcess
-from tests.records.stream_truth import as_messages, check_records, reports_recorded, status_stream
+from tests.records.recorder_process import RecorderProcess, drain_and_check
+from tests.records.stream_truth import as_messages, status_stream
 from tests.records.test_recorder_crash import recorder_settings
 from tests.support import forget_session, wait_for
 from tools.harness.processes import CurbsideProcess
@@ -89,15 +87,7 @@ def test_a_standby_takes_over_from_a_killed_recorder_and_nothing_is_lost_or_doub
         b.kill()
         wait_for(partial(_logged, a, "took over the lease as a"), 30, "a to take over")
         steady.join(60)
-        wait_for(
-            lambda: reports_recorded(engine) == len(reports),
-            120,
-            "every report to be recorded",
-            interval_s=0.5,
-        )
-        a.stop()
-        city = load_city(a.settings.city_file)
-        check_records(engine, reports, city, session_rules(a.settings))
+        drain_and_check(a, engine, reports)
     finally:
         engine.dispose()
         client.disconnect()
