@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from api.alertfeed import AlertFeed
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.client import InfluxError
+from curbside.adapters.influx.rollups import HourlyLevel
 from curbside.adapters.influx.sanitation_history import BinReadings
 from curbside.city.registry import City, Zone
 from curbside.domain.parking.occupancy_history import OccupancyBucket
@@ -64,6 +65,11 @@ class SanitationHistory(Protocol):
         self, district: str, start: datetime, end: datetime, *, bin_id: str | None = None
     ) -> BinReadings:
         """A district's (or one bin's) fill readings and emptied reports around the window."""
+
+    def hourly_levels(
+        self, district: str, bin_id: str, start: datetime, end: datetime
+    ) -> list[HourlyLevel]:
+        """One bin's hourly rollups in ``[start, end)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +151,9 @@ class Limits:
 
     max_window: timedelta
     max_results: int
+    # How far back raw readings reach (CURBSIDE_INFLUX_RAW_RETENTION_DAYS): older history is
+    # answered from the hourly rollups (docs/retention.md).
+    raw_horizon: timedelta = timedelta(days=90)
 
 
 async def get_limits(request: Request) -> Limits:
@@ -159,6 +168,19 @@ async def get_records(request: Request) -> sessionmaker[DbSession]:
     """Sessions on the record store (opened by the lifespan)."""
     records: sessionmaker[DbSession] = request.app.state.records
     return records
+
+
+T = TypeVar("T")
+
+
+async def in_records(sessions: sessionmaker[DbSession], work: Callable[[DbSession], T]) -> T:
+    """``work`` on a record-store session, in a worker thread (the store's driver blocks)."""
+
+    def run() -> T:
+        with sessions() as db:
+            return work(db)
+
+    return await asyncio.to_thread(run)
 
 
 async def get_now() -> datetime:
@@ -178,19 +200,6 @@ ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
-
-
-T = TypeVar("T")
-
-
-async def in_records(sessions: sessionmaker[DbSession], work: Callable[[DbSession], T]) -> T:
-    """``work`` on a session of the record store, in a worker thread."""
-
-    def run() -> T:
-        with sessions() as db:
-            return work(db)
-
-    return await asyncio.to_thread(run)
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")

@@ -349,7 +349,8 @@ class TariffsOut(_Response):
 
 
 class CollectionOut(_Response):
-    """One emptying of one bin, derived from its fill readings and emptied reports."""
+    """One emptying of one bin: as recorded once its district's day is frozen, else derived from
+    its fill readings and emptied reports (docs/records.md)."""
 
     district: str
     bin: str
@@ -358,6 +359,10 @@ class CollectionOut(_Response):
     truck: str | None = Field(description="the truck that reported it, if any")
     before_pct: float | None = Field(description="the level before the drop; null without one")
     after_pct: float | None = Field(description="the level after the drop; null without one")
+    recorded: bool = Field(
+        description="true: from the record store (the district's day is frozen); "
+        "false: derived from the raw readings now, provisional"
+    )
 
 
 class LevelOut(_Response):
@@ -367,13 +372,42 @@ class LevelOut(_Response):
     fill_pct: float
 
 
+class HourLevelOut(_Response):
+    """A bin's fill readings in one hour, summed up (the rollup kept past the raw horizon)."""
+
+    hour: UtcTime = Field(description="the hour's start")
+    mean_fill_pct: float
+    min_fill_pct: float
+    max_fill_pct: float
+    last_fill_pct: float
+    readings: int = Field(description="how many readings the hour had")
+
+
 class BinLevelsOut(_Response):
-    """A bin's fill readings on a local day, in time order."""
+    """A bin's fill readings on a local day, in time order; past the raw readings' horizon,
+    its hourly rollups."""
 
     district: str
     bin: str
     date: date
+    resolution: Literal["reading", "hour"] = Field(
+        description="reading: every raw reading; hour: the day is (partly) past the raw "
+        "horizon, so one point per hour (its mean) and the hours in full under hours"
+    )
     levels: list[LevelOut]
+    hours: list[HourLevelOut] = Field(description="with resolution hour only")
+
+
+class CorrectionOut(_Response):
+    """A bin's verdict recorded after its day was frozen, because later data contradicts it."""
+
+    bin: str
+    revision: int = Field(description="1 for the first correction; the frozen verdict is 0")
+    needed: bool
+    cleared: bool
+    late: bool
+    reason: str = Field(description="what changed, e.g. 'cleared false -> true'")
+    recorded_at: UtcTime
 
 
 class DistrictClearanceOut(_Response):
@@ -386,6 +420,14 @@ class DistrictClearanceOut(_Response):
     not_cleared: list[str] = Field(description="bin ids")
     late: list[str] = Field(description="bin ids cleared after the deadline (among the cleared)")
     clearance_rate: float | None = Field(description="cleared / needed; null when none needed")
+    frozen: bool = Field(
+        description="true: the recorded verdicts frozen at day close plus the grace, final; "
+        "false: judged from the raw readings now, provisional (docs/records.md)"
+    )
+    corrections: list[CorrectionOut] = Field(
+        description="verdicts recorded after the freeze, by bin then revision; the counts above "
+        "stay the frozen ones"
+    )
 
 
 class ClearanceTotalOut(_Response):
@@ -403,6 +445,7 @@ class ClearanceOut(_Response):
 
     date: date
     complete: bool = Field(description="false while the local day is not over: so far")
+    frozen: bool = Field(description="true when every district listed is frozen")
     districts: list[DistrictClearanceOut]
     city: ClearanceTotalOut
 

@@ -11,6 +11,7 @@ from wsgiref.simple_server import WSGIServer
 import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.adapters.influx.client import InfluxClient, Unavailable
+from curbside.adapters.influx.retention import ensure_retention_logged
 from curbside.adapters.intake import Intake
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
@@ -128,6 +129,8 @@ class Ingester:
 
     def _ensure_database(self) -> None:
         self.store.ensure_database()
+        # Before the first raw reading: it must land in the raw policy (docs/retention.md).
+        ensure_retention_logged(self.store, self.settings)
         self._database_ready.set()
 
     def _write(self, lines: Sequence[str]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -38,7 +38,6 @@ sanitation_router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 Format = Literal["json", "csv", "xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-T = TypeVar("T")
 
 StartQuery = Annotated[LocalDate, Query(description="first local day, YYYY-MM-DD")]
 EndQuery = Annotated[LocalDate, Query(description="last local day (included)")]

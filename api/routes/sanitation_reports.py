@@ -1,30 +1,37 @@
 """GET /api/v1/sanitation/collections, /clearance and /worklist: bin history, judged.
 
-These read InfluxDB per request (in a worker thread), unlike the live endpoints. Collections
-and clearance follow docs/clearance.md; the worklist adds the active sanitation alerts.
+A day's collections and clearance answer from the record store once the recorder has frozen the
+district's day (its verdicts as frozen, corrections beside them: docs/records.md); before that
+they are judged from the raw readings in InfluxDB per request, marked provisional. Both follow
+docs/clearance.md; the worklist (today, never frozen) adds the active sanitation alerts.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, time
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
 
 from api.auth import CallerDep, readable_districts
 from api.deps import (
     AlertsDep,
     CityDep,
     ClearanceRulesDep,
+    LimitsDep,
     LocalDate,
     NowDep,
+    RecordsDep,
     SanitationHistory,
     SanitationHistoryDep,
     database_unavailable,
+    in_records,
     local_day,
     query_error,
 )
@@ -34,8 +41,10 @@ from api.schemas import (
     ClearanceOut,
     ClearanceTotalOut,
     CollectionOut,
+    CorrectionOut,
     DistrictClearanceOut,
     ErrorOut,
+    HourLevelOut,
     LevelOut,
     RouteOut,
     WorkItemOut,
@@ -46,6 +55,7 @@ from curbside.adapters.influx.client import InfluxError
 from curbside.adapters.influx.sanitation_history import BinReadings
 from curbside.city.registry import City, District
 from curbside.domain.sanitation.clearance import (
+    BinClearance,
     ClearanceRules,
     day_bounds,
     not_cleared_detail,
@@ -65,6 +75,11 @@ from curbside.domain.sanitation.worklist import (
     worklist,
 )
 from curbside.readmodels.clearance import as_of, district_day
+from curbside.readmodels.recorded_clearance import (
+    FrozenDistrictDay,
+    frozen_days,
+    recorded_collections,
+)
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 router = APIRouter(
@@ -130,6 +145,7 @@ async def collections(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    records: RecordsDep,
     rules: ClearanceRulesDep,
     key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
@@ -138,7 +154,8 @@ async def collections(
         str | None, Query(pattern=ID_PATTERN, description="only this bin; needs district")
     ] = None,
 ) -> list[CollectionOut]:
-    """The collections of that day, by time (then registry order), derived from the readings."""
+    """The collections of that day, by time (then registry order): as recorded where the
+    district's day is frozen, else derived from the readings (``recorded`` says which)."""
     if bin is not None and district is None:
         raise query_error("bin", "bin needs district", bin)
     districts = _districts(city, key, district)
@@ -147,25 +164,47 @@ async def collections(
             status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {districts[0].id!r}"
         )
     start, end = local_day(city, date)
-    read = await _read(history, districts, start, end, bin)
+    frozen = list(await _frozen(records, date, districts))
     found = [
-        CollectionOut(
-            district=d.id,
-            bin=b.id,
-            ts=c.ts,
-            source=c.source,
-            truck=c.truck,
-            before_pct=c.before_pct,
-            after_pct=c.after_pct,
+        _collection_out(d, b, c, recorded=True)
+        for d, b, c in (
+            await in_records(records, lambda db: recorded_collections(db, start, end, frozen, bin))
+            if frozen
+            else ()
         )
-        for d, r in zip(districts, read, strict=True)
+    ]
+    open_districts = [d for d in districts if d.id not in frozen]
+    read = await _read(history, open_districts, start, end, bin) if open_districts else []
+    found.extend(
+        _collection_out(d.id, b.id, c, recorded=False)
+        for d, r in zip(open_districts, read, strict=True)
         for b in d.bins
         if bin is None or b.id == bin
         for c in _collections(r, b.id, rules)
         if start <= c.ts < end
-    ]
-    # sorted() is stable: at one time, registry order.
+    )
+    # sorted() is stable: at one time, recorded then registry order.
     return sorted(found, key=lambda c: c.ts)
+
+
+def _collection_out(district: str, bin_id: str, c: Collection, *, recorded: bool) -> CollectionOut:
+    return CollectionOut(
+        district=district,
+        bin=bin_id,
+        ts=c.ts,
+        source=c.source,
+        truck=c.truck,
+        before_pct=c.before_pct,
+        after_pct=c.after_pct,
+        recorded=recorded,
+    )
+
+
+async def _frozen(
+    records: sessionmaker[DbSession], day: date, districts: Sequence[District]
+) -> dict[str, FrozenDistrictDay]:
+    wanted = [d.id for d in districts]
+    return await in_records(records, lambda db: frozen_days(db, day, wanted))
 
 
 @router.get("/levels", summary="A bin's fill readings on a local day")
@@ -173,28 +212,46 @@ async def levels(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    limits: LimitsDep,
+    now: NowDep,
     key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: Annotated[str, Query(pattern=ID_PATTERN, description="the bin's district")],
     bin: Annotated[str, Query(pattern=ID_PATTERN, description="the bin")],
 ) -> BinLevelsOut:
-    """Every fill reading of the bin in that local day, oldest first (the bin's history)."""
+    """Every fill reading of the bin in that local day, oldest first (the bin's history); a
+    day reaching past the raw readings' horizon is answered from the hourly rollups."""
     found = _districts(city, key, district)[0]
     if city.bin(found.id, bin) is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"unknown bin {bin!r} in district {found.id!r}"
         )
     start, end = local_day(city, date)
+    if start < now - limits.raw_horizon:
+        try:
+            hours = await asyncio.to_thread(history.hourly_levels, found.id, bin, start, end)
+        except InfluxError as exc:
+            raise database_unavailable(exc) from exc
+        return BinLevelsOut(
+            district=found.id,
+            bin=bin,
+            date=date,
+            resolution="hour",
+            levels=[LevelOut(ts=h.hour, fill_pct=round(h.mean_fill_pct, 2)) for h in hours],
+            hours=[HourLevelOut(**asdict(h)) for h in hours],
+        )
     (read,) = await _read(history, [found], start, end, bin)
     return BinLevelsOut(
         district=found.id,
         bin=bin,
         date=date,
+        resolution="reading",
         levels=[
             LevelOut(ts=lv.ts, fill_pct=lv.fill_pct)
             for lv in read.levels.get(bin, ())
             if start <= lv.ts < end
         ],
+        hours=[],
     )
 
 
@@ -203,19 +260,31 @@ async def clearance(
     *,
     city: CityDep,
     history: SanitationHistoryDep,
+    records: RecordsDep,
     rules: ClearanceRulesDep,
     now: NowDep,
     key: CallerDep,
     date: Annotated[LocalDate, Query(description="the city's local date, YYYY-MM-DD")],
     district: DistrictQuery = None,
 ) -> ClearanceOut:
-    """Per district (registry order) and in total; ``complete`` is false until the day is over."""
+    """Per district (registry order) and in total: the frozen verdicts with the corrections
+    recorded since, or, for a district whose day is not frozen yet, judged from the readings
+    now; ``complete`` is false until the day is over."""
     districts = _districts(city, key, district)
     start, end = local_day(city, date)
-    read = await _read(history, districts, start, end)
+    frozen = await _frozen(records, date, districts)
+    open_districts = [d for d in districts if d.id not in frozen]
+    read = await _read(history, open_districts, start, end) if open_districts else []
+    judged = {
+        d.id: district_day(r, d, date, city.tz, now, rules=rules)
+        for d, r in zip(open_districts, read, strict=True)
+    }
     per_district: list[DistrictClearanceOut] = []
-    for d, r in zip(districts, read, strict=True):
-        report = summarise(district_day(r, d, date, city.tz, now, rules=rules))
+    for d in districts:
+        recorded = frozen.get(d.id)
+        report = summarise(
+            _in_registry_order(d, recorded.verdicts) if recorded is not None else judged[d.id]
+        )
         per_district.append(
             DistrictClearanceOut(
                 district=d.id,
@@ -225,13 +294,27 @@ async def clearance(
                 not_cleared=report.not_cleared,
                 late=report.late,
                 clearance_rate=_rate(report.cleared, report.needed),
+                frozen=recorded is not None,
+                corrections=[
+                    CorrectionOut(
+                        bin=c.bin,
+                        revision=c.revision,
+                        needed=c.verdict.needed,
+                        cleared=c.verdict.cleared,
+                        late=c.verdict.late,
+                        reason=c.reason,
+                        recorded_at=c.recorded_at,
+                    )
+                    for c in (recorded.corrections if recorded is not None else ())
+                ],
             )
         )
     needed = sum(d.needed for d in per_district)
     cleared = sum(d.cleared for d in per_district)
     return ClearanceOut(
         date=date,
-        complete=now >= end,
+        complete=now >= end or not open_districts,
+        frozen=not open_districts,
         districts=per_district,
         city=ClearanceTotalOut(
             needed=needed,
@@ -241,6 +324,14 @@ async def clearance(
             clearance_rate=_rate(cleared, needed),
         ),
     )
+
+
+def _in_registry_order(
+    district: District, verdicts: dict[str, BinClearance]
+) -> dict[str, BinClearance]:
+    # Bins gone from the registry since the freeze keep their recorded verdicts, listed last.
+    order = {b.id: i for i, b in enumerate(district.bins)}
+    return dict(sorted(verdicts.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 @dataclass(frozen=True, slots=True)

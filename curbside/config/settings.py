@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import socket
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -71,6 +72,10 @@ class InfluxSettings(_Group):
     password: SecretStr | None = None
     token: SecretStr | None = None
     timeout_s: float = Field(10.0, gt=0, le=300)
+    # Raw readings age out after this many days; hourly rollups after rollup_retention_days
+    # (0: never). Alerts are kept (docs/retention.md).
+    raw_retention_days: int = Field(90, ge=1, le=36_500)
+    rollup_retention_days: int = Field(1825, ge=0, le=36_500)
 
 
 class ApiSettings(_Group):
@@ -174,9 +179,22 @@ class RecorderSettings(_Group):
     freeze_grace_s: int = Field(2 * 3600, ge=0, le=7 * 86_400)
     # How often frozen days still open to late data (CURBSIDE_TS_MAX_AGE_S) are judged again.
     recheck_s: float = Field(6 * 3600, ge=60, le=7 * 86_400)
+    # One recorder writes, others wait as hot standbys: the writer's lease lapses this long
+    # after its last commit, and a standby takes over (docs/records.md, "Several recorders").
+    lease_s: float = Field(90.0, ge=2, le=3600)
+    # This recorder's name among several (default: the host name); restarted under the same
+    # name it takes its lease back at once instead of waiting for it to lapse.
+    instance: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
     # The recorder's Prometheus /metrics (port 0: off)
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = Field(9110, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _check_lease(self) -> Self:
+        # With no traffic only the ticks renew the lease: two must fit in it.
+        if self.lease_s < 2 * self.tick_s:
+            raise ValueError("recorder_lease_s must be at least twice recorder_tick_s")
+        return self
 
 
 class PaymentsSettings(_Group):
@@ -346,6 +364,16 @@ class Settings(BaseSettings):
             )
         if mqtt.tls_ca_file is not None and not mqtt.tls_ca_file.is_file():
             raise ValueError(f"CURBSIDE_MQTT_TLS_CA_FILE: no such file: {mqtt.tls_ca_file}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_retention(self) -> Self:
+        # InfluxDB refuses points older than their policy: an admitted reading must fit in it.
+        if self.influx.raw_retention_days * 86_400 <= self.ts_max_age_s:
+            raise ValueError(
+                "CURBSIDE_INFLUX_RAW_RETENTION_DAYS must be longer than CURBSIDE_TS_MAX_AGE_S "
+                "(readings that old are still admitted, and InfluxDB would refuse them)"
+            )
         return self
 
     @property

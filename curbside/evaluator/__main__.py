@@ -14,7 +14,6 @@ from types import FrameType
 
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient, InfluxError
-from curbside.adapters.influx.collections import record_settled_collections
 from curbside.adapters.influx.history import HistoryReader
 from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.progress import newest_reading
@@ -22,7 +21,7 @@ from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.metrics_endpoint import serve_metrics
 from curbside.adapters.mqtt.alert_publisher import AlertPublisher
 from curbside.city.registry import CityFileError, load_city
-from curbside.config.rules import alert_thresholds, clearance_rules, collection_rules, session_rules
+from curbside.config.rules import alert_thresholds, clearance_rules, session_rules
 from curbside.config.settings import SettingsError, load_settings
 from curbside.evaluator import ConditionSource, Evaluator
 from curbside.evaluator.metrics import EvaluatorMetrics
@@ -37,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             "Evaluate the alert rules (overstay, full, fire, tilted, low battery, silent "
             "sensors, overflow soon, not cleared) against InfluxDB, store alert changes "
             "and publish them under alerts/{kind}/{domain}/{zone-or-district}/{device} at "
-            "QoS 1; also records settled bin collections. Run exactly one per deployment. "
+            "QoS 1. Run exactly one per deployment. "
             "Settings: CURBSIDE_* (see README)."
         ),
     ).parse_args(argv)
@@ -89,14 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         settings.alerts.interval_s,
         f"on {settings.alerts.metrics_host}:{settings.alerts.metrics_port}" if server else "off",
     )
-    sanitation = SanitationHistoryReader(influx)
     while not stop.is_set():
         now = datetime.now(UTC)
         started = time.perf_counter()
         try:
             evaluator.evaluate(now)
-            # The same process keeps the collection history: it already reads the bins.
-            record_settled_collections(sanitation, influx, city, now, collection_rules(settings))
         except InfluxError as exc:
             metrics.rounds_failed.inc()
             log.warning("alert evaluation skipped: InfluxDB: %s", exc)

@@ -23,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         description=(
             "Follow the sensors' MQTT stream (QoS 1, persistent session, acknowledged after "
             "commit) and keep the records: parking sessions, charges, zone occupancy hours. "
-            "Applies the record store's migrations at start-up. Run exactly one per "
-            "deployment. Settings: CURBSIDE_* (see README, docs/records.md)."
+            "Applies the record store's migrations at start-up. Several may run against one "
+            "record store: one holds the lease and writes, the others wait as hot standbys "
+            "and take over when it stops renewing. Settings: CURBSIDE_* (see README, "
+            "docs/records.md)."
         ),
     ).parse_args(argv)
     try:
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    if not recorder.wait_for_lease(stop):  # stopped while a standby
+        recorder.stop()
+        return 0
     recorder.start()
     while not stop.is_set() and not recorder.follower.failed.is_set():
         stop.wait(1.0)

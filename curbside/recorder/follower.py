@@ -103,7 +103,8 @@ class Follower:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Finish the batch in hand, then disconnect; queued messages stay unacknowledged."""
         self._stopping.set()
-        self._worker.join(timeout_s)
+        if self._worker.ident is not None:  # a standby stopped before it took the lease
+            self._worker.join(timeout_s)
         self.client.disconnect()
         self.client.loop_stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,11 +13,14 @@ from sqlalchemy.exc import DBAPIError
 import curbside.adapters.decoders.formats  # noqa: F401 - registers every payload format
 from curbside.adapters.decoders.registry import subscriptions
 from curbside.adapters.influx.client import InfluxClient, InfluxError
+from curbside.adapters.influx.retention import ensure_retention_logged
+from curbside.adapters.influx.rollups import HourlyRollup
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.log_throttle import Throttle
 from curbside.adapters.mqtt.event_publisher import EventPublisher
 from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.lease import Lease
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.parking_store import latest_report_time
 from curbside.adapters.records.sanitation_store import frozen_days
@@ -59,6 +63,15 @@ class Recorder:
         self.engine = record_engine(settings.records_database_url)
         upgrade(self.engine)  # at start-up: a new version's schema before its first record
         self._sessions = session_factory(self.engine)
+        # Several recorders may share the store: the lease holder writes, fenced in every
+        # commit; the others wait in wait_for_lease (docs/records.md, "Several recorders").
+        self.lease = Lease(
+            self.engine,
+            settings.recorder.instance,
+            timedelta(seconds=settings.recorder.lease_s),
+            self._clock,
+        )
+        self.lease.fence(self._sessions)
         self.metrics = metrics or RecorderMetrics()
         self.metrics.count_records(self._sessions)
         self._intake = Intake.from_settings(settings, city)
@@ -73,10 +86,15 @@ class Recorder:
             timedelta(seconds=settings.recorder.freeze_grace_s),
         )
         self._recheck_every = timedelta(seconds=settings.recorder.recheck_s)
-        # The stream's clock: the newest report taken (docs/records.md, "Time").
-        with self._sessions() as db:
-            self._watermark = latest_report_time(db)
+        # The raw readings' policy ages them out; the recorder keeps their hours (rollups).
+        # None until InfluxDB answered; False if it refused the policies (warned once).
+        self._rollups_on: bool | None = None
+        self._rollup = HourlyRollup(self.influx, timedelta(days=settings.influx.raw_retention_days))
+        # The stream's clock: the newest report taken (docs/records.md, "Time"); read again
+        # when the lease is taken, after another recorder may have moved it on.
+        self._watermark: datetime | None = None
         self._next_recheck: datetime | None = None
+        self._lease_taken = False
         self.metrics.follow_stream_time(lambda: self._watermark)
         self._throttle = Throttle(60.0)
         self._tz = city.tz
@@ -94,8 +112,43 @@ class Recorder:
             received=self.metrics.received.inc,
         )
 
+    def wait_for_lease(self, stop: threading.Event | None = None) -> bool:
+        """Wait, as a hot standby, until this recorder holds the lease (True) or ``stop`` is
+        set (False)."""
+        stop = stop or threading.Event()
+        poll_s = min(self._settings.recorder.tick_s, self._settings.recorder.lease_s / 3)
+        waited = False
+        while True:
+            self._with_retries(lambda _: self._take_lease())
+            if self._lease_taken:
+                break
+            if not waited:
+                held = self.lease.holder_now()
+                log.info(
+                    "standby: the lease is held by %s until %s; waiting to take over",
+                    *(held or ("nobody", "-")),
+                )
+                waited = True
+            if stop.wait(poll_s):
+                return False
+        log.info(
+            "%s the lease as %s (epoch %s)",
+            "took over" if waited else "holding",
+            self.lease.holder,
+            self.lease.epoch,
+        )
+        return True
+
+    def _take_lease(self) -> None:
+        self._lease_taken = self.lease.try_acquire()
+
     def start(self) -> None:
-        """Follow the stream."""
+        """Take the lease (waiting as a standby while another recorder holds it), then
+        follow the stream."""
+        if not self._lease_taken:
+            self.wait_for_lease()
+        with self._sessions() as db:
+            self._watermark = latest_report_time(db)
         self.follower.start()
 
     def stop(self) -> None:
@@ -189,6 +242,19 @@ class Recorder:
             self._with_retries(self._clearance_tick)
         except InfluxError as exc:
             log.warning("clearance verdicts postponed: InfluxDB: %s", exc)
+        try:
+            self._rollup_tick(self._clock())
+        except InfluxError as exc:
+            log.warning("hourly rollups postponed: InfluxDB: %s", exc)
+
+    def _rollup_tick(self, now: datetime) -> None:
+        if self._rollups_on is None:
+            self._rollups_on = ensure_retention_logged(self.influx, self._settings)
+        if not self._rollups_on:
+            return  # no rollup policy to write to
+        written = self._rollup.run(now)
+        if written:
+            log.info("rolled up %d bin-hours", written)
 
     def _overdue_tick(self, now: datetime) -> None:
         # Days owed are counted on the wall clock: a debt ages whether or not sensors report.

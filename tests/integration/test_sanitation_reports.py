@@ -166,6 +166,7 @@ def test_collections_of_the_day(settings: Settings, influx: InfluxClient) -> Non
                 "truck": "T03",
                 "before_pct": 46.0,
                 "after_pct": 2.0,
+                "recorded": False,
             },
             {
                 "district": "D1",
@@ -175,6 +176,7 @@ def test_collections_of_the_day(settings: Settings, influx: InfluxClient) -> Non
                 "truck": None,
                 "before_pct": 40.0,
                 "after_pct": 2.0,
+                "recorded": False,
             },
             {
                 "district": "D1",
@@ -184,6 +186,7 @@ def test_collections_of_the_day(settings: Settings, influx: InfluxClient) -> Non
                 "truck": "T07",
                 "before_pct": 55.0,
                 "after_pct": 3.0,
+                "recorded": False,
             },
         ]
         one = client.get(
@@ -203,6 +206,7 @@ def test_clearance_of_the_day(settings: Settings, influx: InfluxClient) -> None:
         assert response.json() == {
             "date": "2026-11-27",
             "complete": True,
+            "frozen": False,
             "districts": [
                 {
                     "district": "D1",
@@ -212,6 +216,8 @@ def test_clearance_of_the_day(settings: Settings, influx: InfluxClient) -> None:
                     "not_cleared": ["D1-NOT"],
                     "late": ["D1-LATE"],
                     "clearance_rate": 0.6667,
+                    "frozen": False,
+                    "corrections": [],
                 },
                 {
                     "district": "D2",
@@ -221,6 +227,8 @@ def test_clearance_of_the_day(settings: Settings, influx: InfluxClient) -> None:
                     "not_cleared": [],
                     "late": [],
                     "clearance_rate": None,
+                    "frozen": False,
+                    "corrections": [],
                 },
             ],
             "city": {

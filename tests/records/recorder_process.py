@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import Engine
 
 from curbside.city.registry import load_city
+from curbside.config.rules import session_rules
 from curbside.config.settings import Settings
 from curbside.recorder.service import Recorder
+from tests.records.stream_truth import Report, check_records, reports_recorded
 from tests.support import forget_session, wait_for
 from tools.harness.processes import CurbsideProcess, settings_env
 
@@ -80,6 +83,20 @@ class RecorderProcess(CurbsideProcess):
         self.check_running()
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return text.count("connected to the broker (session") >= self._connections
+
+
+def drain_and_check(recorder: RecorderProcess, engine: Engine, reports: list[Report]) -> None:
+    """Wait until every report is recorded, stop the recorder, and check the records against
+    the rules applied to everything published (tests/records/stream_truth.py)."""
+    wait_for(
+        lambda: reports_recorded(engine) == len(reports),
+        120,
+        "every report to be recorded",
+        interval_s=0.5,
+    )
+    recorder.stop()
+    city = load_city(recorder.settings.city_file)
+    check_records(engine, reports, city, session_rules(recorder.settings))
 
 
 @contextmanager

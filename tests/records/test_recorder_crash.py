@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 from curbside.adapters.records.engine import record_engine
-from curbside.city.registry import load_city
-from curbside.config.rules import session_rules
 from curbside.config.settings import Settings
 from tests.faults.stack import SteadyPublisher, publisher
-from tests.records.recorder_process import RecorderProcess, write_city
-from tests.records.stream_truth import as_messages, check_records, reports_recorded, status_stream
+from tests.records.recorder_process import RecorderProcess, drain_and_check, write_city
+from tests.records.stream_truth import as_messages, status_stream
 from tests.support import forget_session, wait_for
 
 pytestmark = [pytest.mark.records, pytest.mark.faults]
@@ -71,15 +69,7 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(
             recorder.kill()
             recorder.start()
         steady.join(60)
-        wait_for(
-            lambda: reports_recorded(engine) == len(reports),
-            120,
-            "every report to be recorded",
-            interval_s=0.5,
-        )
-        recorder.stop()
-        city = load_city(recorder.settings.city_file)
-        check_records(engine, reports, city, session_rules(recorder.settings))
+        drain_and_check(recorder, engine, reports)
     finally:
         engine.dispose()
         client.disconnect()

@@ -71,6 +71,20 @@ def test_pending_bound_below_the_batch_size_is_refused_by_name() -> None:
         load_settings(ingest_batch_size=5000, ingest_max_pending_messages=100)
 
 
+def test_a_raw_retention_shorter_than_the_admitted_age_is_refused_by_name() -> None:
+    # Seven days of admitted readings cannot go into a seven-day policy: InfluxDB refuses
+    # points at its edge.
+    with pytest.raises(SettingsError, match="CURBSIDE_INFLUX_RAW_RETENTION_DAYS"):
+        load_settings(influx_raw_retention_days=7, ts_max_age_s=7 * 86_400)
+    assert load_settings(influx_raw_retention_days=8).influx.raw_retention_days == 8
+
+
+def test_a_lease_that_ticks_could_not_renew_twice_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="recorder_lease_s"):
+        load_settings(recorder_tick_s=30, recorder_lease_s=59)
+    assert load_settings(recorder_tick_s=30, recorder_lease_s=60).recorder.lease_s == 60
+
+
 def test_a_tls_ca_file_needs_tls_on_and_must_exist(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -94,8 +108,9 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     names = {f"CURBSIDE_{n.upper()}" for n in [*FLAT_NAMES, *top_level]}
     # 54, seven added by the records (issue 14), one by dispatch (issue 15), two by the
     # evaluator's metrics (issue 17), two by the recorder's metrics, eight by fee collection
-    # (issue 18), twelve by the hand-off (issue 16), two by automatic re-planning (issue 15)
-    assert len(names) == 88
+    # (issue 18), twelve by the hand-off (issue 16), two by automatic re-planning (issue 15),
+    # two by retention and two by the recorders' lease (issue 14)
+    assert len(names) == 92
     assert names <= documented, sorted(names - documented)
 
 

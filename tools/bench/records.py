@@ -13,6 +13,7 @@ month's clearance report by district, ``--requests`` times each; prints p50 and 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -195,13 +196,14 @@ def main(argv: list[str] | None = None) -> None:
     upgrade(engine)
     counts = _counts(engine)
     filled_s = 0.0
-    if args.url is None and not counts["sessions"]:
+    if not counts["sessions"]:  # a new SQLite file, or an empty database at --url
         began = time.perf_counter()
         counts = fill(engine, city, args.days, args.stays, seed=14)
         filled_s = time.perf_counter() - began
     engine.dispose()
     write_city(RUN_DIR / "records-city.json", args.spaces, args.bins)
     stack = Stack(city_file=RUN_DIR / "records-city.json")
+    load_before = os.getloadavg()[0]
     try:
         stack.start_services()
         stack.start_api({"CURBSIDE_RECORDS_URL": url})
@@ -213,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
             results = _measure_all(client, args.days, counts["sessions"], args.requests)
     finally:
         stack.close()
+    load_after = os.getloadavg()[0]
     lines = [
         f"### Month reports from the record store ({args.spaces:,} spaces, {args.bins:,} bins)",
         "",
@@ -220,6 +223,8 @@ def main(argv: list[str] | None = None) -> None:
         f"- store: {url.split(':', 1)[0]}; {counts['sessions']:,} sessions and as many charges, "
         f"{counts['hours']:,} zone hours, {counts['verdicts']:,} verdicts"
         + (f" (filled in {filled_s:.0f} s)" if filled_s else ""),
+        # The machine is shared: the load says how much of it the run had.
+        f"- load average (1 min) before and after: {load_before:.2f}, {load_after:.2f}",
         "",
         "| report (python -m api over HTTP, one request at a time) | p50 ms | p99 ms |",
         "|---|---|---|",

@@ -1,7 +1,8 @@
 """The real services a benchmark runs against, on ports and in a run dir of its own.
 
 Mosquitto and InfluxDB are started with ``scripts/services`` (the same configuration as the
-demo and the tests), under ``.run/bench/`` on ports 35883 and 35186 unless told otherwise;
+demo and the tests), under ``.run/bench/`` on ports 35883 and 35186 unless told otherwise
+(``CURBSIDE_BENCH_PORT_BASE``, default 35000, moves every port of the stack);
 ingest shards and the API run as ``python -m ingest`` and ``python -m api`` subprocesses,
 exactly as deployed. Everything started here is stopped again by :meth:`Stack.close`.
 """
@@ -31,13 +32,13 @@ from tools.harness.processes import CurbsideProcess, wait_for
 from tools.harness.services import Services
 
 RUN_DIR = ROOT / ".run" / "bench"
-# CURBSIDE_BENCH_PORT_BASE=B moves every port into B..B+199 (MQTT B+83, InfluxDB B+86 and its
-# RPC B+88, the API B+80, ingest metrics from B+101), for engineers sharing one machine.
-_BASE = os.environ.get("CURBSIDE_BENCH_PORT_BASE")
-MQTT_PORT = int(_BASE) + 83 if _BASE else 35883
-INFLUX_PORT = int(_BASE) + 86 if _BASE else 35186
-METRICS_BASE_PORT = int(_BASE) + 100 if _BASE else 35900
-API_PORT = int(_BASE) + 80 if _BASE else 35800
+# CURBSIDE_BENCH_PORT_BASE moves every port (default 35000): two benchmarks on one machine, e.g.
+# from two checkouts, must not share a broker or an API.
+_PORT_BASE = int(os.environ.get("CURBSIDE_BENCH_PORT_BASE", "35000"))
+MQTT_PORT = _PORT_BASE + 883
+INFLUX_PORT = _PORT_BASE + 186
+METRICS_BASE_PORT = _PORT_BASE + 900
+API_PORT = _PORT_BASE + 800
 INGEST_CLIENT_ID = "bench-ingest"
 # The benchmark's own clients publish as any device and read everything: the test role.
 BENCH_ROLE = "test"

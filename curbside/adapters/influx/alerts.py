@@ -15,6 +15,7 @@ from typing import Any
 from curbside.adapters.influx.client import InfluxClient, Series
 from curbside.adapters.influx.influxql import literal
 from curbside.adapters.influx.lineprotocol import FieldValue, encode_line, epoch_ms, from_epoch_ms
+from curbside.adapters.influx.retention import KEEP
 from curbside.vocabulary.alerts import (
     Alert,
     AlertKind,
@@ -25,6 +26,8 @@ from curbside.vocabulary.alerts import (
 )
 
 ALERT = "alert"
+# Alerts stay in the policy that keeps them (not the raw readings' default one, which ages out).
+_STORED = f'"{KEEP}"."{ALERT}"'
 
 
 def alert_line(alert: Alert) -> str:
@@ -56,7 +59,7 @@ class AlertStore:
 
     def save(self, alerts: Sequence[Alert]) -> None:
         """Store new or changed alerts."""
-        self._client.write([alert_line(a) for a in alerts])
+        self._client.write([alert_line(a) for a in alerts], retention_policy=KEEP)
 
     def active(self) -> list[Alert]:
         """Every open or acknowledged alert."""
@@ -89,7 +92,7 @@ class AlertStore:
             either = (f'("domain" = {literal(d)} AND "group" = {literal(g)})' for d, g in areas)
             where.append("(" + " OR ".join(either) + ")")
         statement = (
-            f"SELECT * FROM {ALERT} WHERE {' AND '.join(where)} "  # noqa: S608 - quoted above
+            f"SELECT * FROM {_STORED} WHERE {' AND '.join(where)} "  # noqa: S608 - quoted above
             f"ORDER BY time DESC LIMIT {int(limit)}"
         )
         return [_alert(row) for s in self._client.query(statement) for row in _rows(s)]
@@ -101,7 +104,7 @@ class AlertStore:
         except ValueError:
             return None
         statement = (
-            f"SELECT * FROM {ALERT} WHERE time = {epoch_ms(opened_at)}ms "  # noqa: S608
+            f"SELECT * FROM {_STORED} WHERE time = {epoch_ms(opened_at)}ms "  # noqa: S608
             f'AND "kind" = {literal(kind)} AND "domain" = {literal(subject.domain)} '
             f'AND "group" = {literal(subject.group)} AND "device" = {literal(subject.device)}'
         )

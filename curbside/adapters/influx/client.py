@@ -116,15 +116,17 @@ class InfluxClient:
         """Create the database if it does not exist (a no-op when it does)."""
         self._post_query(f'CREATE DATABASE "{self.database}"')
 
-    def write(self, lines: Sequence[str]) -> None:
-        """Write line-protocol lines with millisecond timestamps; raises a classified error."""
+    def write(self, lines: Sequence[str], *, retention_policy: str | None = None) -> None:
+        """Write line-protocol lines with millisecond timestamps into the database's default
+        retention policy, or the one named; raises a classified error."""
         if not lines:
             return
         body = "\n".join(lines).encode()
+        params = {"db": self.database, "precision": "ms"}
+        if retention_policy is not None:
+            params["rp"] = retention_policy
         try:
-            response = self._http.post(
-                "/write", params={"db": self.database, "precision": "ms"}, content=body
-            )
+            response = self._http.post("/write", params=params, content=body)
         except httpx.HTTPError as exc:
             raise Unavailable(f"write failed: {type(exc).__name__}: {exc}") from exc
         _raise_for_write(response)

@@ -16,6 +16,7 @@ from curbside.adapters.influx.client import InfluxClient, Series
 from curbside.adapters.influx.history import check_window
 from curbside.adapters.influx.influxql import literal
 from curbside.adapters.influx.lineprotocol import epoch_ms, from_epoch_ms
+from curbside.adapters.influx.rollups import HourlyLevel, hourly_levels
 from curbside.adapters.influx.schema import BIN_EMPTIED, BIN_LEVEL
 from curbside.domain.sanitation.collections import Emptied, Level
 
@@ -62,6 +63,13 @@ class SanitationHistoryReader:
             levels={b: list(_levels(s)) for b, s in _by_bin(levels)},
             reports={b: list(_reports(s)) for b, s in _by_bin(reports)},
         )
+
+    def hourly_levels(
+        self, district: str, bin_id: str, start: datetime, end: datetime
+    ) -> list[HourlyLevel]:
+        """One bin's hourly rollups in ``[start, end)``: its history past the raw horizon."""
+        check_window(start, end)
+        return hourly_levels(self._client, district, bin_id, start, end)
 
 
 def _where(district: str, bin_id: str | None, lo_ms: int, hi_ms: int) -> str:

@@ -371,3 +371,16 @@ class InboundRequest(Base):
 
     id: Mapped[str] = mapped_column(String(300), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RecorderLease(Base):
+    """Which recorder may write (docs/records.md, "Several recorders"): the holder until
+    ``expires_at``; every commit of the holder renews it, and fails if ``epoch`` moved on."""
+
+    __tablename__ = "recorder_lease"
+
+    name: Mapped[str] = mapped_column(Id, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,11 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.deps import get_alerts, get_now, get_sanitation_history
+from api.deps import get_alerts, get_now, get_records, get_sanitation_history
 from curbside.adapters.influx.client import InfluxError, Unavailable
 from curbside.adapters.influx.sanitation_history import BinReadings
+from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City, parse_city
 from curbside.config.settings import load_settings
 from curbside.domain.sanitation.collections import Emptied, Level
@@ -105,11 +109,26 @@ def desk() -> FakeAlerts:
 
 
 @pytest.fixture
+def records(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    # An empty record store: no day is frozen, so every day here is judged from the readings
+    # (the frozen days' answers are tested in tests/records/test_frozen_day_routes.py).
+    engine = record_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
 def client(
-    history: FakeSanitation, desk: FakeAlerts, keys_file: Path, admin_token: str
+    history: FakeSanitation,
+    desk: FakeAlerts,
+    records: sessionmaker[Session],
+    keys_file: Path,
+    admin_token: str,
 ) -> TestClient:
     # Not entered as a context manager: the lifespan (real clients) must not run.
     app = create_app(load_settings(api_keys_file=keys_file), make_city())
+    app.dependency_overrides[get_records] = lambda: records
     app.dependency_overrides[get_sanitation_history] = lambda: history
     app.dependency_overrides[get_alerts] = lambda: desk
     app.dependency_overrides[get_now] = lambda: NOW
@@ -162,6 +181,7 @@ def test_collections_of_a_day_in_time_order(client: TestClient, history: FakeSan
             "truck": "T03",
             "before_pct": 70.0,
             "after_pct": 4.0,
+            "recorded": False,
         },
         {
             "district": "D2",
@@ -171,6 +191,7 @@ def test_collections_of_a_day_in_time_order(client: TestClient, history: FakeSan
             "truck": None,
             "before_pct": None,
             "after_pct": None,
+            "recorded": False,
         },
     ]
     # The local day, [11-26 16:00, 11-27 16:00) UTC, per district in registry order.
@@ -232,6 +253,7 @@ def test_clearance_so_far_today(client: TestClient, history: FakeSanitation) -> 
     assert response.json() == {
         "date": "2026-11-27",
         "complete": False,
+        "frozen": False,
         "districts": [
             {
                 "district": "D2",
@@ -241,6 +263,8 @@ def test_clearance_so_far_today(client: TestClient, history: FakeSanitation) -> 
                 "not_cleared": [],
                 "late": ["D2-B1"],
                 "clearance_rate": 1.0,
+                "frozen": False,
+                "corrections": [],
             },
             {
                 "district": "D1",
@@ -250,6 +274,8 @@ def test_clearance_so_far_today(client: TestClient, history: FakeSanitation) -> 
                 "not_cleared": ["D1-B2"],
                 "late": [],
                 "clearance_rate": 0.5,
+                "frozen": False,
+                "corrections": [],
             },
         ],
         "city": {
@@ -280,6 +306,8 @@ def test_clearance_of_a_past_day_and_one_district(
             "not_cleared": [],
             "late": [],
             "clearance_rate": None,
+            "frozen": False,
+            "corrections": [],
         }
     ]
     assert body["city"]["clearance_rate"] is None
