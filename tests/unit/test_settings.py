@@ -93,8 +93,8 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     top_level = {n for n in Settings.model_fields if n not in GROUPS}
     names = {f"CURBSIDE_{n.upper()}" for n in [*FLAT_NAMES, *top_level]}
     # 54, seven added by the records (issue 14), one by dispatch (issue 15), two by the
-    # evaluator's metrics (issue 17), two by the recorder's metrics
-    assert len(names) == 66
+    # evaluator's metrics (issue 17), two by the recorder's metrics, six by RabbitMQ (issue 21)
+    assert len(names) == 72
     assert names <= documented, sorted(names - documented)
 
 
@@ -124,3 +124,15 @@ def test_groups_read_the_flat_variables_and_file_keys(
 def test_a_bad_grouped_value_names_its_variable() -> None:
     with pytest.raises(SettingsError, match=r"CURBSIDE_INGEST_BATCH_SIZE: .*greater"):
         load_settings(ingest_batch_size=0)
+
+
+def test_failover_addresses_are_checked_and_default_to_host_and_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CURBSIDE_MQTT_PORT", "1999")
+    assert load_settings().mqtt.endpoints == (("127.0.0.1", 1999),)
+    monkeypatch.setenv("CURBSIDE_MQTT_ADDRESSES", " 127.0.0.1:5671, [::1]:5681 ,")
+    assert load_settings().mqtt.endpoints == (("127.0.0.1", 5671), ("::1", 5681))
+    monkeypatch.setenv("CURBSIDE_MQTT_ADDRESSES", "127.0.0.1:5671,node2")
+    with pytest.raises(SettingsError, match=r"CURBSIDE_MQTT_ADDRESSES.*'node2' is not host:port"):
+        load_settings()
