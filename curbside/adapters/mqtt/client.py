@@ -1,4 +1,5 @@
-"""How every Curbside process builds its paho-mqtt client: one place for credentials and TLS."""
+"""How every Curbside process builds its paho-mqtt client: one place for credentials, TLS and
+failover between a cluster's nodes."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ class BrokerAccess:
     tls: bool = False
     tls_ca_file: Path | None = None
     """Trust this CA for the broker's certificate; None: the system's trusted CAs."""
+    endpoints: tuple[tuple[str, int], ...] = ()
+    """Failover: every broker address, tried in turn (``CURBSIDE_MQTT_ADDRESSES``); empty,
+    ``host`` and ``port`` alone."""
+
+    @property
+    def addresses(self) -> tuple[tuple[str, int], ...]:
+        """Where to connect, in order of trying."""
+        return self.endpoints or ((self.host, self.port),)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BrokerAccess:
@@ -39,7 +48,37 @@ class BrokerAccess:
             password=secret.get_secret_value() if secret is not None else None,
             tls=settings.mqtt.tls,
             tls_ca_file=settings.mqtt.tls_ca_file,
+            endpoints=settings.mqtt.endpoints,
         )
+
+
+class Failover:
+    """paho's ``on_pre_connect``: each connection attempt after the first goes to the next
+    address, so a client whose node is lost reconnects (paho's own reconnect loop) to another
+    one. A persistent session resumes there: on a RabbitMQ cluster with quorum session
+    queues it lives on every node. Which address it took is :attr:`current`.
+
+    A clean session (``clean_client_id`` given) reconnects under a client id of its own each
+    time: RabbitMQ keeps such a session's queue on the node it was made on, and while that
+    node is down refuses the same client id anywhere else (seen: the API's live feed dropped
+    at every reconnect until the node returned)."""
+
+    def __init__(
+        self, addresses: Sequence[tuple[str, int]], clean_client_id: str | None = None
+    ) -> None:
+        self._addresses = tuple(addresses)
+        self._clean_client_id = clean_client_id
+        self._attempts = 0
+        self.current = self._addresses[0]
+
+    def __call__(self, client: mqtt.Client, _userdata: object) -> None:
+        self.current = self._addresses[self._attempts % len(self._addresses)]
+        # paho calls this hook once it is already "connecting", when its public host and port
+        # setters refuse; reconnect() reads these right after (paho-mqtt 2.x, pinned <3).
+        client._host, client._port = self.current
+        if self._clean_client_id is not None and self._attempts:
+            client._client_id = f"{self._clean_client_id}-{self._attempts}".encode()
+        self._attempts += 1
 
 
 def new_client(
@@ -49,7 +88,9 @@ def new_client(
     clean_session: bool = True,
     manual_ack: bool = False,
 ) -> mqtt.Client:
-    """An MQTT 3.1.1 client with the access's credentials and TLS set; not yet connected."""
+    """An MQTT 3.1.1 client with the access's credentials and TLS set, and failover between
+    the access's addresses when it has several; not yet connected (connect it to any of them:
+    the first attempt goes to the first address)."""
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
@@ -66,6 +107,8 @@ def new_client(
             cert_reqs=ssl.CERT_REQUIRED,
             tls_version=ssl.PROTOCOL_TLS_CLIENT,
         )
+    if len(access.addresses) > 1:
+        client.on_pre_connect = Failover(access.addresses, client_id if clean_session else None)
     return client
 
 
@@ -77,7 +120,7 @@ def connack(access: BrokerAccess, *, client_id: str, timeout_s: float = 10.0) ->
     client = new_client(access, client_id=client_id)
     client.on_connect = lambda _c, _u, _f, reason, _p: answers.append(reason.value)
     try:
-        client.connect(access.host, access.port)
+        client.connect(*access.addresses[0])
     except (OSError, ssl.SSLError):
         return None
     deadline = time.monotonic() + timeout_s
