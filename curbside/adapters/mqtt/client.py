@@ -72,13 +72,27 @@ class Failover:
         self.current = self._addresses[0]
 
     def __call__(self, client: mqtt.Client, _userdata: object) -> None:
-        self.current = self._addresses[self._attempts % len(self._addresses)]
+        self.current = address_for_attempt(self._addresses, self._attempts)
         # paho calls this hook once it is already "connecting", when its public host and port
         # setters refuse; reconnect() reads these right after (paho-mqtt 2.x, pinned <3).
         client._host, client._port = self.current
-        if self._clean_client_id is not None and self._attempts:
-            client._client_id = f"{self._clean_client_id}-{self._attempts}".encode()
+        if self._clean_client_id is not None:
+            client._client_id = client_id_for_attempt(
+                self._clean_client_id, self._attempts
+            ).encode()
         self._attempts += 1
+
+
+def address_for_attempt(addresses: Sequence[tuple[str, int]], attempt: int) -> tuple[str, int]:
+    """Where connection attempt ``attempt`` (0, 1, ...) goes: the addresses in turn. Any
+    client (paho here, an asyncio one elsewhere) fails over by asking this on each attempt."""
+    return addresses[attempt % len(addresses)]
+
+
+def client_id_for_attempt(client_id: str, attempt: int) -> str:
+    """A clean session's client id for attempt ``attempt``: the id itself first, then one of
+    its own per reconnection (see :class:`Failover` for why RabbitMQ needs it)."""
+    return f"{client_id}-{attempt}" if attempt else client_id
 
 
 def new_client(
