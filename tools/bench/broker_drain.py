@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         rabbitmq_nodes=3,
         log_level="WARNING",
     )
-    services.run("start")  # Mosquitto, InfluxDB and the cluster
+    services.run("start")  # Mosquitto and InfluxDB
+    services.run("start", "rabbitmq")
     try:
         mosquitto = measure("mosquitto", provisioned(settings), args.messages)
         cluster = settings.replace(
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         rabbitmq = measure("rabbitmq", provisioned(cluster), args.messages)
     finally:
+        services.run("stop", "rabbitmq")
         services.run("stop")
     lines = [
         "### Drain rate: Mosquitto and a three-node RabbitMQ cluster (issue 21)",
