@@ -7,8 +7,10 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 
 from curbside.adapters.mqtt.client import BrokerAccess, new_client
+from curbside.config.settings import Settings
 from tools.harness.processes import wait_for
 
 
@@ -87,3 +89,13 @@ def test_a_clean_session_reconnects_under_a_new_client_id() -> None:
 def test_one_address_means_no_failover_hook() -> None:
     client = new_client(BrokerAccess("127.0.0.1", 1883), client_id="single")
     assert client.on_pre_connect is None
+
+
+def test_without_an_address_list_a_copy_with_another_port_goes_there() -> None:
+    # The TLS tests copy the settings' access with the TLS listener's port: it must be used.
+    access = BrokerAccess.from_settings(Settings().replace(mqtt_port=1883))
+    assert replace(access, port=1884).addresses == (("127.0.0.1", 1884),)
+    listed = BrokerAccess.from_settings(
+        Settings().replace(mqtt_addresses="127.0.0.1:5671,127.0.0.1:5681")
+    )
+    assert listed.addresses == (("127.0.0.1", 5671), ("127.0.0.1", 5681))

@@ -48,7 +48,8 @@ class BrokerAccess:
             password=secret.get_secret_value() if secret is not None else None,
             tls=settings.mqtt.tls,
             tls_ca_file=settings.mqtt.tls_ca_file,
-            endpoints=settings.mqtt.endpoints,
+            # Only an explicit list: a copy with another port (the TLS listener's) must go there.
+            endpoints=settings.mqtt.endpoints if settings.mqtt.addresses else (),
         )
 
 
