@@ -126,6 +126,8 @@ class SimulationOptions:
     truth: Path | None = None
     host: str = "127.0.0.1"
     port: int = 1883
+    # Failover addresses (CURBSIDE_MQTT_ADDRESSES) when --host and --port are not given.
+    endpoints: tuple[tuple[str, int], ...] = ()
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     client_id: str | None = None

@@ -206,6 +206,7 @@ def _connect(options: SimulationOptions) -> MqttPublisher:
         password=options.password,
         tls=options.tls,
         tls_ca_file=options.tls_ca_file,
+        endpoints=options.endpoints,
     )
     publisher = MqttPublisher(access, client_id=options.client_id or f"curbside-sim-{os.getpid()}")
     publisher.connect(CONNECT_TIMEOUT_S)

@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from curbside.adapters.influx.client import InfluxClient
 from curbside.config.settings import Settings, load_settings
-from tests.support import issue_key, with_test_account
+from tests.support import issue_key, on_rabbitmq, with_test_account
 
 # No per-example deadline: these machines are shared and a slow moment is not a bug. In CI,
 # examples are derived from the test itself, so a run can be repeated exactly.
@@ -38,6 +38,9 @@ TEST_DEFAULTS = {
     "CURBSIDE_INFLUX_USERNAME": "curbside",
     "CURBSIDE_INFLUX_PASSWORD": "curbside-dev-only",
     "CURBSIDE_INFLUX_DB": "curbside_test",
+    # The RabbitMQ suite's cluster (scripts/test starts one node unless told otherwise).
+    "CURBSIDE_RABBITMQ_PORT_BASE": "18900",
+    "CURBSIDE_RABBITMQ_NODES": "1",
 }
 for _key, _value in TEST_DEFAULTS.items():
     os.environ.setdefault(_key, _value)
@@ -66,6 +69,19 @@ def base_settings() -> Settings:
                 "or start the test services with the ports scripts/test uses."
             )
     return _log_in_as_test_runner(settings)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_settings(base_settings: Settings) -> Settings:
+    """``base_settings`` on the RabbitMQ cluster scripts/test started, failing loudly if it
+    is not running."""
+    port = base_settings.rabbitmq.port_base + 1
+    if not _reachable("127.0.0.1", port):
+        pytest.fail(
+            f"RabbitMQ is not answering on 127.0.0.1:{port}. Run the suite with scripts/test, "
+            "or start it with: scripts/services start rabbitmq (CURBSIDE_RABBITMQ_PORT_BASE)."
+        )
+    return on_rabbitmq(base_settings)
 
 
 def _log_in_as_test_runner(settings: Settings) -> Settings:

@@ -19,9 +19,9 @@ from curbside.adapters.access.keyfile import add_key
 from curbside.adapters.access.roles import Role
 from curbside.adapters.access.scope import Scope
 from curbside.adapters.mqtt.client import BrokerAccess, connack, new_client
-from curbside.adapters.provisioning.broker import reload_broker
+from curbside.adapters.provisioning.broker import apply_to_broker
 from curbside.adapters.provisioning.changes import Issued, add_service
-from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.config.settings import Settings
 
 # One way to wait, the harness's (tools/harness), for every test that imports it from here.
@@ -71,8 +71,9 @@ def access_as(settings: Settings, username: str | None, password: str | None) ->
 
 
 def reload_and_wait(files: BrokerFiles, settings: Settings, issued: Sequence[Issued]) -> None:
-    """SIGHUP the broker of ``files`` and wait until it accepts the newly issued passwords."""
-    if reload_broker(files.pid_file) is None:
+    """Make the broker of ``files`` use its accounts (Mosquitto: SIGHUP; RabbitMQ: its
+    management API) and wait until it accepts the newly issued passwords."""
+    if apply_to_broker(settings, files, issued) is None:
         pytest.fail(f"no running broker for {files.broker_dir}; start it with scripts/services")
     for item in issued:
         access = access_as(settings, item.username, item.password)
@@ -88,10 +89,25 @@ def with_test_account(settings: Settings) -> Settings:
     scripts/services runs for ``settings`` (its run_dir and port), and log in as it.
 
     Any broker a test starts with scripts/services lets no one in until accounts are added."""
-    files = BrokerFiles(broker_dir(settings))
+    files = broker_files(settings)
     issued = add_service(files, "test", TEST_ACCOUNT, rotate=True)
     reload_and_wait(files, settings, [issued])
     return settings_as(settings, issued)
+
+
+def on_rabbitmq(settings: Settings) -> Settings:
+    """``settings`` moved to the RabbitMQ cluster of ``CURBSIDE_RABBITMQ_PORT_BASE`` (which
+    scripts/test starts beside Mosquitto): node 1's MQTT port, every node as a failover
+    address, logged in with the suite's account there."""
+    base, nodes = settings.rabbitmq.port_base, settings.rabbitmq.nodes
+    moved = settings.replace(
+        mqtt_broker="rabbitmq",
+        mqtt_port=base + 1,
+        mqtt_addresses=",".join(f"127.0.0.1:{base + 10 * n + 1}" for n in range(nodes)),
+        mqtt_username=None,
+        mqtt_password=None,
+    )
+    return with_test_account(moved)
 
 
 def settings_as(settings: Settings, issued: Issued) -> Settings:

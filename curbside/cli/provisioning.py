@@ -1,5 +1,6 @@
 """``python -m curbside.cli.provisioning``: add, list and revoke broker accounts, then reload the
-broker.
+broker (Mosquitto), or apply them through the management API (RabbitMQ, with
+``CURBSIDE_MQTT_BROKER=rabbitmq``).
 
     python -m curbside.cli.provisioning device add Z01-001 Z01-002     # prints "user<TAB>password"
     once
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from curbside.adapters.mqtt.client import BrokerAccess, connack
 from curbside.adapters.provisioning.accounts import Kind, ProvisioningError, service_rights
-from curbside.adapters.provisioning.broker import reload_broker
+from curbside.adapters.provisioning.broker import apply_to_broker
 from curbside.adapters.provisioning.changes import (
     Issued,
     add_devices,
@@ -37,7 +38,7 @@ from curbside.adapters.provisioning.changes import (
     revoke,
 )
 from curbside.adapters.provisioning.devices import Device, find_devices, select_devices
-from curbside.adapters.provisioning.store import BrokerFiles, broker_dir
+from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.city.registry import CityFileError, load_city
 from curbside.config.settings import Settings, SettingsError, load_settings
 
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--broker-dir",
         type=Path,
-        help="the broker's folder (default $CURBSIDE_RUN_DIR/mosquitto-$CURBSIDE_MQTT_PORT)",
+        help="the broker's folder (default $CURBSIDE_RUN_DIR/mosquitto-$CURBSIDE_MQTT_PORT, or"
+        " rabbitmq-$CURBSIDE_RABBITMQ_PORT_BASE with CURBSIDE_MQTT_BROKER=rabbitmq)",
     )
     parser.add_argument("--city", type=Path, help="the city registry (default CURBSIDE_CITY_FILE)")
     parser.add_argument(
@@ -188,11 +190,13 @@ COMMANDS: dict[
 
 
 def _reload(settings: Settings, files: BrokerFiles, issued: Sequence[Issued]) -> str:
-    pid = reload_broker(files.pid_file)
-    if pid is None:
+    done = apply_to_broker(settings, files, issued)
+    if done is None:
+        if files.broker == "rabbitmq":
+            return "no RabbitMQ node answers (start it, then run this again with --rotate)"
         return f"no broker runs for {files.broker_dir} (it reads the files when it starts)"
     if not issued:
-        return f"broker reloaded (pid {pid})"
+        return done
     # The broker reloads in its own time: wait until it takes a new password, so that a
     # process started right after this command can log in.
     login = replace(
@@ -203,9 +207,9 @@ def _reload(settings: Settings, files: BrokerFiles, issued: Sequence[Issued]) ->
     deadline = time.monotonic() + CONFIRM_TIMEOUT_S
     while time.monotonic() < deadline:
         if connack(login, client_id=f"provisioning-{os.getpid()}", timeout_s=2) == 0:
-            return f"broker reloaded (pid {pid}); {issued[0].username} logs in"
+            return f"{done}; {issued[0].username} logs in"
         time.sleep(0.2)
-    return f"broker signalled (pid {pid}), but {issued[0].username} cannot log in yet"
+    return f"{done}, but {issued[0].username} cannot log in yet"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        files = BrokerFiles(args.broker_dir or broker_dir(settings))
+        files = broker_files(settings, args.broker_dir)
         command = COMMANDS[args.what, getattr(args, "action", None)]
         summary, issued = command(args, files, args.city or settings.city_file)
     except (ProvisioningError, SettingsError, CityFileError) as exc:
@@ -223,7 +227,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if summary:
         reloaded = "broker not reloaded (--no-reload)"
         if not args.no_reload:
-            reloaded = _reload(settings, files, issued)
+            try:
+                reloaded = _reload(settings, files, issued)
+            except ProvisioningError as exc:
+                print(
+                    f"provisioning: {summary}, but the broker was not updated: {exc}",
+                    file=sys.stderr,
+                )
+                return 1
         print(f"provisioning: {summary}; {reloaded}", file=sys.stderr)
     return 0
 

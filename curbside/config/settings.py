@@ -60,6 +60,50 @@ class MqttSettings(_Group):
     client_id: str = Field("curbside-ingest", min_length=1, max_length=64)
     tls: bool = False
     tls_ca_file: Path | None = None
+    # Which broker serves these addresses: the embedded Mosquitto, or a RabbitMQ cluster (its
+    # MQTT plugin; docs/rabbitmq.md). Provisioning and monitoring follow it.
+    broker: Literal["mosquitto", "rabbitmq"] = "mosquitto"
+    # Failover: "host:port,host:port,..." tried in turn, the next on loss (a RabbitMQ cluster's
+    # nodes); empty, host and port alone.
+    addresses: str = ""
+
+    @field_validator("addresses")
+    @classmethod
+    def _check_addresses(cls, value: str) -> str:
+        return ",".join(f"{h}:{p}" for h, p in _endpoints(value))
+
+    @property
+    def endpoints(self) -> tuple[tuple[str, Port], ...]:
+        """Every broker address to try, in order: ``addresses``, else host and port."""
+        return _endpoints(self.addresses) or ((self.host, self.port),)
+
+
+def _endpoints(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple(_host_port(item) for item in text.split(",") if item.strip())
+
+
+def _host_port(item: str) -> tuple[str, int]:
+    host, sep, port = item.strip().rpartition(":")
+    host = host.strip().removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{item.strip()!r} is not host:port")
+    return host, int(port)
+
+
+class RabbitmqSettings(_Group):
+    """A RabbitMQ cluster as scripts/services runs it (``CURBSIDE_RABBITMQ_*``): node N's
+    management API is on port_base + 10 (N - 1) + 3; provisioning works through it as the
+    administrator."""
+
+    port_base: Port = Field(5670, ge=1, le=65000)
+    nodes: int = Field(3, ge=1, le=9)
+    admin_user: str = Field("curbside-admin", min_length=1)
+    admin_password: SecretStr = SecretStr("curbside-dev-only")
+
+    @property
+    def management_urls(self) -> tuple[str, ...]:
+        """Every node's management API, node 1 first."""
+        return tuple(f"http://127.0.0.1:{self.port_base + 10 * n + 3}" for n in range(self.nodes))
 
 
 class InfluxSettings(_Group):
@@ -272,6 +316,7 @@ GROUPS: dict[str, type[_Group]] = {
     "recorder": RecorderSettings,
     "payments": PaymentsSettings,
     "handoff": HandoffSettings,
+    "rabbitmq": RabbitmqSettings,
 }
 
 
@@ -306,6 +351,7 @@ class Settings(BaseSettings):
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    rabbitmq: RabbitmqSettings = Field(default_factory=RabbitmqSettings)
 
     # The city registry shared by every process; unset, the demo county shipped in the package
     city_file: Path = Field(default_factory=demo_city_file)

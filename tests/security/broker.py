@@ -17,6 +17,12 @@ from curbside.config.settings import Settings
 from tests.support import mqtt_client, settings_as, wait_for
 
 NOT_AUTHORISED = 135  # paho's number for MQTT 3.1.1's CONNACK 5, "not authorised"
+BAD_CREDENTIALS = 134  # CONNACK 4, "bad user name or password": RabbitMQ's refusal
+
+
+def refusal(settings: Settings) -> int:
+    """The CONNACK code with which the broker of ``settings`` refuses a login."""
+    return BAD_CREDENTIALS if settings.mqtt.broker == "rabbitmq" else NOT_AUTHORISED
 
 
 class Listener:

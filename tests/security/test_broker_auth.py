@@ -1,4 +1,5 @@
-"""Devices publish only as themselves: proven by what a real subscriber receives.
+"""Devices publish only as themselves: proven by what a real subscriber receives, on each
+broker Curbside supports (Mosquitto, and RabbitMQ with the rights provisioning gives it).
 
 Mosquitto acknowledges a denied publish from an MQTT 3.1.1 client like any other, so a
 PUBACK proves nothing. Each test therefore ends with a marker: one the sender may publish, on
@@ -23,16 +24,16 @@ from curbside.adapters.provisioning.changes import (
     revoke,
 )
 from curbside.adapters.provisioning.devices import find_devices
-from curbside.adapters.provisioning.store import BrokerFiles, broker_dir, load_accounts
+from curbside.adapters.provisioning.store import BrokerFiles, broker_files, load_accounts
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
 from tests.security.broker import (
-    NOT_AUTHORISED,
     attempt,
     listening,
     logged_in,
     publish_all,
     raw_publish,
+    refusal,
 )
 from tests.support import ACCEPTED, access_as, reload_and_wait, wait_for
 
@@ -45,9 +46,18 @@ BIN_FILL = f"sanitation/D1/{BIN}/fill"
 EVERYTHING = ("#", "$SYS/#")
 
 
+@pytest.fixture(scope="module", params=["mosquitto", "rabbitmq"])
+def base_settings(request: pytest.FixtureRequest, base_settings: Settings) -> Settings:
+    """The whole rights matrix runs against each broker."""
+    if request.param == "rabbitmq":
+        settings: Settings = request.getfixturevalue("rabbitmq_settings")
+        return settings
+    return base_settings
+
+
 @pytest.fixture
 def files(base_settings: Settings) -> BrokerFiles:
-    return BrokerFiles(broker_dir(base_settings))
+    return broker_files(base_settings)
 
 
 @pytest.fixture
@@ -119,14 +129,18 @@ def test_a_device_reads_nothing_even_with_a_wildcard_subscription(
     secret = f"for the operators only {unique}".encode()
     with logged_in(base_settings, devices[SPACE]) as device:
         device.on_message = lambda _c, _u, msg: heard.append(msg.topic)
-        subscribed: list[int] = []
-        device.on_subscribe = lambda *_args: subscribed.append(1)
+        answered: list[str] = []
+        device.on_subscribe = lambda *_args: answered.append("suback")
+        device.on_disconnect = lambda *_args: answered.append("disconnected")
         device.subscribe([("#", 1), ("parking/#", 1), ("$SYS/#", 1)])
-        wait_for(lambda: bool(subscribed), 20, "the device's subscription")
+        # Mosquitto grants it and delivers only what the device may read; RabbitMQ refuses a
+        # subscription beyond the account's rights by closing the connection.
+        wait_for(lambda: bool(answered), 20, "the broker's answer to the subscription")
         with listening(base_settings, [OTHER]) as listener:
             attempt(base_settings, devices[OTHER_SPACE], OTHER, secret)
             wait_for(lambda: listener.got(secret), 30, "the listener to hear the other space")
         # The PUBACK of the device's own publish comes after anything routed to it before.
+        wait_for(device.is_connected, 30, "the device to be connected again")
         publish_all(device, [(OWN, f"own {unique}".encode())])
     assert heard == []
 
@@ -142,7 +156,7 @@ def test_anonymous_wrong_and_unknown_logins_are_refused(
         "another device's password": access_as(base_settings, SPACE, devices[BIN].password),
         "unknown user": access_as(base_settings, "Z99-999", password),
     }.items():
-        assert connack(access, client_id=f"refused-{len(name)}") == NOT_AUTHORISED, name
+        assert connack(access, client_id=f"refused-{len(name)}") == refusal(base_settings), name
 
 
 def test_a_revoked_device_is_cut_off_after_the_reload(
@@ -157,11 +171,12 @@ def test_a_revoked_device_is_cut_off_after_the_reload(
         wait_for(lambda: listener.got(before), 30, "the bin's message before revoking")
         revoke(files, [BIN], kind="device")
         reload_and_wait(files, base_settings, [])
-        # Mosquitto re-checks connected clients on reload: this one is disconnected.
+        # Mosquitto re-checks connected clients on reload, provisioning closes a RabbitMQ
+        # user's connections: this one is disconnected.
         wait_for(lambda: not device.is_connected(), 30, "the revoked bin to be disconnected")
         device.publish(BIN_FILL, after, qos=1)  # paho keeps it and retries; in vain
         access = access_as(base_settings, BIN, devices[BIN].password)
-        assert connack(access, client_id="revoked") == NOT_AUTHORISED
+        assert connack(access, client_id="revoked") == refusal(base_settings)
         listener.sync()
     assert not listener.got(after)
 

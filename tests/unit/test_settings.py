@@ -109,8 +109,8 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     # 54, seven added by the records (issue 14), one by dispatch (issue 15), two by the
     # evaluator's metrics (issue 17), two by the recorder's metrics, eight by fee collection
     # (issue 18), twelve by the hand-off (issue 16), two by automatic re-planning (issue 15),
-    # two by retention and two by the recorders' lease (issue 14)
-    assert len(names) == 92
+    # two by retention and two by the recorders' lease (issue 14), six by RabbitMQ (issue 21)
+    assert len(names) == 98
     assert names <= documented, sorted(names - documented)
 
 
@@ -159,3 +159,15 @@ def test_errors_never_echo_a_secret(changes: dict[str, object]) -> None:
     message = str(raised.value)
     assert "c2VjcmV0LXZhbHVl" not in message
     assert any(word in message for word in ("secret", "password", "TOKEN")), message
+
+
+def test_failover_addresses_are_checked_and_default_to_host_and_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CURBSIDE_MQTT_PORT", "1999")
+    assert load_settings().mqtt.endpoints == (("127.0.0.1", 1999),)
+    monkeypatch.setenv("CURBSIDE_MQTT_ADDRESSES", " 127.0.0.1:5671, [::1]:5681 ,")
+    assert load_settings().mqtt.endpoints == (("127.0.0.1", 5671), ("::1", 5681))
+    monkeypatch.setenv("CURBSIDE_MQTT_ADDRESSES", "127.0.0.1:5671,node2")
+    with pytest.raises(SettingsError, match=r"CURBSIDE_MQTT_ADDRESSES.*'node2' is not host:port"):
+        load_settings()

@@ -23,6 +23,7 @@ from curbside.adapters.provisioning.accounts import (
 )
 from curbside.adapters.provisioning.devices import Device, gateway_rights
 from curbside.adapters.provisioning.passwords import hash_password, new_password
+from curbside.adapters.provisioning.rabbitmq_rights import refuse_dotted_levels
 from curbside.adapters.provisioning.store import BrokerFiles, load_accounts, locked, save_accounts
 
 
@@ -99,6 +100,9 @@ def list_accounts(files: BrokerFiles, *, kind: Kind | None = None) -> list[Accou
 
 
 def _add(files: BrokerFiles, accounts: Sequence[Account], rotate: bool) -> None:
+    if files.broker == "rabbitmq":
+        for account in accounts:
+            refuse_dotted_levels(account)
     with locked(files):
         current = load_accounts(files)
         save_accounts(files, with_accounts(current, accounts, replace_existing=rotate))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from curbside.adapters.provisioning.accounts import Account, Accounts, ProvisioningError, Rights
 from curbside.adapters.provisioning.mosquitto_files import acl_file, password_file
@@ -25,9 +25,12 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class BrokerFiles:
-    """The files of one broker instance (scripts/services' ``mosquitto-<port>/`` folder)."""
+    """The files of one broker instance (scripts/services' ``mosquitto-<port>/`` folder, or a
+    RabbitMQ cluster's ``rabbitmq-<port base>/``, which keeps only ``accounts.json``: RabbitMQ
+    holds users and rights itself)."""
 
     broker_dir: Path
+    broker: Literal["mosquitto", "rabbitmq"] = "mosquitto"
 
     @property
     def auth_dir(self) -> Path:
@@ -57,7 +60,14 @@ class BrokerFiles:
 
 def broker_dir(settings: Settings) -> Path:
     """The folder scripts/services gives the broker of these settings."""
+    if settings.mqtt.broker == "rabbitmq":
+        return settings.run_dir / f"rabbitmq-{settings.rabbitmq.port_base}"
     return settings.run_dir / f"mosquitto-{settings.mqtt.port}"
+
+
+def broker_files(settings: Settings, directory: Path | None = None) -> BrokerFiles:
+    """The account files of the broker of these settings (in ``directory``, if given)."""
+    return BrokerFiles(directory or broker_dir(settings), settings.mqtt.broker)
 
 
 def load_accounts(files: BrokerFiles) -> dict[str, Account]:
@@ -80,8 +90,9 @@ def save_accounts(files: BrokerFiles, accounts: Accounts) -> None:
         "accounts": [asdict(accounts[name]) for name in sorted(accounts)],
     }
     _replace(files.accounts, json.dumps(state, indent=1, ensure_ascii=False) + "\n")
-    _replace(files.passwd, password_file(accounts))
-    _replace(files.acl, acl_file(accounts))
+    if files.broker == "mosquitto":
+        _replace(files.passwd, password_file(accounts))
+        _replace(files.acl, acl_file(accounts))
 
 
 @contextmanager
