@@ -34,7 +34,7 @@ from tests.e2e.town import (
 from tests.records.recorder_process import recording
 from tests.support import mqtt_client, wait_for
 
-FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
+FIRES = 6  # bins set on fire at the end: more than the tests acknowledge
 WAIT_MS = 30_000  # the longest a browser test waits for the page
 
 
