@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.sync_api import Page, Request
 
@@ -20,7 +21,7 @@ from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
 from tests.browser.chromium import sign_in
 from tests.browser.conftest import Town
-from tests.support import issue_key, mqtt_client
+from tests.support import bearer, issue_key, mqtt_client
 
 pytestmark = pytest.mark.browser
 
@@ -203,6 +204,48 @@ def test_double_clicking_acknowledge_acknowledges_one_alert(town: Town, page: Pa
     ]
     assert mine == [alert_id]
     assert len(sent) == 1
+
+
+def test_a_parking_operator_lists_and_filters_its_own_overstays(town: Town, page: Page) -> None:
+    key = _key(town, Role.PARKING_OPERATOR, "Z01 值班", zones=["Z01"])
+
+    def as_operator(path: str, **params: str) -> Any:
+        answer = httpx.get(f"{town.base}{path}", params=params, headers=bearer(key))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    overstays = as_operator("/api/v1/alerts", kind="overstay", status="open")
+    assert len(overstays) >= 2, "the town left too few overstays in Z01 to filter"
+    assert {a["zone"] for a in overstays} == {"Z01"}
+    # One acknowledged (by an admin), so that the status filter has something to leave out.
+    taken = overstays[0]["id"]
+    assert town.api.post(f"/api/v1/alerts/{taken}/ack").status_code == 200
+
+    _signed_in_live(page, town, key)
+    page.click("#tab-parking")
+    page.locator(f'#parking-alerts li[data-alert="{taken}"].st-acknowledged').wait_for()
+    page.select_option("#parking-alerts-kind", "overstay")
+    page.select_option("#parking-alerts-status", "open")
+    cards = page.locator("#parking-alerts li.alert")
+    shown = cards.evaluate_all("cards => cards.map((card) => card.dataset.alert)")
+    wanted = [a["id"] for a in as_operator("/api/v1/alerts", kind="overstay", status="open")]
+    assert taken not in wanted
+    assert sorted(shown) == sorted(wanted)
+
+    counts = as_operator("/api/v1/alerts/counts", domain="parking")
+    assert set(counts["by_area"]) == {"Z01"}  # its own zone's, none of Z02's
+    beside = {
+        "#parking-alerts-kind": {"": counts["active"], "overstay": counts["by_kind"]["overstay"]},
+        "#parking-alerts-status": {
+            "active": counts["active"],
+            "open": counts["by_status"]["open"],
+            "acknowledged": counts["by_status"]["acknowledged"],
+        },
+    }
+    for select, want in beside.items():
+        for value, n in want.items():
+            option = page.locator(f'{select} option[value="{value}"][data-count="{n}"]')
+            option.wait_for(state="attached")  # the counts follow the acknowledgement
 
 
 # (zone, entry, exit) in the city's local time, for a browser whose own zone is London.

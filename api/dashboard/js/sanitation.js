@@ -1,15 +1,15 @@
-// The sanitation view: today's clearance per district against its deadline, active alerts
-// with an acknowledge button, the worklist with its suggested rounds, yesterday's report.
+// The sanitation view: today's clearance per district against its deadline, the bins' alert
+// list, the worklist with its suggested rounds, yesterday's report.
 
-import { ApiError, postJson, getJson, savedName } from "./api.js";
+import { getJson } from "./api.js";
+import { initAlertList } from "./alerts.js";
 import { progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, dateTime, dayBefore, duration, localDate, percent } from "./format.js";
 import { t } from "./i18n.js";
-import { changed, mayAcknowledge, store, subscribe } from "./store.js";
+import { changed, store, subscribe } from "./store.js";
 
 const reports = { today: null, yesterday: null, worklist: null };
-const ackErrors = new Map();
 
 function districtName(id) {
   return store.city.districts.find((d) => d.id === id)?.name ?? id;
@@ -99,115 +99,6 @@ function renderWorklist() {
   );
 }
 
-// After an acknowledge click the list holds still: the cards keep their order (one
-// acknowledged or resolved meanwhile stays where it was) until SETTLE_MS have passed with no
-// acknowledge on its way and the pointer off the list. So the second click of a double-click
-// lands on the card it was meant for (whose button is already disabled), never on the next one.
-const SETTLE_MS = 3000;
-const pending = new Set(); // ids of the alerts whose acknowledge is on its way
-let held = null; // the alerts in the order shown, while the list holds still
-let settleTimer = null;
-let pointerOver = false;
-
-function alertAction(a) {
-  const device = a.space || a.bin;
-  if (a.status === "resolved") return h("span", { class: "muted" }, t("status.resolved"));
-  if (a.status === "acknowledged") {
-    return h("span", { class: "acked" }, t("s.acked", { by: a.acknowledged_by, at: dateTime(a.acknowledged_at) }));
-  }
-  if (!mayAcknowledge(a)) return h("span", { class: "muted" }, t("s.ackNotAllowed"));
-  const waiting = pending.has(a.id);
-  return h("button", {
-    type: "button", class: "ack", "data-alert": a.id, disabled: waiting, "aria-busy": waiting ? "true" : null,
-    "aria-label": `${t("s.ack")} ${t(`kind.${a.kind}`)} ${device}`,
-    onclick: (event) => {
-      event.currentTarget.disabled = true; // at once: the next click must not send it again
-      acknowledge(a.id);
-    },
-  }, t("s.ack"));
-}
-
-function alertRow(a) {
-  const device = a.space || a.bin;
-  const group = a.zone || a.district;
-  const error = ackErrors.get(a.id);
-  return h("li", { class: `alert k-${a.kind} st-${a.status}`, "data-alert": a.id, tabindex: -1 },
-    h("div", { class: "alert-head" }, h("strong", {}, t(`kind.${a.kind}`)), h("span", {}, ` ${group} · ${device}`), h("span", { class: "muted" }, ` · ${dateTime(a.opened_at)}`)),
-    h("p", {}, a.detail),
-    h("div", { class: "alert-action" }, alertAction(a)),
-    error ? h("p", { class: "state error", role: "alert" }, t("s.ackFailed", { detail: error })) : null,
-  );
-}
-
-function sortedAlerts() {
-  const rank = { fire: 0, full: 1, overflow_soon: 2, not_cleared: 3 };
-  return [...store.alerts.values()].sort(
-    (a, b) => (a.status === "open" ? 0 : 1) - (b.status === "open" ? 0 : 1)
-      || (rank[a.kind] ?? 9) - (rank[b.kind] ?? 9)
-      || b.opened_at.localeCompare(a.opened_at),
-  );
-}
-
-/** The alerts in the order to show: sorted, or while the list holds still, as they were
- * (alerts gone meanwhile shown resolved in their place, new ones at the end). */
-function shownAlerts() {
-  const sorted = sortedAlerts();
-  if (!held) return sorted;
-  const placed = new Set(held.map((a) => a.id));
-  held = [
-    ...held.map((a) => store.alerts.get(a.id) ?? { ...a, status: "resolved" }),
-    ...sorted.filter((a) => !placed.has(a.id)),
-  ];
-  return held;
-}
-
-function holdStill() {
-  held ??= shownAlerts();
-  clearTimeout(settleTimer);
-  settleTimer = setTimeout(settle, SETTLE_MS);
-}
-
-function settle() {
-  settleTimer = null;
-  if (!held || pending.size || pointerOver) return; // the answer or the pointer leaving settles it
-  held = null;
-  renderAlerts();
-}
-
-function renderAlerts() {
-  const box = document.getElementById("alerts");
-  if (!store.alertsLoaded) return show(box, loading());
-  const active = shownAlerts();
-  if (!active.length) return show(box, empty(t("s.noAlerts")));
-  const scrolled = box.querySelector(".alert-list")?.scrollTop ?? 0; // a redraw must not scroll
-  show(box, h("ul", { class: "alert-list" }, active.map(alertRow)));
-  box.querySelector(".alert-list").scrollTop = scrolled;
-}
-
-async function acknowledge(id) {
-  if (pending.has(id)) return;
-  pending.add(id);
-  ackErrors.delete(id);
-  holdStill();
-  changed("alerts");
-  try {
-    // The API records the key's name; a name typed at sign-in is added as the person
-    // behind it ("<name> via <key>"), never the key's own name again.
-    const person = savedName();
-    const body = person && person !== store.who?.name ? { by: person } : undefined;
-    const updated = await postJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, body);
-    if (updated.status === "resolved") store.alerts.delete(updated.id);
-    else store.alerts.set(updated.id, updated);
-  } catch (err) {
-    ackErrors.set(id, err instanceof ApiError && err.status === 403 ? t("s.ackNotAllowed") : err.detail || String(err));
-  }
-  pending.delete(id);
-  if (!settleTimer) settle();
-  changed("alerts");
-  // The list was redrawn: keep keyboard focus on the alert just handled.
-  document.querySelector(`#alerts li[data-alert="${CSS.escape(id)}"]`)?.focus();
-}
-
 async function load(key, path, params, render) {
   try {
     reports[key] = { data: await getJson(path, params) };
@@ -228,21 +119,13 @@ const loadWorklist = () => load("worklist", "/api/v1/sanitation/worklist", {}, r
 /** Build the sanitation view and start keeping its reports fresh. */
 export function initSanitation() {
   subscribe((topic) => {
-    if (topic === "alerts" || topic === "who") renderAlerts();
     if (topic === "lang") {
       renderToday();
       renderYesterday();
       renderWorklist();
-      renderAlerts();
     }
   });
-  const alerts = document.getElementById("alerts");
-  alerts.addEventListener("pointerenter", () => { pointerOver = true; });
-  alerts.addEventListener("pointerleave", () => {
-    pointerOver = false;
-    if (!settleTimer) settle();
-  });
-  renderAlerts();
+  initAlertList(document.getElementById("alerts"), "sanitation");
   loadToday();
   loadYesterday();
   loadWorklist();
