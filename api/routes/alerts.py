@@ -166,11 +166,20 @@ async def count_alerts(
     district: Annotated[
         str | None, Query(pattern=ID_PATTERN, description="a sanitation district")
     ] = None,
+    domain: Annotated[
+        Domain | None, Query(description="only parking or only sanitation alerts")
+    ] = None,
 ) -> dict[str, Any]:
     """Active alerts (open and acknowledged) of the key's zones and districts (or the one
-    given), by status, kind and area: the numbers beside a list's filters."""
+    given, or the one domain), by status, kind and area: the numbers beside a list's
+    filters."""
+    area_domain = _area_domain(city, zone, district)
+    if domain is not None and area_domain not in (None, domain):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {area_domain} area is not in {domain}"
+        )
     scope = AlertFilter(
-        domain=_area_domain(city, zone, district), group=zone or district, areas=_areas(key, city)
+        domain=area_domain or domain, group=zone or district, areas=_areas(key, city)
     )
     try:
         active = await asyncio.to_thread(desk.active)

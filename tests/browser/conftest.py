@@ -34,7 +34,8 @@ from tests.e2e.town import (
 from tests.records.recorder_process import recording
 from tests.support import mqtt_client, wait_for
 
-FIRES = 4  # bins set on fire at the end: more than the tests acknowledge
+FIRES = 6  # bins set on fire at the end: more than the tests acknowledge
+OVERSTAY_MINUTES = 30  # each zone's maximum stay
 WAIT_MS = 30_000  # the longest a browser test waits for the page
 
 
@@ -79,7 +80,11 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         api_keys_file=tmp / "api-keys.json",
     )
     city_file = tmp / "city.yaml"
-    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    city = small_city()
+    for zone in city["parking_zones"]:
+        # Short enough that some of the simulated stays overrun it: overstay alerts to list.
+        zone["max_stay_minutes"] = OVERSTAY_MINUTES
+    city_file.write_text(yaml.safe_dump(city, allow_unicode=True))
     influx = InfluxClient.from_settings(settings)
     influx.ensure_database()
     truth_file = tmp / "truth.jsonl"
@@ -111,7 +116,8 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             )
             _set_bins_on_fire(settings, final["bins"], FIRES)
             wait_until_stored(ingester, final["published"] + FIRES)
-            alerts = len(evaluate_bin_alerts(settings, influx, load_city(city_file)).active())
+            evaluated = evaluate_bin_alerts(settings, influx, load_city(city_file), overstays=True)
+            alerts = len(evaluated.active())
             with api_server(
                 settings, city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records_url
             ) as api:

@@ -16,14 +16,19 @@ import pytest
 
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient
+from curbside.adapters.influx.history import HistoryReader
 from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.city.demo import demo_city
 from curbside.city.registry import City
-from curbside.config.rules import alert_thresholds, clearance_rules
+from curbside.config.rules import alert_thresholds, clearance_rules, session_rules
 from curbside.config.settings import Settings
 from curbside.evaluator import ConditionSource, Evaluator
-from curbside.readmodels.alert_sources import DeviceStateSource, SanitationSource
+from curbside.readmodels.alert_sources import (
+    DeviceStateSource,
+    OverstaySource,
+    SanitationSource,
+)
 from ingest.service import Ingester
 from tests.support import bearer, forget_session, issue_key, wait_for
 from tools.harness.ports import free_port
@@ -132,9 +137,12 @@ def wait_until_stored(ingester: Ingester, published: int) -> None:
     )
 
 
-def evaluate_bin_alerts(settings: Settings, influx: InfluxClient, city: City) -> AlertStore:
-    """One round of the bin and sensor alert rules now, as the evaluator process runs them
-    (alerts stored, not published); returns the store to read them from."""
+def evaluate_bin_alerts(
+    settings: Settings, influx: InfluxClient, city: City, *, overstays: bool = False
+) -> AlertStore:
+    """One round of the bin and sensor alert rules now (and, if asked, the overstay rule), as
+    the evaluator process runs them (alerts stored, not published); returns the store to read
+    them from."""
     store = AlertStore(influx)
     thresholds = alert_thresholds(settings)
     sources: list[ConditionSource] = [
@@ -143,6 +151,10 @@ def evaluate_bin_alerts(settings: Settings, influx: InfluxClient, city: City) ->
             SanitationHistoryReader(influx), city, thresholds, clearance_rules(settings)
         ),
     ]
+    if overstays:
+        rules = session_rules(settings)
+        stale = timedelta(seconds=settings.space_stale_after_s)
+        sources.append(OverstaySource(HistoryReader(influx, rules, stale), city, rules))
     Evaluator(store, sources, lambda alert: None).evaluate(datetime.now(UTC))
     return store
 

@@ -144,6 +144,7 @@ def test_an_operator_counts_and_lists_its_own_overstays(
         settings.api.keys_file, Role.PARKING_OPERATOR, name="op-z01", zones=["Z01"], districts=[]
     )
     with admin_client(create_app(settings, CITY), settings) as api:
+        api_admin = dict(api.headers)
         api.headers.update(bearer(operator))
         counts = api.get("/api/v1/alerts/counts").json()
         assert counts == {
@@ -158,3 +159,13 @@ def test_an_operator_counts_and_lists_its_own_overstays(
         assert api.get("/api/v1/alerts/counts", params={"district": "D1"}).status_code == 403
         zone = api.get("/api/v1/alerts/counts", params={"zone": "Z01"}).json()
         assert zone["by_kind"] == {"overstay": 1, "sensor_silent": 1}
+        # An admin's counts for one domain's list: the bin's alert only beside the bins'.
+        api.headers.update({"Authorization": api_admin["authorization"]})
+        both = api.get("/api/v1/alerts/counts").json()
+        assert both["by_kind"] == {"full": 1, "overstay": 1, "sensor_silent": 1}
+        bins = api.get("/api/v1/alerts/counts", params={"domain": "sanitation"}).json()
+        assert bins["by_kind"] == {"full": 1} and bins["active"] == 1
+        parking = api.get("/api/v1/alerts/counts", params={"domain": "parking"}).json()
+        assert parking["by_kind"] == {"overstay": 1, "sensor_silent": 1}
+        mixed = {"domain": "sanitation", "zone": "Z01"}
+        assert api.get("/api/v1/alerts/counts", params=mixed).status_code == 422

@@ -242,6 +242,13 @@ const TEXT = {
     "status.open": "未处理",
     "status.acknowledged": "已确认",
     "status.resolved": "已解除",
+    "p.alerts": "停车告警",
+    "a.kind": "类型",
+    "a.status": "状态",
+    "a.allKinds": "全部类型",
+    "a.st.active": "全部未解除",
+    "a.st.open": "未处理",
+    "a.st.acknowledged": "已确认",
   },
   en: {
     skip: "Skip to main content",
@@ -483,6 +490,13 @@ const TEXT = {
     "status.open": "open",
     "status.acknowledged": "acknowledged",
     "status.resolved": "resolved",
+    "p.alerts": "Parking alerts",
+    "a.kind": "Kind",
+    "a.status": "Status",
+    "a.allKinds": "All kinds",
+    "a.st.active": "All active",
+    "a.st.open": "Open",
+    "a.st.acknowledged": "Acknowledged",
   },
 };
 

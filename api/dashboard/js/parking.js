@@ -2,11 +2,12 @@
 // and busiest hours, a space's sessions with their fee breakdown, and the fee calculator.
 
 import { getJson } from "./api.js";
+import { initAlertList } from "./alerts.js";
 import { rateChart, progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, cityTime, duration, localDate, localInput, yuan } from "./format.js";
 import { t } from "./i18n.js";
-import { store, subscribe } from "./store.js";
+import { can, store, subscribe } from "./store.js";
 
 let revenue = null;
 let revenueError = null;
@@ -217,6 +218,10 @@ function nextDay(day) {
 
 /** Build the parking view once the city layout is known. */
 export function initParking() {
+  if (can("alerts.read")) {
+    document.getElementById("parking-alerts-card").hidden = false;
+    initAlertList(document.getElementById("parking-alerts"), "parking");
+  }
   fillZoneSelects();
   fillSpaces();
   const now = new Date();

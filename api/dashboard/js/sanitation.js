@@ -1,15 +1,15 @@
-// The sanitation view: today's clearance per district against its deadline, active alerts
-// with an acknowledge button, the worklist with its suggested rounds, yesterday's report.
+// The sanitation view: today's clearance per district against its deadline, the bins' alert
+// list, the worklist with its suggested rounds, yesterday's report.
 
-import { ApiError, postJson, getJson, savedName } from "./api.js";
+import { getJson } from "./api.js";
+import { initAlertList } from "./alerts.js";
 import { progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, dateTime, dayBefore, duration, localDate, percent } from "./format.js";
 import { t } from "./i18n.js";
-import { changed, mayAcknowledge, store, subscribe } from "./store.js";
+import { changed, store, subscribe } from "./store.js";
 
 const reports = { today: null, yesterday: null, worklist: null };
-const ackErrors = new Map();
 
 function districtName(id) {
   return store.city.districts.find((d) => d.id === id)?.name ?? id;
@@ -99,57 +99,6 @@ function renderWorklist() {
   );
 }
 
-function alertRow(a) {
-  const device = a.space || a.bin;
-  const group = a.zone || a.district;
-  let action;
-  if (a.status === "acknowledged") {
-    action = h("span", { class: "acked" }, t("s.acked", { by: a.acknowledged_by, at: dateTime(a.acknowledged_at) }));
-  } else if (mayAcknowledge(a)) {
-    action = h("button", { type: "button", class: "ack", "data-alert": a.id, "aria-label": `${t("s.ack")} ${t(`kind.${a.kind}`)} ${device}`, onclick: () => acknowledge(a) }, t("s.ack"));
-  } else {
-    action = h("span", { class: "muted" }, t("s.ackNotAllowed"));
-  }
-  const error = ackErrors.get(a.id);
-  return h("li", { class: `alert k-${a.kind} st-${a.status}`, "data-alert": a.id, tabindex: -1 },
-    h("div", { class: "alert-head" }, h("strong", {}, t(`kind.${a.kind}`)), h("span", {}, ` ${group} · ${device}`), h("span", { class: "muted" }, ` · ${dateTime(a.opened_at)}`)),
-    h("p", {}, a.detail),
-    h("div", { class: "alert-action" }, action),
-    error ? h("p", { class: "state error", role: "alert" }, t("s.ackFailed", { detail: error })) : null,
-  );
-}
-
-function renderAlerts() {
-  const box = document.getElementById("alerts");
-  const rank = { fire: 0, full: 1, overflow_soon: 2, not_cleared: 3 };
-  const active = [...store.alerts.values()].sort(
-    (a, b) => (a.status === "open" ? 0 : 1) - (b.status === "open" ? 0 : 1)
-      || (rank[a.kind] ?? 9) - (rank[b.kind] ?? 9)
-      || b.opened_at.localeCompare(a.opened_at),
-  );
-  if (!store.alertsLoaded) return show(box, loading());
-  if (!active.length) return show(box, empty(t("s.noAlerts")));
-  show(box, h("ul", { class: "alert-list" }, active.map(alertRow)));
-}
-
-async function acknowledge(alert) {
-  ackErrors.delete(alert.id);
-  try {
-    // The API records the key's name; a name typed at sign-in is added as the person
-    // behind it ("<name> via <key>"), never the key's own name again.
-    const person = savedName();
-    const body = person && person !== store.who?.name ? { by: person } : undefined;
-    const updated = await postJson(`/api/v1/alerts/${encodeURIComponent(alert.id)}/ack`, body);
-    if (updated.status === "resolved") store.alerts.delete(updated.id);
-    else store.alerts.set(updated.id, updated);
-  } catch (err) {
-    ackErrors.set(alert.id, err instanceof ApiError && err.status === 403 ? t("s.ackNotAllowed") : err.detail || String(err));
-  }
-  changed("alerts");
-  // The list was redrawn: keep keyboard focus on the alert just handled.
-  document.querySelector(`#alerts li[data-alert="${CSS.escape(alert.id)}"]`)?.focus();
-}
-
 async function load(key, path, params, render) {
   try {
     reports[key] = { data: await getJson(path, params) };
@@ -170,15 +119,13 @@ const loadWorklist = () => load("worklist", "/api/v1/sanitation/worklist", {}, r
 /** Build the sanitation view and start keeping its reports fresh. */
 export function initSanitation() {
   subscribe((topic) => {
-    if (topic === "alerts" || topic === "who") renderAlerts();
     if (topic === "lang") {
       renderToday();
       renderYesterday();
       renderWorklist();
-      renderAlerts();
     }
   });
-  renderAlerts();
+  initAlertList(document.getElementById("alerts"), "sanitation");
   loadToday();
   loadYesterday();
   loadWorklist();
