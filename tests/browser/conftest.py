@@ -79,7 +79,12 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         api_keys_file=tmp / "api-keys.json",
     )
     city_file = tmp / "city.yaml"
-    city_file.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    # Trucks on shift round the clock, so the dispatch view has routes to show whatever the
+    # hour the tests run at (the default 06:00-20:00 shift plans no route at night).
+    trucks = [
+        truck | {"shift_start": "00:00", "shift_end": "23:59"} for truck in small_city()["trucks"]
+    ]
+    city_file.write_text(yaml.safe_dump(small_city() | {"trucks": trucks}, allow_unicode=True))
     influx = InfluxClient.from_settings(settings)
     influx.ensure_database()
     truth_file = tmp / "truth.jsonl"
