@@ -20,7 +20,7 @@ from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
 from tests.browser.chromium import sign_in
 from tests.browser.conftest import Town
-from tests.support import issue_key, mqtt_client
+from tests.support import issue_key, publish_once, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -117,15 +117,8 @@ def test_the_map_follows_a_space_live(town: Town, page: Page, base_settings: Set
     marker = page.locator(f'#map circle[data-id="{space}"]')
     was_occupied = "s-occupied" in (marker.get_attribute("class") or "")
     before = _legend(page)["spaces-occupied"]
-    publisher = mqtt_client(base_settings)
-    try:
-        payload = {"occupied": not was_occupied, "ts": datetime.now(UTC).isoformat()}
-        publisher.publish(
-            f"parking/Z02/{space}/status", json.dumps(payload), qos=1
-        ).wait_for_publish(10)
-    finally:
-        publisher.disconnect()
-        publisher.loop_stop()
+    payload = {"occupied": not was_occupied, "ts": datetime.now(UTC).isoformat()}
+    publish_once(base_settings, f"parking/Z02/{space}/status", json.dumps(payload))
     want = "s-free" if was_occupied else "s-occupied"
     page.wait_for_selector(f'#map circle[data-id="{space}"].{want}')
     step = -1 if was_occupied else 1
@@ -425,3 +418,34 @@ def test_the_dispatch_view_shows_each_trucks_route_as_the_api_plans_it(
     page.click("#lang")
     assert page.inner_text("#tab-dispatch") == "Dispatch"
     assert page.inner_text("#risk-title") == "Bins at risk of missing their deadline"
+
+
+def test_a_trucks_reported_progress_shows_in_the_dispatch_view(
+    town: Town, page: Page, base_settings: Settings
+) -> None:
+    plan = _get(town, "/api/v1/dispatch/plan")
+    if not plan["routes"]:  # see the test above: the trucks' last hour on shift
+        pytest.skip("the plan has no route to report progress on")
+    route = plan["routes"][0]
+    first = route["stops"][0]
+    # The truck at its first stop, done with it, as its tablet reports it (docs/mqtt.md).
+    report = {"ts": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}Z", "lat": first["lat"],
+              "lon": first["lon"], "done": [first["id"]]}  # fmt: skip
+    publish_once(base_settings, f"dispatch/{route['truck']}/progress", json.dumps(report))
+    wait_for(
+        lambda: any(p["truck"] == route["truck"] for p in _get(town, "/api/v1/dispatch/progress")),
+        10,
+        "the API to hear the report",
+    )
+    _signed_in_live(page, town, _key(town, Role.DISPATCHER, "调度台"))
+    page.click("#tab-dispatch")
+    card = page.locator(f'#dispatch-routes section.truck[data-truck="{route["truck"]}"]')
+    card.wait_for()
+    done = 1 if first["kind"] == "bin" else 0
+    assert card.locator("[data-done]").get_attribute("data-done") == str(done)
+    assert card.locator(f'tbody tr.done[data-stop="{first["id"]}"]').count() == 1
+    assert f"{first['lat']:.5f}, {first['lon']:.5f}" in card.locator(".truck-progress").inner_text()
+    # On the map: the truck where it reported, in its route's colour.
+    line = page.locator(f'#map polyline.truck-route[data-truck="{route["truck"]}"]')
+    marker = page.locator(f'#map circle.truck-at[data-truck="{route["truck"]}"]')
+    assert marker.get_attribute("fill") == line.get_attribute("stroke")
