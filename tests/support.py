@@ -48,6 +48,16 @@ def mqtt_client(settings: Settings, client_id: str = "", clean: bool = True) -> 
     return client
 
 
+def publish_once(settings: Settings, topic: str, payload: str | bytes) -> None:
+    """Publish one message (QoS 1) from a client of its own, and wait until the broker has it."""
+    client = mqtt_client(settings)
+    try:
+        client.publish(topic, payload, qos=1).wait_for_publish(10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
 def mqtt_login_env(settings: Settings) -> dict[str, str]:
     """The ``CURBSIDE_MQTT_*`` variables that make a child process log in as ``settings`` do."""
     env: dict[str, str] = {}

@@ -84,6 +84,11 @@ def town(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     for zone in city["parking_zones"]:
         # Short enough that some of the simulated stays overrun it: overstay alerts to list.
         zone["max_stay_minutes"] = OVERSTAY_MINUTES
+    # Trucks on shift round the clock, so the dispatch view has routes to show whatever the
+    # hour the tests run at (the default 06:00-20:00 shift plans no route at night).
+    city["trucks"] = [
+        truck | {"shift_start": "00:00", "shift_end": "23:59"} for truck in city["trucks"]
+    ]
     city_file.write_text(yaml.safe_dump(city, allow_unicode=True))
     influx = InfluxClient.from_settings(settings)
     influx.ensure_database()

@@ -21,7 +21,7 @@ from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
 from tests.browser.chromium import sign_in
 from tests.browser.conftest import Town
-from tests.support import bearer, issue_key, mqtt_client
+from tests.support import bearer, issue_key, publish_once, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -118,15 +118,8 @@ def test_the_map_follows_a_space_live(town: Town, page: Page, base_settings: Set
     marker = page.locator(f'#map circle[data-id="{space}"]')
     was_occupied = "s-occupied" in (marker.get_attribute("class") or "")
     before = _legend(page)["spaces-occupied"]
-    publisher = mqtt_client(base_settings)
-    try:
-        payload = {"occupied": not was_occupied, "ts": datetime.now(UTC).isoformat()}
-        publisher.publish(
-            f"parking/Z02/{space}/status", json.dumps(payload), qos=1
-        ).wait_for_publish(10)
-    finally:
-        publisher.disconnect()
-        publisher.loop_stop()
+    payload = {"occupied": not was_occupied, "ts": datetime.now(UTC).isoformat()}
+    publish_once(base_settings, f"parking/Z02/{space}/status", json.dumps(payload))
     want = "s-free" if was_occupied else "s-occupied"
     page.wait_for_selector(f'#map circle[data-id="{space}"].{want}')
     step = -1 if was_occupied else 1
@@ -416,3 +409,123 @@ def test_a_viewer_has_no_payments_view(town: Town, page: Page) -> None:
     _signed_in_live(page, town, _key(town, Role.VIEWER, "看板"))  # the views are decided
     assert page.locator("#tab-reports").is_visible()
     assert page.locator("#tab-payments").is_hidden()  # plates are not a viewer's to see
+
+
+def _clock(iso: str) -> str:
+    """HH:MM of a UTC time in the town's zone (the dashboard shows the city's clock)."""
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+
+
+# The centre of a bin's marker and each vertex of a truck's line, in the map's own units.
+_GEOMETRY = """() => {
+  const bins = {};
+  for (const el of document.querySelectorAll('#map rect.bin')) {
+    bins[el.dataset.id] = [Number(el.getAttribute('x')) + Number(el.getAttribute('width')) / 2,
+                           Number(el.getAttribute('y')) + Number(el.getAttribute('height')) / 2];
+  }
+  const lines = [...document.querySelectorAll('#map polyline.truck-route')].map((el) => ({
+    truck: el.dataset.truck,
+    stroke: el.getAttribute('stroke'),
+    points: el.getAttribute('points').split(' ').map((p) => p.split(',').map(Number)),
+  }));
+  return { bins, lines };
+}"""
+
+
+def test_the_dispatch_view_shows_each_trucks_route_as_the_api_plans_it(
+    town: Town, page: Page
+) -> None:
+    _signed_in_live(page, town, _key(town, Role.DISPATCHER, "调度台"))
+    page.click("#tab-dispatch")
+    shown = page.locator("#dispatch-routes[data-as-of]")
+    shown.wait_for()  # the first request makes the plan: a solve of a few seconds
+    plan = _get(town, "/api/v1/dispatch/plan")
+    # The same plan (the API re-plans by itself only on its cadence or an urgent bin).
+    assert shown.get_attribute("data-as-of") == plan["as_of"]
+    routes = {r["truck"]: r for r in plan["routes"]}
+    # The town's fires (and overfilled bins) must be reached within the hour: the trucks have
+    # work, unless the hour left before their shift ends (23:59) is too short for it.
+    if not routes and _clock(plan["as_of"]) >= "23:00":
+        pytest.skip("planned in the trucks' last hour on shift: no route can be driven")
+    assert routes, (plan["left_out"], plan["notes"])
+
+    # One line per truck of the plan, each in a colour of its own, through the truck's
+    # stops in the plan's order: each bin stop is a vertex at that bin's marker.
+    geometry = page.evaluate(_GEOMETRY)
+    lines = {line["truck"]: line for line in geometry["lines"]}
+    assert len(geometry["lines"]) == len(lines) == len(routes)
+    assert set(lines) == set(routes)
+    colours = [line["stroke"] for line in lines.values()]
+    assert all(colours) and len(set(colours)) == len(colours)
+    # The plan above may need one truck only: the colours a fleet of 30 would get differ too.
+    fleet = page.evaluate(
+        "async () => { const d = await import('/dashboard/js/dispatch.js');"
+        " return [...Array(30).keys()].map(d.routeColour); }"
+    )
+    assert len(set(fleet)) == 30 and fleet[: len(colours)] == [
+        lines[r["truck"]]["stroke"] for r in plan["routes"]
+    ]
+    for truck, route in routes.items():
+        points = lines[truck]["points"]
+        assert len(points) == len(route["stops"]), truck
+        for stop, (x, y) in zip(route["stops"], points, strict=True):
+            if stop["kind"] == "bin":
+                bx, by = geometry["bins"][stop["id"]]
+                assert abs(bx - x) < 0.01 and abs(by - y) < 0.01, (truck, stop["id"])
+
+        # Its stop list: the plan's stops, in order, at the plan's times, in its line's colour.
+        card = page.locator(f'#dispatch-routes section.truck[data-truck="{truck}"]')
+        assert f"--truck: {lines[truck]['stroke']}" in (card.get_attribute("style") or "")
+        rows = card.locator("tbody tr")
+        assert rows.count() == len(route["stops"])
+        for i, stop in enumerate(route["stops"]):
+            row = rows.nth(i)
+            assert row.get_attribute("data-stop") == stop["id"], (truck, i)
+            assert row.locator("td.arrival").inner_text() == _clock(stop["arrival"]), (truck, i)
+        assert card.locator("[data-done]").get_attribute("data-done") == "0"  # none reported
+
+    # The bins at risk: every bin the plan had to clear and left out, with its reason.
+    must = [(o["bin"], o["reason"]) for o in plan["left_out"] if o["must"]]
+    risk = page.locator("#dispatch-risk tbody tr")
+    assert [
+        (
+            risk.nth(i).locator("td").first.inner_text(),
+            risk.nth(i).locator("[data-reason]").get_attribute("data-reason"),
+        )
+        for i in range(risk.count())
+    ] == must
+
+    page.click("#lang")
+    assert page.inner_text("#tab-dispatch") == "Dispatch"
+    assert page.inner_text("#risk-title") == "Bins at risk of missing their deadline"
+
+
+def test_a_trucks_reported_progress_shows_in_the_dispatch_view(
+    town: Town, page: Page, base_settings: Settings
+) -> None:
+    plan = _get(town, "/api/v1/dispatch/plan")
+    if not plan["routes"]:  # see the test above: the trucks' last hour on shift
+        pytest.skip("the plan has no route to report progress on")
+    route = plan["routes"][0]
+    first = route["stops"][0]
+    # The truck at its first stop, done with it, as its tablet reports it (docs/mqtt.md).
+    report = {"ts": f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}Z", "lat": first["lat"],
+              "lon": first["lon"], "done": [first["id"]]}  # fmt: skip
+    publish_once(base_settings, f"dispatch/{route['truck']}/progress", json.dumps(report))
+    wait_for(
+        lambda: any(p["truck"] == route["truck"] for p in _get(town, "/api/v1/dispatch/progress")),
+        10,
+        "the API to hear the report",
+    )
+    _signed_in_live(page, town, _key(town, Role.DISPATCHER, "调度台"))
+    page.click("#tab-dispatch")
+    card = page.locator(f'#dispatch-routes section.truck[data-truck="{route["truck"]}"]')
+    card.wait_for()
+    done = 1 if first["kind"] == "bin" else 0
+    assert card.locator("[data-done]").get_attribute("data-done") == str(done)
+    assert card.locator(f'tbody tr.done[data-stop="{first["id"]}"]').count() == 1
+    assert f"{first['lat']:.5f}, {first['lon']:.5f}" in card.locator(".truck-progress").inner_text()
+    # On the map: the truck where it reported, in its route's colour.
+    line = page.locator(f'#map polyline.truck-route[data-truck="{route["truck"]}"]')
+    marker = page.locator(f'#map circle.truck-at[data-truck="{route["truck"]}"]')
+    assert marker.get_attribute("fill") == line.get_attribute("stroke")

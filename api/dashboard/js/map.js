@@ -70,6 +70,9 @@ function applyView() {
   for (const el of svg.querySelectorAll("[data-scale-font]")) {
     el.setAttribute("font-size", Number(el.dataset.scaleFont) * u);
   }
+  for (const el of svg.querySelectorAll("[data-scale-r]")) {
+    el.setAttribute("r", Number(el.dataset.scaleR) * u);
+  }
   for (const el of svg.querySelectorAll("[data-scale-stroke]")) {
     el.setAttribute("stroke-width", Number(el.dataset.scaleStroke) * u);
   }
@@ -196,7 +199,7 @@ export function initMap() {
   project = projection(places);
   full = bounds(places.map(project), 200);
   view = { ...full };
-  for (const name of ["districts", "streets", "routes", "spaces", "bins", "stations", "selection"]) {
+  for (const name of ["districts", "streets", "routes", "plan", "spaces", "bins", "stations", "selection"]) {
     layer[name] = h("g", { class: `layer-${name}` });
     svg.append(layer[name]);
   }
@@ -228,6 +231,7 @@ export function initMap() {
     if (topic === "live" || topic === "alerts") paintStates();
     if (topic === "live" || topic === "alerts" || topic === "lang") renderLegend();
     if (topic === "worklist" || topic === "lang") drawRoutes();
+    if (topic === "plan") drawPlan();
     if (topic === "lang") describe();
     if ((topic === "lang" || topic === "alerts") && selected) renderDetail(selected, false);
   });
@@ -248,8 +252,8 @@ function wireControls() {
     view = { ...full };
     applyView();
   };
-  const needs = { spaces: "parking.read", bins: "sanitation.read", routes: "sanitation.read" };
-  for (const name of ["spaces", "bins", "routes"]) {
+  const needs = { spaces: "parking.read", bins: "sanitation.read", routes: "sanitation.read", plan: "dispatch.plan" };
+  for (const name of ["spaces", "bins", "routes", "plan"]) {
     const box = document.getElementById(`layer-${name}`);
     box.closest("label").hidden = !can(needs[name]);
     box.onchange = () => {
@@ -386,6 +390,37 @@ function drawRoutes() {
       const [x, y] = project(stop);
       layer.routes.append(h("text", { x, y, dx: "0.5em", dy: "-0.5em", class: "stop-label", "data-scale-font": 12 }, String(index + 1)));
     });
+  }
+  applyView();
+}
+
+/** Each truck's planned route as a line in its own colour through its stops, in order, and
+ * where it last reported being. */
+function drawPlan() {
+  if (!layer.plan) return;
+  layer.plan.replaceChildren();
+  const plan = store.plan;
+  if (!plan) return;
+  for (const route of plan.routes) {
+    const colour = store.planColours.get(route.truck);
+    const path = route.stops.map(project);
+    layer.plan.append(
+      h("polyline", {
+        points: path.map((p) => p.join(",")).join(" "),
+        class: "truck-route",
+        stroke: colour,
+        "data-truck": route.truck,
+        "data-scale-stroke": 3,
+      }, h("title", {}, t("dp.truck", { truck: route.truck }))),
+    );
+  }
+  for (const report of store.progress || []) {
+    if (report.lat === null || !store.planColours.has(report.truck)) continue;
+    const [x, y] = project(report);
+    layer.plan.append(
+      h("circle", { cx: x, cy: y, r: 1, "data-scale-r": 7, class: "truck-at", fill: store.planColours.get(report.truck), "data-truck": report.truck, "data-scale-stroke": 2 },
+        h("title", {}, t("dp.truck", { truck: report.truck }))),
+    );
   }
   applyView();
 }

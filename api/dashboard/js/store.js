@@ -10,13 +10,16 @@ export const store = {
   alerts: new Map(), // alert id -> active alert (open or acknowledged)
   alertsLoaded: false,
   worklist: null, // GET /api/v1/sanitation/worklist
+  plan: null, // GET /api/v1/dispatch/plan
+  progress: [], // GET /api/v1/dispatch/progress
+  planColours: new Map(), // truck id -> its route's colour (dispatch.js)
   spaceZone: new Map(), // space id -> zone id (registry)
   binDistrict: new Map(), // bin id -> district id (registry)
 };
 
 const listeners = new Set();
 
-/** Call fn(topic) on every change: "city", "live", "alerts", "worklist", "lang", "who". */
+/** Call fn(topic) on every change: "city", "live", "alerts", "worklist", "plan", "lang", "who". */
 export function subscribe(fn) {
   listeners.add(fn);
 }
