@@ -4,8 +4,9 @@ allowed days, and announced on MQTT by a real recorder (with the plate, for the 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -30,13 +31,16 @@ from tests.support import mqtt_client, wait_for
 
 pytestmark = pytest.mark.records
 
+# Days are the city's local days (write_city leaves the registry's default zone): counted in
+# UTC, the test failed from 16:00 to 24:00 UTC, when Shanghai is already on the next day.
+CITY_TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime.now(UTC).replace(microsecond=0)
-TODAY = NOW.date()
+TODAY = NOW.astimezone(CITY_TZ).date()
 
 
 def days_ago(n: int) -> datetime:
-    """A start whose one-hour stay ends (is billed) n UTC days before today, at 01:00."""
-    return datetime.combine(TODAY - timedelta(days=n), datetime.min.time(), UTC).replace(hour=0)
+    """A start whose one-hour stay ends (is billed) n local days before today, at 10:00."""
+    return datetime.combine(TODAY - timedelta(days=n), time(9), CITY_TZ)
 
 
 def billed(engine: Engine, zone: str = "Z1") -> dict[str, int]:
