@@ -72,10 +72,7 @@ class ParkingRecorder:
             if key not in self._latest or r.ts >= self._latest[key][0]:
                 self._latest[key] = (r.ts, r.occupied)
         store.add_reports(db, rows)
-        self._touched.clear()
-        for (zone, space), since in sorted(earliest.items()):
-            self._refresh(db, zone, space, since, now)
-        refresh_zone_days(db, self._touched)
+        self._refresh(db, earliest, now)
         return len(earliest)
 
     def close_due(self, db: DbSession, now: datetime) -> int:
@@ -86,10 +83,7 @@ class ParkingRecorder:
             for s in store.open_sessions(db)
             if self._may_close((s.zone, s.space), now)
         }
-        self._touched.clear()
-        for (zone, space), start in sorted(spaces.items()):
-            self._refresh(db, zone, space, start, now)
-        refresh_zone_days(db, self._touched)
+        self._refresh(db, spaces, now)
         return len(spaces)
 
     def _may_close(self, space: tuple[str, str], now: datetime) -> bool:
@@ -101,18 +95,21 @@ class ParkingRecorder:
         return not occupied or now - ts > self._rules.silent_after
 
     def _refresh(
-        self, db: DbSession, zone: str, space: str, since: datetime, now: datetime
+        self, db: DbSession, since: dict[tuple[str, str], datetime], now: datetime
     ) -> None:
-        cut = store.last_settled_end(db, zone, space, since - self._settled)
-        derived = derive_sessions(
-            zone, space, store.reports_from(db, zone, space, cut), now, self._rules
-        )
-        recorded = {s.start: s for s in store.sessions_from(db, zone, space, cut)}
-        for session in derived:
-            self._apply(db, session, recorded.pop(session.start, None), now)
-        for gone in recorded.values():
-            if gone.status != store.VOID:
-                self._void(db, gone, now)
+        # Each space's sessions from the reports since its earliest changed time; all spaces'
+        # histories are read first, in a few statements, then each space is brought up to date.
+        bounds = {space: ts - self._settled for space, ts in since.items()}
+        self._touched.clear()
+        for (zone, space), history in sorted(store.histories(db, bounds).items()):
+            derived = derive_sessions(zone, space, history.reports, now, self._rules)
+            recorded = {s.start: s for s in history.sessions}
+            for session in derived:
+                self._apply(db, session, recorded.pop(session.start, None), now)
+            for gone in recorded.values():
+                if gone.status != store.VOID:
+                    self._void(db, gone, now)
+        refresh_zone_days(db, self._touched)
 
     def _apply(
         self, db: DbSession, session: Session, row: ParkingSession | None, now: datetime

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from curbside.adapters.records import parking_store
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.models import Charge, ParkingSession, ZoneOccupancyHour
 from curbside.city.registry import City, parse_city
@@ -121,6 +122,34 @@ def test_the_records_do_not_depend_on_how_the_stream_was_cut(db: Session) -> Non
     assert by_space == expected
     # 56 min - 15 free = 41 min: 1 h; 130 min - 15 = 115 min: 2 h.
     assert sorted(c.amount_fen for c in charges(db)) == [100, 100, 200, 200]
+
+
+@pytest.mark.parametrize("per_query", [2, 1000])
+def test_each_space_of_a_batch_gets_its_own_stays(
+    db: Session, per_query: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The recorder reads a batch's spaces together, per_query spaces a statement: with 2, three
+    # spaces take two statements, and no space may get another's reports or stays.
+    monkeypatch.setattr(parking_store, "_SPACES_PER_QUERY", per_query)
+    recorder = ParkingRecorder(city(), RULES)
+    stays = {"S0": (0, 50), "S1": (10, 100), "S2": (20, 150)}
+    batch = [
+        report(m, occ, space=space)
+        for space, (start, end) in stays.items()
+        for m, occ in [(-5, False), (start, True), (end, False)]
+    ]
+    run(recorder, db, batch, now_min=160)
+    got = {(s.space, s.start, s.end, s.status) for s in sessions(db)}
+    assert got == {(sp, at(a), at(b), "closed") for sp, (a, b) in stays.items()}
+    # 50 - 15 free = 35 min: 1 h; 90 - 15 = 75 min: 2 h; 130 - 15 = 115 min: 2 h.
+    assert sorted(c.amount_fen for c in charges(db)) == [100, 200, 200]
+    # A later report of one space re-reads that space alone, from its own settled stay on.
+    run(recorder, db, [report(170, True, space="S1")], now_min=175)
+    got = {(s.space, s.start, s.end, s.status) for s in sessions(db)}
+    assert got - {(sp, at(a), at(b), "closed") for sp, (a, b) in stays.items()} == {
+        ("S1", at(170), None, "open")
+    }
+    assert len(charges(db)) == 3
 
 
 def test_late_data_reverses_the_charge_and_charges_anew_with_the_reason(db: Session) -> None:
