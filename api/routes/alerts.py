@@ -160,6 +160,7 @@ async def list_alerts(
 async def count_alerts(
     city: CityDep,
     desk: AlertsDep,
+    active: ActiveAlertsDep,
     key: CallerDep,
     *,
     zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="a parking zone")] = None,
@@ -181,11 +182,13 @@ async def count_alerts(
     scope = AlertFilter(
         domain=area_domain or domain, group=zone or district, areas=_areas(key, city)
     )
+    if active.loaded:  # polled beside every list: answered from memory, like the lists
+        return asdict(count_active(active.all(), scope))
     try:
-        active = await asyncio.to_thread(desk.active)
+        alerts = await asyncio.to_thread(desk.active)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
-    return asdict(count_active(active, scope))
+    return asdict(count_active(alerts, scope))
 
 
 def _stream_json(document: dict[str, Any]) -> str | None:

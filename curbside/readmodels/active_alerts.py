@@ -89,6 +89,12 @@ class ActiveAlerts:
             return
         self.apply(alert)
 
+    def all(self) -> list[Alert]:
+        """Every active alert in the view (for counts), in no particular order."""
+        if self._alerts is None:
+            raise RuntimeError("the active alerts are not loaded")
+        return list(self._alerts.values())
+
     def find(
         self,
         *,

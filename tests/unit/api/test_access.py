@@ -3,8 +3,10 @@ caps, 429 past the rate; checked route by route over the OpenAPI route list."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,10 @@ from api.deps import (
 from curbside.adapters.access.roles import Permission, Role, may
 from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.config.settings import Settings, load_settings
+from curbside.domain.alerts.lifecycle import acknowledge
 from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.readmodels.live.state import LiveState
-from curbside.vocabulary.alerts import Alert
+from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
 from tests.support import bearer, issue_key
 from tests.unit.api.conftest import FakeBroker, make_city
 
@@ -383,6 +386,37 @@ def test_alert_lists_are_limited_to_the_keys_areas(app: FastAPI, keys_file: Path
         token = issue_key(keys_file, role, zones=zones, districts=districts)
         assert client.get("/api/v1/alerts", headers=bearer(token)).status_code == 200
         assert desk.filters[-1]["areas"] == areas, (role, zones, districts)
+
+
+def test_alert_counts_come_from_the_loaded_view_without_a_store_query(
+    app: FastAPI, keys_file: Path
+) -> None:
+    class NoStore(FakeAlerts):
+        def active(self) -> list[Alert]:
+            raise AssertionError("counted from the store although the view is loaded")
+
+    at = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+    def alert(kind: AlertKind, domain: Domain, group: str) -> Alert:
+        return Alert(kind, Subject(domain, group, f"{group}-1"), at, AlertStatus.OPEN, "why", at)
+
+    alerts = [
+        alert(AlertKind.OVERSTAY, Domain.PARKING, "Z1"),
+        alert(AlertKind.FULL, Domain.SANITATION, "D1"),
+        acknowledge(alert(AlertKind.FIRE, Domain.SANITATION, "D2"), "desk", at),
+    ]
+    view = ActiveAlerts(lambda: alerts)
+    assert asyncio.run(view.reload())
+    app.dependency_overrides[get_alerts] = NoStore
+    app.dependency_overrides[get_active_alerts] = lambda: view
+    client = TestClient(app)
+    d1 = issue_key(keys_file, Role.DISPATCHER, districts=["D1"])
+    admin = issue_key(keys_file, Role.ADMIN)
+    mine = client.get("/api/v1/alerts/counts", headers=bearer(d1))
+    assert mine.status_code == 200, mine.text
+    assert (mine.json()["active"], mine.json()["by_area"]) == (1, {"D1": 1})
+    bins = client.get("/api/v1/alerts/counts?domain=sanitation", headers=bearer(admin)).json()
+    assert (bins["active"], bins["by_status"]) == (2, {"open": 1, "acknowledged": 1})
 
 
 def test_whoami(anonymous: TestClient, keys_file: Path) -> None:
