@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import DBAPIError
 
 from api.alertfeed import AlertFeed
 from api.auth import (
@@ -58,7 +60,7 @@ from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.mqtt.alert_publisher import AlertPublisher
-from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.engine import is_outage, record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
@@ -167,11 +169,23 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         lifespan=lifespan,
     )
     _set_state(app, settings, city, app_metrics)
+    app.add_exception_handler(DBAPIError, _record_store_failed)  # type: ignore[arg-type]
     app_metrics.watch(RefusalCollector(app.state.access.refused))
     app.add_middleware(RequestMetrics, metrics=app_metrics)
     _include_routers(app)
     mount_dashboard(app)
     return app
+
+
+async def _record_store_failed(_request: Request, exc: DBAPIError) -> JSONResponse:
+    """A record store that does not answer is a 503 that says so, as InfluxDB's are; any
+    other database error is a fault of ours (500, logged with its trace)."""
+    if is_outage(exc):
+        log.warning("record store unavailable: %s", exc.orig)
+        detail = f"record store unavailable: {type(exc.orig).__name__}"
+        return JSONResponse({"detail": detail}, status_code=503)
+    log.error("record store query failed", exc_info=exc)
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
 def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMetrics) -> None:

@@ -19,7 +19,7 @@ from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
 from curbside.adapters.log_throttle import Throttle
 from curbside.adapters.mqtt.event_publisher import EventPublisher
-from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.engine import is_outage, record_engine, session_factory
 from curbside.adapters.records.lease import Lease
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.parking_store import latest_report_time
@@ -323,7 +323,7 @@ class Recorder:
                 work(self._clock())
                 return True
             except DBAPIError as exc:
-                if not exc.connection_invalidated and not _is_outage(exc):
+                if not is_outage(exc):
                     raise
                 log.warning("record database unavailable (%s); retrying in %.1f s", exc.orig, delay)
                 self.metrics.retries.inc()
@@ -355,8 +355,3 @@ def _newest_per_device(readings: list[Reading]) -> dict[Subject, datetime]:
             if subject not in newest or reading.ts > newest[subject]:
                 newest[subject] = reading.ts
     return newest
-
-
-def _is_outage(exc: DBAPIError) -> bool:
-    # psycopg's OperationalError: connection refused, server closed the connection, ...
-    return type(exc.orig).__name__ == "OperationalError"

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -35,3 +36,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit (the recorder reads what it wrote)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_outage(exc: DBAPIError) -> bool:
+    """Whether a record-store error means the database is unreachable (worth a retry, or a 503),
+    not a fault in the statement: a dropped connection, or the driver's OperationalError
+    (psycopg: refused, closed by the server, ...)."""
+    return exc.connection_invalidated or type(exc.orig).__name__ == "OperationalError"

@@ -419,6 +419,20 @@ def test_alert_counts_come_from_the_loaded_view_without_a_store_query(
     assert (bins["active"], bins["by_status"]) == (2, {"open": 1, "acknowledged": 1})
 
 
+def test_a_record_store_that_does_not_answer_is_a_503_that_says_so(
+    app: FastAPI, keys_file: Path
+) -> None:
+    # Nothing listens on port 1: the driver's connection is refused, as when PostgreSQL is down.
+    down = record_engine("postgresql+psycopg://curbside:x@127.0.0.1:1/curbside?connect_timeout=2")
+    app.dependency_overrides[get_records] = lambda: session_factory(down)
+    client = TestClient(app, raise_server_exceptions=False)
+    token = issue_key(keys_file, Role.ADMIN)
+    query = {"start": "2026-03-04", "end": "2026-03-04"}
+    answer = client.get("/api/v1/reports/parking", params=query, headers=bearer(token))
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["detail"] == "record store unavailable: OperationalError"
+
+
 def test_whoami(anonymous: TestClient, keys_file: Path) -> None:
     token = issue_key(keys_file, Role.DISPATCHER, name="东区 desk", districts=["D1"])
     me = anonymous.get("/api/v1/auth/whoami", headers=bearer(token)).json()
