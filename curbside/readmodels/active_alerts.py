@@ -23,6 +23,7 @@ from typing import Any
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxError
 from curbside.domain.alerts.document import alert_from_document
+from curbside.readmodels.alert_list import AlertFilter
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
 
 log = logging.getLogger(__name__)
@@ -108,17 +109,11 @@ class ActiveAlerts:
         """Like the store's ``find`` for active statuses: matching alerts, newest first."""
         if self._alerts is None:
             raise RuntimeError("the active alerts are not loaded")
-        wanted = set(statuses)
-        allowed = None if areas is None else set(areas)
-        found = [
-            a
-            for a in self._alerts.values()
-            if a.status in wanted
-            and (kind is None or a.kind is kind)
-            and (domain is None or a.subject.domain is domain)
-            and (group is None or a.subject.group == group)
-            and (allowed is None or (a.subject.domain, a.subject.group) in allowed)
-        ]
+        if not statuses:
+            return []
+        # The list's own filter (readmodels/alert_list.py): one judge of what a list shows.
+        wanted = AlertFilter(tuple(statuses), kind, domain, group, areas)
+        found = [a for a in self._alerts.values() if wanted.matches(a)]
         found.sort(key=lambda a: (a.opened_at, a.id), reverse=True)
         return found[:limit]
 

@@ -7,7 +7,7 @@ is behind each choice. One place for the list's filtering, whatever store the al
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
@@ -24,12 +24,17 @@ class AlertFilter:
     kind: AlertKind | None = None
     domain: Domain | None = None
     group: str | None = None
-    areas: Sequence[Area] | None = None
+    areas: Collection[Area] | None = None
+
+    def __post_init__(self) -> None:
+        # Asked of every alert in the view: a set, made once.
+        if self.areas is not None and not isinstance(self.areas, frozenset):
+            object.__setattr__(self, "areas", frozenset(self.areas))
 
     def in_scope(self, alert: Alert) -> bool:
         """Within the caller's areas and the area filter (domain, zone or district)."""
         subject = alert.subject
-        if self.areas is not None and (subject.domain, subject.group) not in set(self.areas):
+        if self.areas is not None and (subject.domain, subject.group) not in self.areas:
             return False
         if self.domain is not None and subject.domain is not self.domain:
             return False
