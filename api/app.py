@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -10,7 +11,10 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
 
@@ -170,11 +174,23 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     )
     _set_state(app, settings, city, app_metrics)
     app.add_exception_handler(DBAPIError, _record_store_failed)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app_metrics.watch(RefusalCollector(app.state.access.refused))
     app.add_middleware(RequestMetrics, metrics=app_metrics)
     _include_routers(app)
     mount_dashboard(app)
     return app
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's 422, whose errors echo the input; an input with a lone surrogate (valid JSON
+    text, ``"\\ud800"``, but no UTF-8) cannot be rendered as UTF-8 and became a 500. Such an
+    answer is written with ASCII escapes instead, still valid JSON with the same content."""
+    try:
+        return await request_validation_exception_handler(request, exc)
+    except UnicodeEncodeError:
+        body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+        return Response(body, status_code=422, media_type="application/json")
 
 
 async def _record_store_failed(_request: Request, exc: DBAPIError) -> JSONResponse:

@@ -433,6 +433,18 @@ def test_a_record_store_that_does_not_answer_is_a_503_that_says_so(
     assert answer.json()["detail"] == "record store unavailable: OperationalError"
 
 
+def test_a_body_with_a_lone_surrogate_is_a_422_not_a_500(app: FastAPI, keys_file: Path) -> None:
+    # Valid JSON text whose string is no UTF-8: the error that echoes it must still render.
+    client = TestClient(app, raise_server_exceptions=False)
+    headers = {**bearer(issue_key(keys_file, Role.ADMIN)), "content-type": "application/json"}
+    body = b'{"plate": "\\ud800\\ud800", "zone": "Z1"}'
+    answer = client.post("/api/v1/parking/plates", content=body, headers=headers)
+    assert answer.status_code == 422, answer.text
+    errors = answer.json()["detail"]
+    assert {"body", "space"} <= {part for e in errors for part in e["loc"]}
+    assert "\ud800\ud800" in [e.get("input") for e in errors]
+
+
 def test_whoami(anonymous: TestClient, keys_file: Path) -> None:
     token = issue_key(keys_file, Role.DISPATCHER, name="东区 desk", districts=["D1"])
     me = anonymous.get("/api/v1/auth/whoami", headers=bearer(token)).json()
