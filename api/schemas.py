@@ -130,6 +130,15 @@ class BusiestHoursOut(_Response):
     hours: list[BusyHourOut]
 
 
+class MessageOut(_Response):
+    """A text as a code with parameters (GET /api/v1/messages has every code's text)."""
+
+    code: str = Field(description='e.g. "bin.full"')
+    params: dict[str, str | int | float] = Field(
+        description="by the code's parameter names; times RFC 3339 UTC, money integer fen"
+    )
+
+
 class FeeItemOut(_Response):
     """One line of a fee's breakdown."""
 
@@ -139,7 +148,10 @@ class FeeItemOut(_Response):
     units: int
     unit_fen: int
     subtotal_fen: int
-    description: str
+    description: str = Field(description="English text, kept for clients that read it")
+    message: MessageOut | None = Field(
+        description="the item as a code with parameters; null on charges recorded before codes"
+    )
 
 
 class FeeOut(_Response):
@@ -168,6 +180,7 @@ class FeeOut(_Response):
                     unit_fen=item.unit_fen,
                     subtotal_fen=item.subtotal_fen,
                     description=item.description,
+                    message=None if item.message is None else item.message.document(),
                 )
                 for item in fee.items
             ],
@@ -292,7 +305,10 @@ class AlertOut(_Response):
     space: str | None
     district: str | None
     bin: str | None
-    detail: str
+    detail: str = Field(description="English text, kept for clients that read it")
+    message: MessageOut | None = Field(
+        description="the detail as a code with parameters; null on alerts stored before codes"
+    )
     opened_at: UtcTime
     updated_at: UtcTime
     resolved_at: UtcTime | None

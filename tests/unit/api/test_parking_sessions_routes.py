@@ -247,6 +247,15 @@ def test_sessions_shape_fees_and_flags(
                         "unit_fen": 250,
                         "subtotal_fen": 750,
                         "description": "time parked: 3 × 30 min at ¥2.50",
+                        "message": {
+                            "code": "fee.tier.only",
+                            "params": {
+                                "units": 3,
+                                "unit_minutes": 30,
+                                "unit_fen": 250,
+                                "day": "workday",  # 2026-11-27 is a Friday
+                            },
+                        },
                     }
                 ],
                 "cap_deduction_fen": 0,
@@ -273,6 +282,15 @@ def test_sessions_shape_fees_and_flags(
                         "unit_fen": 250,
                         "subtotal_fen": 250,
                         "description": "time parked: 1 × 30 min at ¥2.50",
+                        "message": {
+                            "code": "fee.tier.only",
+                            "params": {
+                                "units": 1,
+                                "unit_minutes": 30,
+                                "unit_fen": 250,
+                                "day": "workday",  # 2026-11-27 is a Friday
+                            },
+                        },
                     }
                 ],
                 "cap_deduction_fen": 0,
