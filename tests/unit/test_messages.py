@@ -59,9 +59,8 @@ def _literal_codes() -> dict[str, str]:
         if path.name == "messages.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if CODE.match(node.value):
-                    found[node.value] = str(path.relative_to(SOURCE))
+            if isinstance(node, ast.Constant) and CODE.match(str(node.value)):
+                found[str(node.value)] = str(path.relative_to(SOURCE))
     return found
 
 
