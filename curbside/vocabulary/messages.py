@@ -143,7 +143,9 @@ CATALOGUE: Mapping[str, Phrase] = {
     ),
     "case.closed": Phrase({}, zh="结案", en="closed"),
     "case.escalated": Phrase(
-        {"role": "id"}, zh="超过时限，已上报 {role}", en="over its time limit: escalated to {role}"
+        {"role": Choice({"supervisor": ("主管", "supervisor")})},
+        zh="超过时限，已上报{role}",
+        en="over its time limit: escalated to the {role}",
     ),
 }
 """Every code Curbside emits; ``tests/unit/test_messages.py`` checks the texts and that the code

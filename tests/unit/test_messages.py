@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import curbside
-from curbside.vocabulary.cases import CaseEventKind
+from curbside.domain.cases.document import event_message
+from curbside.domain.cases.verification import FactKind
+from curbside.vocabulary.cases import SUPERVISOR_ROLE, SYSTEM_ACTOR, CaseEvent, CaseEventKind
 from curbside.vocabulary.messages import (
     CATALOGUE,
     PLACEHOLDER,
@@ -91,3 +94,20 @@ def test_a_message_travels_as_a_document_and_back() -> None:
     assert message_from_document(None) is None  # stored before codes: the English detail shows
     with pytest.raises(TypeError):
         message_from_document("fill 97 %")
+
+
+def test_every_case_step_says_itself_in_the_catalogue() -> None:
+    at = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    bases = ["person"] + [f"data:{kind}" for kind in FactKind]
+    events = [CaseEvent("c", 2, CaseEventKind.VERIFIED, at, "x", basis=b) for b in bases]
+    events += [
+        CaseEvent("c", 1, CaseEventKind.OPENED, at, SYSTEM_ACTOR),
+        CaseEvent("c", 2, CaseEventKind.DISPATCHED, at, "x", assignee="T1"),
+        CaseEvent("c", 3, CaseEventKind.HANDLED, at, "x"),
+        CaseEvent("c", 4, CaseEventKind.REWORK, at, "x", basis="person"),
+        CaseEvent("c", 5, CaseEventKind.CLOSED, at, "x"),
+        CaseEvent("c", 6, CaseEventKind.ESCALATED, at, SYSTEM_ACTOR, basis=SUPERVISOR_ROLE),
+    ]
+    said = [event_message(e) for e in events]  # a code or parameter not catalogued raises
+    assert {m.code for m in said} == {f"case.{kind}" for kind in CaseEventKind}
+    assert said[0].params == {"basis": "person"}
