@@ -407,7 +407,6 @@ def test_revenue_of_a_local_day_per_zone_and_in_total(
                 "zone": "Z1",
                 "name": "First Road",
                 "names": {"zh": "First Road", "en": "First Road"},
-                "names": {"zh": "First Road", "en": "First Road"},
                 "sessions": 3,
                 "flagged_sessions": 1,
                 "revenue_fen": 250 + 1000 + 750,
@@ -416,7 +415,6 @@ def test_revenue_of_a_local_day_per_zone_and_in_total(
             {
                 "zone": "Z2",
                 "name": "Second Road",
-                "names": {"zh": "Second Road", "en": "Second Road"},
                 "names": {"zh": "Second Road", "en": "Second Road"},
                 "sessions": 1,
                 "flagged_sessions": 0,
