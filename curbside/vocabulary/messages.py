@@ -124,7 +124,7 @@ CATALOGUE: Mapping[str, Phrase] = {
     ),
     "fee.tier.between": Phrase(
         {"from_min": "minutes", "up_to_min": "minutes", **_TIER},
-        zh="{from_min}至{up_to_min}：{units} × {unit_minutes}，每单位 {unit_fen}{day}",
+        zh="{from_min} 至 {up_to_min}：{units} × {unit_minutes}，每单位 {unit_fen}{day}",
         en="{from_min} to {up_to_min}: {units} × {unit_minutes} at {unit_fen}{day}",
     ),
     "fee.tier.after": Phrase(
