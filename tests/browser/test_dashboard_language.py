@@ -141,7 +141,9 @@ def desk(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         with api_server(
             settings, settings.city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records
         ) as api:
-            alerts = api.get("/api/v1/alerts", params={"status": "active"}).json()
+            answer = api.get("/api/v1/alerts", params={"status": "active"})
+            assert answer.status_code == 200, answer.text
+            alerts = answer.json()
             key = api.headers["Authorization"].removeprefix("Bearer ")
             yield Desk(str(api.base_url).rstrip("/"), key, alerts)
     finally:
