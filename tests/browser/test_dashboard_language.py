@@ -9,7 +9,6 @@ as the evaluator stores them; the API serves the demo county over them."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,6 @@ import pytest
 from playwright.sync_api import Page
 
 from curbside.adapters.influx.alerts import AlertStore
-from curbside.adapters.influx.client import InfluxClient
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
 from curbside.domain.alerts.bin_rules import (
@@ -44,7 +42,8 @@ from curbside.domain.sanitation.clearance import (
 from curbside.domain.sanitation.collections import Level
 from curbside.domain.sanitation.forecast import overflow_soon_conditions
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
-from tests.browser.chromium import sign_in
+from tests.browser.chromium import ask_for_quote, sign_in
+from tests.browser.conftest import county_database
 from tests.e2e.town import api_server
 
 pytestmark = pytest.mark.browser
@@ -124,31 +123,23 @@ def _conditions(now: datetime) -> list[Condition]:
 @pytest.fixture(scope="module")
 def desk(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     tmp = tmp_path_factory.mktemp("language")
-    settings = base_settings.replace(
-        influx_db=f"test_{uuid.uuid4().hex[:10]}", api_keys_file=tmp / "api-keys.json"
-    )
-    influx = InfluxClient.from_settings(settings)
-    influx.ensure_database()
-    city = load_city(settings.city_file)
-    now = datetime.now(UTC).replace(microsecond=0)
-    for condition in _conditions(now):  # the subjects are the demo county's
-        assert city.space(condition.subject.group, condition.subject.device) or city.bin(
-            condition.subject.group, condition.subject.device
-        ), condition.subject
-    AlertStore(influx).save(reconcile([], _conditions(now), frozenset(AlertKind), now))
-    try:
-        records = f"sqlite:///{tmp / 'records.sqlite3'}"  # a store of its own, empty
+    records = f"sqlite:///{tmp / 'records.sqlite3'}"  # a store of its own, empty
+    with county_database(base_settings, tmp) as (settings, influx):
+        city = load_city(settings.city_file)
+        now = datetime.now(UTC).replace(microsecond=0)
+        conditions = _conditions(now)
+        for c in conditions:  # the subjects are the demo county's
+            assert city.space(c.subject.group, c.subject.device) or city.bin(
+                c.subject.group, c.subject.device
+            ), c.subject
+        AlertStore(influx).save(reconcile([], conditions, frozenset(AlertKind), now))
         with api_server(
             settings, settings.city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records
         ) as api:
             answer = api.get("/api/v1/alerts", params={"status": "active"})
             assert answer.status_code == 200, answer.text
-            alerts = answer.json()
             key = api.headers["Authorization"].removeprefix("Bearer ")
-            yield Desk(str(api.base_url).rstrip("/"), key, alerts)
-    finally:
-        influx.query(f'DROP DATABASE "{settings.influx.db}"')
-        influx.close()
+            yield Desk(str(api.base_url).rstrip("/"), key, answer.json())
 
 
 def _local(iso: str) -> str:
@@ -181,11 +172,7 @@ def _quotes(page: Page) -> list[str]:
     page.click("#tab-parking")
     shown = []
     for zone, entry, leave in QUOTES:
-        page.select_option("#quote-zone", zone)
-        page.fill("#quote-start", entry)
-        page.fill("#quote-end", leave)
-        page.click("#quote-form button[type=submit]")
-        result = page.locator(f'#quote-result[data-for="{zone} {entry}:00+08:00 {leave}:00+08:00"]')
+        result = ask_for_quote(page, zone, entry, leave)
         result.locator("tbody tr").first.wait_for()
         shown.append(result.inner_text())
     return shown
