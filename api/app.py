@@ -39,6 +39,7 @@ from api.routes import (
     health,
     keys,
     live,
+    messages,
     metrics,
     parking,
     parking_fees,
@@ -227,6 +228,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(parking_fees.quote_router, dependencies=[public])
+    app.include_router(messages.router, dependencies=[public])
     for router in (
         parking.router,
         parking_history.router,

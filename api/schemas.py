@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSche
 from curbside.domain.parking.fees import Fee, yuan
 from curbside.domain.parking.occupancy import SpaceState, ZoneOccupancy, is_stale
 from curbside.domain.sanitation.bins import BinState
+from curbside.vocabulary.names import DisplayName
 
 # The registry's id rule (curbside.city.registry.Id): anything else cannot name a zone, space,
 # district or bin, so it is refused before any look-up.
@@ -32,11 +33,25 @@ class _Response(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class NamesOut(_Response):
+    """A registry name in both languages; a language the registry gave none in shows the
+    other's (start-up logs which)."""
+
+    zh: str
+    en: str
+
+    @classmethod
+    def of(cls, name: DisplayName) -> NamesOut:
+        """The registry's name as served."""
+        return cls(**name.both())
+
+
 class ZoneOccupancyOut(_Response):
     """Occupancy of one parking zone."""
 
     zone: str
-    name: str
+    name: str = Field(description="both names in one, as before names had languages")
+    names: NamesOut = Field(description="the name in zh and en (one stands in for a missing one)")
     capacity: int = Field(description="spaces in the registry")
     occupied: int
     free: int
@@ -47,11 +62,12 @@ class ZoneOccupancyOut(_Response):
     as_of: UtcTime = Field(description="when the snapshot these counts come from was taken")
 
     @classmethod
-    def from_counts(cls, counts: ZoneOccupancy, name: str) -> ZoneOccupancyOut:
+    def from_counts(cls, counts: ZoneOccupancy, name: DisplayName) -> ZoneOccupancyOut:
         """A snapshot's zone counts as served."""
         return cls(
             zone=counts.zone,
-            name=name,
+            name=str(name),
+            names=NamesOut.of(name),
             capacity=counts.capacity,
             occupied=counts.occupied,
             free=counts.free,
@@ -130,6 +146,15 @@ class BusiestHoursOut(_Response):
     hours: list[BusyHourOut]
 
 
+class MessageOut(_Response):
+    """A text as a code with parameters (GET /api/v1/messages has every code's text)."""
+
+    code: str = Field(description='e.g. "bin.full"')
+    params: dict[str, str | int | float] = Field(
+        description="by the code's parameter names; times RFC 3339 UTC, money integer fen"
+    )
+
+
 class FeeItemOut(_Response):
     """One line of a fee's breakdown."""
 
@@ -139,7 +164,10 @@ class FeeItemOut(_Response):
     units: int
     unit_fen: int
     subtotal_fen: int
-    description: str
+    description: str = Field(description="English text, kept for clients that read it")
+    message: MessageOut | None = Field(
+        description="the item as a code with parameters; null on charges recorded before codes"
+    )
 
 
 class FeeOut(_Response):
@@ -168,6 +196,7 @@ class FeeOut(_Response):
                     unit_fen=item.unit_fen,
                     subtotal_fen=item.subtotal_fen,
                     description=item.description,
+                    message=None if item.message is None else item.message.document(),
                 )
                 for item in fee.items
             ],
@@ -197,7 +226,8 @@ class ZoneRevenueOut(_Response):
     """The fees of the sessions of one zone that ended on a local day."""
 
     zone: str
-    name: str
+    name: str = Field(description="both names in one, as before names had languages")
+    names: NamesOut = Field(description="the name in zh and en (one stands in for a missing one)")
     sessions: int
     flagged_sessions: int = Field(description="sessions with any flag: worth a look")
     revenue_fen: int
@@ -292,7 +322,10 @@ class AlertOut(_Response):
     space: str | None
     district: str | None
     bin: str | None
-    detail: str
+    detail: str = Field(description="English text, kept for clients that read it")
+    message: MessageOut | None = Field(
+        description="the detail as a code with parameters; null on alerts stored before codes"
+    )
     opened_at: UtcTime
     updated_at: UtcTime
     resolved_at: UtcTime | None
@@ -332,6 +365,10 @@ class TariffOut(_Response):
 
     id: str
     name: str | None
+    names: NamesOut | None
+    bands: dict[str, NamesOut] = Field(
+        description="each band's name for people, by band name, over every version"
+    )
     zones: list[str]
     definition: dict[str, Any] = Field(description="the tariff as written in the registry")
     versions: list[dict[str, Any]] = Field(
@@ -490,6 +527,7 @@ class StationOut(PlaceOut):
     """A transfer station."""
 
     name: str
+    names: NamesOut = Field(description="the name in zh and en (one stands in for a missing one)")
 
 
 class ZoneMapOut(_Response):
@@ -497,6 +535,7 @@ class ZoneMapOut(_Response):
 
     id: str
     name: str
+    names: NamesOut = Field(description="the name in zh and en (one stands in for a missing one)")
     tariff: str
     spaces: list[PlaceOut]
 
@@ -506,8 +545,17 @@ class DistrictMapOut(_Response):
 
     id: str
     name: str
+    names: NamesOut = Field(description="the name in zh and en (one stands in for a missing one)")
     clearance_deadline: str = Field(description="local time, HH:MM")
     bins: list[PlaceOut]
+
+
+class TariffNamesOut(_Response):
+    """A tariff's name and its bands' names, in both languages."""
+
+    id: str
+    names: NamesOut
+    bands: dict[str, NamesOut]
 
 
 class CityOut(_Response):
@@ -518,6 +566,7 @@ class CityOut(_Response):
     zones: list[ZoneMapOut]
     districts: list[DistrictMapOut]
     stations: list[StationOut] = Field(description="transfer stations, where rounds start")
+    tariffs: list[TariffNamesOut] = Field(description="the zones' tariffs' names, for people")
 
 
 class LiveChangesOut(_Response):

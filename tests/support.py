@@ -23,6 +23,7 @@ from curbside.adapters.provisioning.broker import apply_to_broker
 from curbside.adapters.provisioning.changes import Issued, add_service
 from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.config.settings import Settings
+from curbside.vocabulary.messages import Message
 
 # One way to wait, the harness's (tools/harness), for every test that imports it from here.
 from tools.harness.processes import wait_for as wait_for  # noqa: PLC0414 - re-exported
@@ -147,3 +148,7 @@ def admin_client(app: FastAPI, settings: Settings) -> TestClient:
     """A test client of the app presenting a new admin key from the settings' keys file."""
     token = issue_key(settings.api.keys_file, name="test-admin")
     return TestClient(app, headers=bearer(token))
+
+
+SOME_MESSAGE = Message("bin.tilted")
+"""A condition's coded text where the test is not about what it says."""

@@ -7,7 +7,16 @@ from fastapi import APIRouter
 
 from api.auth import ReadableAreasDep
 from api.deps import CityDep
-from api.schemas import CityOut, DistrictMapOut, PlaceOut, StationOut, ZoneMapOut
+from api.schemas import (
+    CityOut,
+    DistrictMapOut,
+    NamesOut,
+    PlaceOut,
+    StationOut,
+    TariffNamesOut,
+    ZoneMapOut,
+)
+from curbside.city.registry import City
 
 router = APIRouter(prefix="/api/v1", tags=["city"])
 
@@ -23,7 +32,8 @@ async def city_layout(city: CityDep, areas: ReadableAreasDep) -> CityOut:
         zones=[
             ZoneMapOut(
                 id=z.id,
-                name=z.name,
+                name=str(z.name),
+                names=NamesOut.of(z.name),
                 tariff=z.tariff,
                 spaces=[PlaceOut(id=s.id, lat=s.lat, lon=s.lon) for s in z.spaces],
             )
@@ -32,7 +42,8 @@ async def city_layout(city: CityDep, areas: ReadableAreasDep) -> CityOut:
         districts=[
             DistrictMapOut(
                 id=d.id,
-                name=d.name,
+                name=str(d.name),
+                names=NamesOut.of(d.name),
                 clearance_deadline=d.clearance_deadline.strftime("%H:%M"),
                 bins=[PlaceOut(id=b.id, lat=b.lat, lon=b.lon) for b in d.bins],
             )
@@ -40,8 +51,19 @@ async def city_layout(city: CityDep, areas: ReadableAreasDep) -> CityOut:
         ],
         # Stations are where bin rounds start: sanitation's, not parking's.
         stations=[
-            StationOut(id=t.id, name=t.name, lat=t.lat, lon=t.lon) for t in city.transfer_stations
+            StationOut(id=t.id, name=str(t.name), names=NamesOut.of(t.name), lat=t.lat, lon=t.lon)
+            for t in city.transfer_stations
         ]
         if areas.districts
         else [],
+        tariffs=[_tariff_names(city, t) for t in sorted({z.tariff for z in areas.zones})],
+    )
+
+
+def _tariff_names(city: City, tariff_id: str) -> TariffNamesOut:
+    name, bands = city.tariff_names(tariff_id)
+    return TariffNamesOut(
+        id=tariff_id,
+        names=NamesOut.of(name),
+        bands={band: NamesOut.of(title) for band, title in bands.items()},
     )

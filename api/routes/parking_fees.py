@@ -11,7 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from api.deps import CityDep, LimitsDep, Rfc3339, check_window, require_zone
-from api.schemas import ID_PATTERN, ErrorOut, FeeOut, QuoteOut, TariffOut, TariffsOut
+from api.schemas import (
+    ID_PATTERN,
+    ErrorOut,
+    FeeOut,
+    NamesOut,
+    QuoteOut,
+    TariffOut,
+    TariffsOut,
+)
 from curbside.domain.parking.fees import compute_fee
 
 # Two routers because their access differs: anyone may ask for a quote (api.app).
@@ -61,7 +69,12 @@ async def tariffs(city: CityDep) -> TariffsOut:
         tariffs=[
             TariffOut(
                 id=tariff_id,
-                name=tariff.name or None,
+                name=None if tariff.name is None else str(tariff.name),
+                names=None if tariff.name is None else NamesOut.of(tariff.name),
+                bands={
+                    band: NamesOut.of(title)
+                    for band, title in city.tariff_names(tariff_id)[1].items()
+                },
                 zones=[z.id for z in city.parking_zones if z.tariff == tariff_id],
                 definition=tariff.model_dump(mode="json", exclude_none=True),
                 versions=[

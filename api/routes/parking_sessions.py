@@ -37,6 +37,7 @@ from api.schemas import (
     ID_PATTERN,
     ErrorOut,
     FeeOut,
+    NamesOut,
     RevenueOut,
     RevenueTotalOut,
     SessionOut,
@@ -118,7 +119,8 @@ def _zone_revenue(
     fen = sum(f.total_fen for f in fees if f is not None)
     return ZoneRevenueOut(
         zone=zone.id,
-        name=zone.name,
+        name=str(zone.name),
+        names=NamesOut.of(zone.name),
         sessions=len(ended),
         flagged_sessions=sum(1 for s in ended if s.flags),
         revenue_fen=fen,

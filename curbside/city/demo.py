@@ -42,11 +42,12 @@ DISTRICTS = [
 # dear by day with steeper tiers for long stays and a flat night price; side roads are cheap,
 # free at night and on non-workdays. Amounts are fen.
 MAIN_ROAD_TARIFF: dict[str, Any] = {
-    "name": "主干道 main road",
+    "name": {"zh": "主干道", "en": "Main road"},
     "grace": {"minutes": 15, "charged_when_exceeded": False},
     "bands": [
         {
             "name": "day",
+            "title": {"zh": "日间", "en": "Day"},
             "start": "07:30",
             "end": "20:00",
             "price": {
@@ -67,16 +68,23 @@ MAIN_ROAD_TARIFF: dict[str, Any] = {
                 ],
             },
         },
-        {"name": "night", "start": "20:00", "end": "07:30", "price": {"kind": "flat", "fen": 600}},
+        {
+            "name": "night",
+            "title": {"zh": "夜间", "en": "Night"},
+            "start": "20:00",
+            "end": "07:30",
+            "price": {"kind": "flat", "fen": 600},
+        },
     ],
     "cap": {"fen": 6000, "window": "24h-from-entry"},
 }
 SECONDARY_TARIFF: dict[str, Any] = {
-    "name": "次干道 secondary road",
+    "name": {"zh": "次干道", "en": "Secondary road"},
     "grace": {"minutes": 30, "charged_when_exceeded": True},
     "bands": [
         {
             "name": "day",
+            "title": {"zh": "日间", "en": "Day"},
             "start": "07:00",
             "end": "21:00",
             "price": {
@@ -144,7 +152,7 @@ def _zones(rng: random.Random) -> list[dict[str, Any]]:
             if zone_id in ZONE_SENSORS:
                 space["sensor"] = _sensor(1, zone_id, n + 1, ZONE_SENSORS[zone_id])
             spaces.append(space)
-        zone: dict[str, Any] = {"id": zone_id, "name": name, "tariff": tariff}
+        zone: dict[str, Any] = {"id": zone_id, "name": _names(name), "tariff": tariff}
         if tariff == "main-road":
             # Main roads limit stays so that spaces turn over: an overstay alert after 2 h.
             zone["max_stay_minutes"] = 120
@@ -185,18 +193,37 @@ def _districts(rng: random.Random) -> list[dict[str, Any]]:
                 bin_["sensor"] = _sensor(2, district_id, n + 1, DISTRICT_SENSORS[district_id])
             bins.append(bin_)
         districts.append(
-            {"id": district_id, "name": name, "clearance_deadline": deadline, "bins": bins}
+            {
+                "id": district_id,
+                "name": _names(name),
+                "clearance_deadline": deadline,
+                "bins": bins,
+            }
         )
     return districts
+
+
+def _names(both: str) -> dict[str, str]:
+    """``{"zh": "人民路", "en": "Renmin Road"}`` from ``"人民路 Renmin Road"``."""
+    zh, en = both.split(" ", 1)
+    return {"zh": zh, "en": en}
 
 
 def demo_city(seed: int = 20261127) -> dict[str, Any]:
     """The demo county's registry as plain data, ready to dump as YAML."""
     rng = random.Random(seed)  # noqa: S311 - layout, not security
     stations = [
-        {"id": "TS1", "name": "东郊中转站 East Transfer Station", **_point(rng, 2200, 300)},
-        {"id": "TS2", "name": "西郊中转站 West Transfer Station", **_point(rng, -2200, -300)},
-        {"id": "TS3", "name": "北郊中转站 North Transfer Station", **_point(rng, 200, 2200)},
+        {"id": "TS1", "name": _names("东郊中转站 East Transfer Station"), **_point(rng, 2200, 300)},
+        {
+            "id": "TS2",
+            "name": _names("西郊中转站 West Transfer Station"),
+            **_point(rng, -2200, -300),
+        },
+        {
+            "id": "TS3",
+            "name": _names("北郊中转站 North Transfer Station"),
+            **_point(rng, 200, 2200),
+        },
     ]
     trucks = [{"id": f"T{n + 1:02d}", "station": stations[n % 3]["id"]} for n in range(10)]
     return {

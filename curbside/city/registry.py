@@ -8,6 +8,7 @@ checked for uniqueness and for characters that are safe in MQTT topics and Influ
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Self
@@ -18,8 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from curbside.vocabulary.cases import CasePolicy
 from curbside.vocabulary.devices import MODEL_DOMAIN, DeviceDirectory, SensorBinding, SensorModel
+from curbside.vocabulary.names import DisplayName, Named
 from curbside.vocabulary.tariff import DatedTariff, Tariff, TariffInForce, version_in_force
 from curbside.vocabulary.workdays import WorkdayCalendar
+
+_log = logging.getLogger(__name__)
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
@@ -53,7 +57,7 @@ class Zone(_Strict):
     """A parking zone: spaces on one road section that share a tariff."""
 
     id: Id
-    name: str
+    name: Named
     tariff: Id
     spaces: list[Space] = Field(min_length=1)
     max_stay_minutes: int | None = Field(
@@ -88,7 +92,7 @@ class District(_Strict):
     """A sanitation district: its bins must be cleared each day by its deadline."""
 
     id: Id
-    name: str
+    name: Named
     clearance_deadline: time
     bins: list[Bin] = Field(min_length=1)
 
@@ -97,7 +101,7 @@ class TransferStation(_Strict):
     """Where trucks start their rounds and tip what they collected."""
 
     id: Id
-    name: str
+    name: Named
     lat: Latitude
     lon: Longitude
 
@@ -246,6 +250,33 @@ class City(_Strict):
         day = at.astimezone(self.tz).date()
         return version_in_force(tariff_id, base, self.tariff_versions.get(tariff_id, []), day)
 
+    def tariff_names(self, tariff_id: str) -> tuple[DisplayName, dict[str, DisplayName]]:
+        """A tariff's name for people (its id when it has none) and its bands' names, over
+        every version (a band's own name when it has no title; the latest title wins)."""
+        tariff = self.tariffs.get(tariff_id)
+        if tariff is None:  # a registry from before fees: zones name tariffs it lacks
+            return DisplayName(plain=tariff_id), {}
+        versions = sorted(self.tariff_versions.get(tariff_id, []), key=lambda v: v.effective_from)
+        bands: dict[str, DisplayName] = {}
+        for band in [b for t in (tariff, *versions) for b in t.bands]:
+            bands[band.name] = band.title or bands.get(band.name) or DisplayName(plain=band.name)
+        return tariff.name or DisplayName(plain=tariff_id), bands
+
+    def untranslated_names(self) -> list[str]:
+        """Where a name is missing in a language (``parking_zones[Z01].name: no en``): that
+        language shows the other name, or the plain one."""
+        named: list[tuple[str, DisplayName | None]] = [
+            *((f"tariffs[{i}].name", t.name) for i, t in self.tariffs.items()),
+            *((f"parking_zones[{z.id}].name", z.name) for z in self.parking_zones),
+            *((f"sanitation_districts[{d.id}].name", d.name) for d in self.sanitation_districts),
+            *((f"transfer_stations[{t.id}].name", t.name) for t in self.transfer_stations),
+        ]
+        return [
+            f"{where}: no {' or '.join(name.missing())}"
+            for where, name in named
+            if name is not None and name.missing()
+        ]
+
     def district(self, district_id: str) -> District | None:
         """The sanitation district with this id, or None."""
         return self._districts.get(district_id)
@@ -311,14 +342,27 @@ def load_city(path: str | Path) -> City:
             data = json.loads(text)
         except ValueError as exc:
             raise CityFileError(f"{path}: not valid JSON: {exc}") from exc
-        return parse_city(data, str(path))
+        return _reported(parse_city(data, str(path)), path)
     # The C loader when libyaml is there: the demo registry parses many times faster.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader either way
     except yaml.YAMLError as exc:
         raise CityFileError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_city(data, str(path))
+    return _reported(parse_city(data, str(path)), path)
+
+
+def _reported(city: City, path: Path) -> City:
+    """The city, after saying which names a language lacks (start-up's one look at them)."""
+    missing = city.untranslated_names()
+    if missing:
+        _log.warning(
+            "%s: %d name(s) lack a language, which shows the other name instead: %s",
+            path,
+            len(missing),
+            "; ".join(missing[:5]) + ("; ..." if len(missing) > 5 else ""),
+        )
+    return city
 
 
 def _describe(exc: ValidationError, source: str) -> str:

@@ -21,7 +21,12 @@ from curbside.domain.alerts.progress import judged_at
 from curbside.domain.alerts.thresholds import AlertThresholds
 from curbside.domain.parking.sessions import Session, SessionRules
 from curbside.domain.sanitation.bins import BinState
-from curbside.domain.sanitation.clearance import ClearanceRules, day_bounds, not_cleared_detail
+from curbside.domain.sanitation.clearance import (
+    ClearanceRules,
+    day_bounds,
+    not_cleared_detail,
+    not_cleared_message,
+)
 from curbside.domain.sanitation.collections import Level, detect_collections
 from curbside.domain.sanitation.forecast import overflow_soon_conditions
 from curbside.readmodels.clearance import as_of, district_day
@@ -144,6 +149,7 @@ class SanitationSource:
                         AlertKind.NOT_CLEARED,
                         Subject(Domain.SANITATION, district.id, bin_id),
                         not_cleared_detail(verdict, bounds.deadline, at, tz),
+                        not_cleared_message(verdict, bounds.deadline, at),
                     )
                     for bin_id, verdict in verdicts.items()
                     if verdict.not_cleared

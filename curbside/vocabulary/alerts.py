@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from curbside.vocabulary.messages import Message
+
 
 class AlertKind(StrEnum):
     """Every kind of alert Curbside raises."""
@@ -58,7 +60,8 @@ class Condition:
 
     kind: AlertKind
     subject: Subject
-    detail: str
+    detail: str  # the English text API clients read before codes existed (docs/api.md)
+    message: Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,8 @@ class Alert:
     resolved_at: datetime | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    # None for alerts stored before details travelled as codes: those show ``detail``.
+    message: Message | None = None
 
     @property
     def id(self) -> str:

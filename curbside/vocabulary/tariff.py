@@ -15,6 +15,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from curbside.vocabulary.names import Named
+
 MINUTES_PER_DAY = 24 * 60
 MAX_FEN = 100_000_000  # ¥1,000,000: far above any kerb price, small enough for exact int64 sums
 
@@ -143,6 +145,7 @@ class Band(_Strict):
     """
 
     name: BandName
+    title: Named | None = Field(None, description="the band's name for people; else its name")
     start: ClockTime
     end: ClockTime
     tier_clock: TierClock = "restart"
@@ -200,7 +203,7 @@ class Cap(_Strict):
 class Tariff(_Strict):
     """One zone class's price list. Time outside every band is free."""
 
-    name: str = ""
+    name: Named | None = None
     grace: Grace | None = None
     bands: list[Band] = Field(min_length=1, max_length=24)
     cap: Cap | None = None

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Locator, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -53,3 +53,13 @@ def sign_in(page: Page, base: str, key: str, name: str = "") -> None:
     page.fill("#signin-name", name)
     page.click("#signin-form button[type=submit]")
     page.wait_for_selector("#map .space, #map .bin", state="attached")
+
+
+def ask_for_quote(page: Page, zone: str, entry: str, leave: str) -> Locator:
+    """Ask the fee calculator (the parking view open) for a stay in ``zone`` between two local
+    times (``2026-11-27T18:00``, in the demo's +08:00); the result it draws for them."""
+    page.select_option("#quote-zone", zone)
+    page.fill("#quote-start", entry)
+    page.fill("#quote-end", leave)
+    page.click("#quote-form button[type=submit]")
+    return page.locator(f'#quote-result[data-for="{zone} {entry}:00+08:00 {leave}:00+08:00"]')

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,21 +148,31 @@ class County:
     key: str  # an admin's
 
 
-@pytest.fixture(scope="module")
-def county(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
-    tmp = tmp_path_factory.mktemp("county")
-    settings = base_settings.replace(
+@contextmanager
+def county_database(settings: Settings, tmp: Path) -> Iterator[tuple[Settings, InfluxClient]]:
+    """Settings for the demo county over an InfluxDB database of its own (dropped afterwards)
+    and a keys file in ``tmp``, with a client of that database."""
+    settings = settings.replace(
         influx_db=f"test_{uuid.uuid4().hex[:10]}", api_keys_file=tmp / "api-keys.json"
     )
     influx = InfluxClient.from_settings(settings)
     influx.ensure_database()  # the API is healthy once it reaches its database
     try:
-        with api_server(settings, settings.city_file, tmp / "api.log") as client:
-            token = client.headers["Authorization"].removeprefix("Bearer ")
-            yield County(base=str(client.base_url).rstrip("/"), key=token)
+        yield settings, influx
     finally:
         influx.query(f'DROP DATABASE "{settings.influx.db}"')
         influx.close()
+
+
+@pytest.fixture(scope="module")
+def county(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[County]:
+    tmp = tmp_path_factory.mktemp("county")
+    with (
+        county_database(base_settings, tmp) as (settings, _),
+        api_server(settings, settings.city_file, tmp / "api.log") as client,
+    ):
+        token = client.headers["Authorization"].removeprefix("Bearer ")
+        yield County(base=str(client.base_url).rstrip("/"), key=token)
 
 
 def _set_bins_on_fire(settings: Settings, bins: dict[str, dict[str, float]], count: int) -> None:

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, Request
 
 from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
-from tests.browser.chromium import sign_in
+from tests.browser.chromium import ask_for_quote, sign_in
 from tests.browser.conftest import Town
 from tests.support import bearer, issue_key, publish_once, wait_for
 
@@ -255,12 +255,8 @@ def test_the_fee_calculator_matches_the_quote_endpoint(town: Town, page: Page) -
     page.click("#tab-parking")
     fees = []
     for zone, entry, leave in QUOTES:
-        page.select_option("#quote-zone", zone)
-        page.fill("#quote-start", entry)
-        page.fill("#quote-end", leave)
-        page.click("#quote-form button[type=submit]")
+        result = ask_for_quote(page, zone, entry, leave)
         start, end = f"{entry}:00+08:00", f"{leave}:00+08:00"
-        result = page.locator(f'#quote-result[data-for="{zone} {start} {end}"]')
         result.locator(".total").wait_for()
         quote = _get(town, "/api/v1/parking/fees/quote", zone=zone, start=start, end=end)
         fee = quote["fee"]

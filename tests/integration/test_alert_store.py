@@ -10,6 +10,7 @@ from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient
 from curbside.domain.alerts.lifecycle import acknowledge, reconcile
 from curbside.vocabulary.alerts import AlertKind, AlertStatus, Condition, Domain, Subject
+from tests.support import SOME_MESSAGE
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +23,8 @@ ALL = frozenset(AlertKind)
 def test_alerts_survive_in_the_database_and_change_in_place(influx: InfluxClient) -> None:
     store = AlertStore(influx)
     conditions = [
-        Condition(AlertKind.OVERSTAY, SPACE, "parked 3 h 10 min, limit 2 h"),
-        Condition(AlertKind.FULL, BIN, "fill 85 %"),
+        Condition(AlertKind.OVERSTAY, SPACE, "parked 3 h 10 min, limit 2 h", SOME_MESSAGE),
+        Condition(AlertKind.FULL, BIN, "fill 85 %", SOME_MESSAGE),
     ]
     opened = reconcile([], conditions, ALL, T0)
     store.save(opened)

@@ -21,7 +21,7 @@ from curbside.config.settings import Settings
 from curbside.domain.alerts.lifecycle import reconcile
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 from tests.e2e.town import api_server, small_city
-from tests.support import bearer, issue_key, wait_for
+from tests.support import SOME_MESSAGE, bearer, issue_key, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,9 @@ def _events(lines: list[str]) -> list[dict[str, Any]]:
 
 
 def _overstay(zone: str) -> Condition:
-    return Condition(AlertKind.OVERSTAY, Subject(Domain.PARKING, zone, f"{zone}-001"), "x")
+    return Condition(
+        AlertKind.OVERSTAY, Subject(Domain.PARKING, zone, f"{zone}-001"), "x", SOME_MESSAGE
+    )
 
 
 def test_stream_relays_matching_alert_changes(

@@ -18,7 +18,7 @@ from curbside.city.registry import parse_city
 from curbside.config.settings import Settings
 from curbside.domain.alerts.lifecycle import reconcile
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
-from tests.support import admin_client, bearer, issue_key, mqtt_client, wait_for
+from tests.support import SOME_MESSAGE, admin_client, bearer, issue_key, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -44,17 +44,23 @@ ALL = frozenset(AlertKind)
 def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -> None:
     store = AlertStore(influx)
     [overstay] = reconcile(
-        [], [Condition(AlertKind.OVERSTAY, Subject(Domain.PARKING, "Z01", "S1"), "3 h")], ALL, T0
+        [],
+        [Condition(AlertKind.OVERSTAY, Subject(Domain.PARKING, "Z01", "S1"), "3 h", SOME_MESSAGE)],
+        ALL,
+        T0,
     )
     [full] = reconcile(
         [],
-        [Condition(AlertKind.FULL, Subject(Domain.SANITATION, "D1", "B1"), "85 %")],
+        [Condition(AlertKind.FULL, Subject(Domain.SANITATION, "D1", "B1"), "85 %", SOME_MESSAGE)],
         ALL,
         T0 - timedelta(minutes=30),
     )
     store.save([overstay, full])
     [old] = reconcile(
-        [], [Condition(AlertKind.FIRE, full.subject, "70 °C")], ALL, T0 - timedelta(hours=3)
+        [],
+        [Condition(AlertKind.FIRE, full.subject, "70 °C", SOME_MESSAGE)],
+        ALL,
+        T0 - timedelta(hours=3),
     )
     [old_resolved] = reconcile([old], [], ALL, T0 - timedelta(hours=2))
     store.save([old, old_resolved])
@@ -132,9 +138,9 @@ def test_an_operator_counts_and_lists_its_own_overstays(
     opened = reconcile(
         [],
         [
-            Condition(AlertKind.OVERSTAY, space, "3 h"),
-            Condition(AlertKind.SENSOR_SILENT, space, "2 h"),
-            Condition(AlertKind.FULL, Subject(Domain.SANITATION, "D1", "B1"), "90 %"),
+            Condition(AlertKind.OVERSTAY, space, "3 h", SOME_MESSAGE),
+            Condition(AlertKind.SENSOR_SILENT, space, "2 h", SOME_MESSAGE),
+            Condition(AlertKind.FULL, Subject(Domain.SANITATION, "D1", "B1"), "90 %", SOME_MESSAGE),
         ],
         ALL,
         T0,

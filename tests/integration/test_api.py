@@ -103,6 +103,7 @@ def test_endpoints_serve_what_was_written(settings: Settings, influx: InfluxClie
             {
                 "zone": "Z1",
                 "name": "First Road",
+                "names": {"zh": "First Road", "en": "First Road"},  # a plain name stands for both
                 "capacity": 4,
                 "occupied": 1,
                 "free": 1,
@@ -112,6 +113,7 @@ def test_endpoints_serve_what_was_written(settings: Settings, influx: InfluxClie
             {
                 "zone": "Z2",
                 "name": "Second Road",
+                "names": {"zh": "Second Road", "en": "Second Road"},  # a plain name stands for both
                 "capacity": 1,
                 "occupied": 1,
                 "free": 0,

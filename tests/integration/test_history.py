@@ -344,6 +344,7 @@ def test_revenue_of_a_local_day(settings: Settings, influx: InfluxClient) -> Non
         {
             "zone": "Z1",
             "name": "First Road",
+            "names": {"zh": "First Road", "en": "First Road"},  # a plain name stands for both
             "sessions": 2,
             "flagged_sessions": 1,
             "revenue_fen": z1,
@@ -352,6 +353,7 @@ def test_revenue_of_a_local_day(settings: Settings, influx: InfluxClient) -> Non
         {
             "zone": "Z2",
             "name": "Second Road",
+            "names": {"zh": "Second Road", "en": "Second Road"},  # a plain name stands for both
             "sessions": 1,
             "flagged_sessions": 1,
             "revenue_fen": z2,

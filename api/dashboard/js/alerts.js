@@ -5,7 +5,7 @@
 import { ApiError, getJson, postJson, savedName } from "./api.js";
 import { h, show, loading, empty } from "./dom.js";
 import { dateTime } from "./format.js";
-import { t } from "./i18n.js";
+import { said, t } from "./i18n.js";
 import { changed, mayAcknowledge, store, subscribe } from "./store.js";
 
 // After an acknowledge click a list holds still: the cards keep their order (one
@@ -53,7 +53,7 @@ export function initAlertList(box, domain) {
     const error = ackErrors.get(a.id);
     return h("li", { class: `alert k-${a.kind} st-${a.status}`, "data-alert": a.id, tabindex: -1 },
       h("div", { class: "alert-head" }, h("strong", {}, t(`kind.${a.kind}`)), h("span", {}, ` ${a.zone || a.district} · ${a.space || a.bin}`), h("span", { class: "muted" }, ` · ${dateTime(a.opened_at)}`)),
-      h("p", {}, a.detail),
+      h("p", { class: "alert-detail" }, said(a.message, a.detail)),
       h("div", { class: "alert-action" }, action(a)),
       error ? h("p", { class: "state error", role: "alert" }, t("s.ackFailed", { detail: error })) : null,
     );

@@ -5,7 +5,7 @@
 import { getJson, postJson } from "./api.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, dateTime } from "./format.js";
-import { t } from "./i18n.js";
+import { named, t } from "./i18n.js";
 import { changed, store, subscribe } from "./store.js";
 
 const REFRESH_MS = 60_000; // the plan changes on re-plans, progress as trucks report
@@ -56,7 +56,7 @@ function setPlan(plan, progress) {
 }
 
 function stationName(id) {
-  return store.city.stations.find((s) => s.id === id)?.name ?? id;
+  return named(store.city.stations.find((s) => s.id === id), id);
 }
 
 function progressOf(truck) {

@@ -27,12 +27,11 @@ export function clock(iso) {
   return new Intl.DateTimeFormat(locale(), { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
 }
 
-/** "11-27 14:05" (or with the year when it is not this year) in the city. */
+/** "2026-11-27 14:05" in the city, in both languages: no day/month order to guess. */
 export function dateTime(iso) {
   if (!iso) return "—";
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  }).format(new Date(iso));
+  const p = parts(new Date(iso));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 /** The city's local date now (or at a Date) as YYYY-MM-DD. */

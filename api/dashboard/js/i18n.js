@@ -1,5 +1,9 @@
 // Interface text in Simplified Chinese (the default) and English. Keys are dotted names;
-// {name} placeholders are filled from the second argument of t().
+// {name} placeholders are filled from the second argument of t(). What the server says (alert
+// details, fee items, case steps) comes as a code with parameters, rendered by said() from
+// the catalogue GET /api/v1/messages serves; registry names come in both languages (named()).
+
+import { dateTime, duration, yuan } from "./format.js";
 
 const TEXT = {
   zh: {
@@ -588,4 +592,35 @@ export function translatePage(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-aria]")) {
     el.setAttribute("aria-label", t(el.dataset.i18nAria));
   }
+}
+
+let catalogue = {};
+
+/** Use the server's message catalogue (GET /api/v1/messages) from now on. */
+export function setMessages(messages) {
+  catalogue = messages;
+}
+
+function param(kind, value) {
+  if (kind === "time") return dateTime(value);
+  if (kind === "duration_s") return duration(value);
+  if (kind === "fen") return yuan(value);
+  if (kind === "minutes") return current === "en" ? `${value} min` : `${value} 分钟`;
+  if (kind?.choice) return kind.choice[value]?.[current] ?? String(value);
+  return String(value); // a number as measured, or a registry id
+}
+
+/**
+ * A message ({code, params}) in the page's language, times in the city's zone; a record made
+ * before codes (message null), or a code this page does not know, shows its stored text.
+ */
+export function said(message, stored = "") {
+  const phrase = message && catalogue[message.code];
+  if (!phrase) return stored;
+  return phrase[current].replace(/\{(\w+)\}/g, (_, name) => param(phrase.params[name], message.params[name]));
+}
+
+/** A registry entry's name ({names: {zh, en}}) in the page's language; else its one name. */
+export function named(entry, fallback = "") {
+  return entry?.names?.[current] ?? entry?.name ?? fallback;
 }

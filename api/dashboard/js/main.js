@@ -3,7 +3,7 @@
 import { ApiError, getJson, onUnauthorized, savedKey, savedName, signIn, signOut, whoami } from "./api.js";
 import { show, failed } from "./dom.js";
 import { setTimeZone } from "./format.js";
-import { lang, setLang, t, translatePage } from "./i18n.js";
+import { lang, setLang, setMessages, t, translatePage } from "./i18n.js";
 import { startLive, stopLive } from "./live.js";
 import { initDispatch } from "./dispatch.js";
 import { initMap } from "./map.js";
@@ -121,8 +121,9 @@ async function start() {
     const stateEl = document.getElementById("map-state");
     stateEl.textContent = t("map.loading");
     try {
-      const city = await getJson("/api/v1/city");
+      const [city, messages] = await Promise.all([getJson("/api/v1/city"), getJson("/api/v1/messages")]);
       setTimeZone(city.timezone);
+      setMessages(messages);
       setCity(city);
       // Say whose clock the page's times are on: the city's, not the device's.
       document.getElementById("city-name").textContent = `${city.name} · ${city.timezone}`;

@@ -6,7 +6,7 @@ import { getJson } from "./api.js";
 import { clock, dateTime, duration, localDate, cityTime, percent } from "./format.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { rateChart } from "./charts.js";
-import { t } from "./i18n.js";
+import { named, said, t } from "./i18n.js";
 import { alertsFor, can, store, subscribe } from "./store.js";
 
 const M_PER_DEG_LAT = 110_540;
@@ -157,7 +157,7 @@ function drawStreets(city) {
           class: "street-label",
           "data-scale-font": 12,
         },
-        zone.name,
+        named(zone),
       ),
     );
   }
@@ -165,7 +165,7 @@ function drawStreets(city) {
     const b = bounds(district.bins.map(project), 40);
     layer.districts.append(
       h("rect", { x: b.x, y: b.y, width: b.w, height: b.h, class: "district", rx: 20, "data-scale-stroke": 1 }),
-      h("text", { x: b.x + 10, y: b.y + b.h - 12, class: "district-label", "data-scale-font": 13 }, `${district.name}`),
+      h("text", { x: b.x + 10, y: b.y + b.h - 12, class: "district-label", "data-scale-font": 13 }, named(district)),
     );
   }
   for (const station of city.stations) {
@@ -175,7 +175,7 @@ function drawStreets(city) {
         "g",
         { class: "station" },
         h("circle", { cx: x, cy: y, r: 1, "data-scale-stroke": 2, class: "station-dot" }),
-        h("text", { x, y, dy: "-0.8em", "text-anchor": "middle", class: "station-label", "data-scale-font": 12 }, station.name),
+        h("text", { x, y, dy: "-0.8em", "text-anchor": "middle", class: "station-label", "data-scale-font": 12 }, named(station)),
       ),
     );
   }
@@ -451,7 +451,7 @@ function field(label, value) {
 function alertList(domain, id) {
   const active = alertsFor(domain, id);
   if (!active.length) return empty(t("d.noAlerts"));
-  return h("ul", { class: "alerts-mini" }, active.map((a) => h("li", {}, h("strong", {}, t(`kind.${a.kind}`)), ` · ${t(`status.${a.status}`)} · ${a.detail}`)));
+  return h("ul", { class: "alerts-mini" }, active.map((a) => h("li", {}, h("strong", {}, t(`kind.${a.kind}`)), ` · ${t(`status.${a.status}`)} · ${said(a.message, a.detail)}`)));
 }
 
 let detailRequest = null;
@@ -470,7 +470,7 @@ async function renderDetail(id, reload) {
       box,
       h("h3", {}, t("space.title", { id })),
       h("dl", { class: "facts" },
-        field(t("f.zone"), `${zone.name} (${zoneId})`),
+        field(t("f.zone"), `${named(zone)} (${zoneId})`),
         field(t("f.status"), `${t(`legend.${spaceState(s)}`)}`),
         field(t("f.since"), dateTime(s?.since)),
         field(t("f.lastSeen"), dateTime(s?.last_seen) + (s?.stale && s?.last_seen ? t("f.stale") : "")),
@@ -498,7 +498,7 @@ async function renderDetail(id, reload) {
       box,
       h("h3", {}, t("bin.title", { id })),
       h("dl", { class: "facts" },
-        field(t("f.district"), `${district.name} (${districtId})`),
+        field(t("f.district"), `${named(district)} (${districtId})`),
         field(t("f.fill"), percent(b?.fill_pct, 1)),
         field(t("f.temp"), b?.temp_c === null || b?.temp_c === undefined ? "—" : `${b.temp_c.toFixed(1)} °C`),
         field(t("f.battery"), b?.battery_v ? `${b.battery_v.toFixed(2)} V` : "—"),

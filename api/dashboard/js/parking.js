@@ -6,7 +6,7 @@ import { initAlertList } from "./alerts.js";
 import { rateChart, progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, cityTime, duration, localDate, localInput, yuan } from "./format.js";
-import { t } from "./i18n.js";
+import { lang, named, said, t } from "./i18n.js";
 import { can, store, subscribe } from "./store.js";
 
 let revenue = null;
@@ -16,13 +16,18 @@ let lastQuote = null;
 let lastSessions = null;
 
 function zoneName(id) {
-  return store.city.zones.find((z) => z.id === id)?.name ?? id;
+  return named(store.city.zones.find((z) => z.id === id), id);
+}
+
+function tariffOf(zoneId) {
+  const id = store.city.zones.find((z) => z.id === zoneId)?.tariff;
+  return store.city.tariffs?.find((tariff) => tariff.id === id);
 }
 
 function fillZoneSelects() {
   for (const select of document.querySelectorAll(".zone-select")) {
     const chosen = select.value;
-    select.replaceChildren(...store.city.zones.map((z) => h("option", { value: z.id }, `${z.id} ${z.name}`)));
+    select.replaceChildren(...store.city.zones.map((z) => h("option", { value: z.id }, `${z.id} ${named(z)}`)));
     if (chosen) select.value = chosen;
   }
 }
@@ -46,7 +51,7 @@ function renderZones() {
     const r = money.get(z.zone);
     const rate = z.occupancy_rate;
     return [
-      h("span", {}, h("strong", {}, z.zone), ` ${z.name}`),
+      h("span", {}, h("strong", {}, z.zone), ` ${named(z)}`),
       z.capacity, z.occupied, z.free, z.unknown,
       h("span", { class: "rate" }, progress(rate, `${z.zone} ${t("col.rate")}`), rate === null ? "—" : `${Math.round(rate * 100)}%`),
       r ? r.revenue_display : "—",
@@ -128,8 +133,9 @@ function renderDay() {
   );
 }
 
-function feeBreakdown(fee) {
-  const rows = fee.items.map((i) => [i.band, `${clock(i.start)}–${clock(i.end)}`, i.units, yuan(i.unit_fen), yuan(i.subtotal_fen), i.description]);
+function feeBreakdown(fee, zoneId) {
+  const bands = tariffOf(zoneId)?.bands ?? {};
+  const rows = fee.items.map((i) => [bands[i.band]?.[lang()] ?? i.band, `${clock(i.start)}–${clock(i.end)}`, i.units, yuan(i.unit_fen), yuan(i.subtotal_fen), said(i.message, i.description)]);
   if (fee.cap_deduction_fen) rows.push([t("quote.cap"), "", "", "", yuan(-fee.cap_deduction_fen), ""]);
   rows.push([h("strong", {}, t("col.total")), "", "", "", h("strong", {}, fee.display), ""]);
   return table(null, [t("col.band"), t("col.hour"), t("col.units"), t("col.unit"), t("col.subtotal"), t("col.item")], rows, { numeric: [2, 3, 4] });
@@ -143,9 +149,9 @@ function renderQuote() {
   show(
     box,
     h("p", { class: "total", "data-fen": q.fee.fen }, t("quote.total", { fee: q.fee.display })),
-    h("p", { class: "muted" }, t("quote.zoneLabel", { zone: `${q.zone} ${zoneName(q.zone)}`, tariff: q.tariff }), " · ", t("quote.duration", { d: duration(q.duration_s) })),
+    h("p", { class: "muted" }, t("quote.zoneLabel", { zone: `${q.zone} ${zoneName(q.zone)}`, tariff: named(tariffOf(q.zone), q.tariff) }), " · ", t("quote.duration", { d: duration(q.duration_s) })),
     q.fee.grace_applied ? h("p", {}, t("quote.grace")) : null,
-    feeBreakdown(q.fee),
+    feeBreakdown(q.fee, q.zone),
   );
 }
 
@@ -187,7 +193,7 @@ function renderSessions() {
         clock(s.start),
         s.end ? clock(s.end) : t("session.ongoing"),
         duration(s.duration_s),
-        s.fee ? h("details", {}, h("summary", {}, s.fee.display), feeBreakdown(s.fee)) : "—",
+        s.fee ? h("details", {}, h("summary", {}, s.fee.display), feeBreakdown(s.fee, s.zone)) : "—",
         s.flags.map((f) => t(`flag.${f}`)).join(", "),
       ]),
       { numeric: [3] })),

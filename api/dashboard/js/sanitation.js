@@ -6,13 +6,13 @@ import { initAlertList } from "./alerts.js";
 import { progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, dateTime, dayBefore, duration, localDate, percent } from "./format.js";
-import { t } from "./i18n.js";
+import { named, t } from "./i18n.js";
 import { changed, store, subscribe } from "./store.js";
 
 const reports = { today: null, yesterday: null, worklist: null };
 
 function districtName(id) {
-  return store.city.districts.find((d) => d.id === id)?.name ?? id;
+  return named(store.city.districts.find((d) => d.id === id), id);
 }
 
 function minutesLeft(deadline) {
@@ -74,7 +74,7 @@ function renderWorklist() {
   if (!work.items.length) return show(box, empty(t("s.noWork")));
   const order = new Map();
   for (const route of work.routes) route.stops.forEach((id, i) => order.set(id, `${route.station}-${i + 1}`));
-  const stations = new Map(store.city.stations.map((s) => [s.id, s.name]));
+  const stations = new Map(store.city.stations.map((s) => [s.id, named(s)]));
   const counts = {};
   for (const i of work.items) counts[i.reason] = (counts[i.reason] || 0) + 1;
   const items = work.items.filter((i) => !workDistrict || i.district === workDistrict);
@@ -82,7 +82,7 @@ function renderWorklist() {
     "select",
     { id: "work-district", onchange: (event) => { workDistrict = event.target.value; renderWorklist(); } },
     h("option", { value: "" }, t("s.allDistricts")),
-    store.city.districts.map((d) => h("option", { value: d.id, selected: d.id === workDistrict }, `${d.id} ${d.name}`)),
+    store.city.districts.map((d) => h("option", { value: d.id, selected: d.id === workDistrict }, `${d.id} ${named(d)}`)),
   );
   show(
     box,

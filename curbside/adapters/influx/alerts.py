@@ -2,12 +2,14 @@
 
 One point per alert in the measurement ``alert``: tags ``kind``, ``domain``, ``group``,
 ``device`` (registry ids and a closed set of kinds: bounded cardinality), timestamp the
-alert's ``opened_at``. Saving a changed alert writes the same point again; InfluxDB merges
-the fields, so the point always holds the alert's latest state.
+alert's ``opened_at``; the detail's code and parameters are the JSON text field ``message``.
+Saving a changed alert writes the same point again; InfluxDB merges the fields, so the point
+always holds the alert's latest state.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,7 @@ from curbside.vocabulary.alerts import (
     Subject,
     parse_alert_id,
 )
+from curbside.vocabulary.messages import Message, message_from_document
 
 ALERT = "alert"
 # Alerts stay in the policy that keeps them (not the raw readings' default one, which ages out).
@@ -37,6 +40,8 @@ def alert_line(alert: Alert) -> str:
         "detail": alert.detail,
         "updated_at_ms": epoch_ms(alert.updated_at),
     }
+    if alert.message is not None:
+        fields["message"] = json.dumps(alert.message.document(), ensure_ascii=False)
     if alert.resolved_at is not None:
         fields["resolved_at_ms"] = epoch_ms(alert.resolved_at)
     if alert.acknowledged_by is not None and alert.acknowledged_at is not None:
@@ -134,4 +139,10 @@ def _alert(row: dict[str, Any]) -> Alert:
         resolved_at=_time(row.get("resolved_at_ms")),
         acknowledged_by=row.get("acknowledged_by"),
         acknowledged_at=_time(row.get("acknowledged_at_ms")),
+        message=_message(row.get("message")),
     )
+
+
+def _message(stored: str | None) -> Message | None:
+    # Alerts written before details were coded have no message: they show their detail.
+    return None if stored is None else message_from_document(json.loads(stored))

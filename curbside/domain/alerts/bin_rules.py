@@ -24,6 +24,7 @@ from curbside.domain.alerts.thresholds import AlertThresholds
 from curbside.domain.parking.occupancy import SpaceState
 from curbside.domain.sanitation.bins import BinState
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
+from curbside.vocabulary.messages import Message, number, seconds, utc_time
 
 _State = TypeVar("_State", BinState, SpaceState)
 
@@ -37,7 +38,12 @@ def full_conditions(
     """A ``full`` condition for each heard-from bin filled to ``full_pct`` or more."""
     limit = thresholds.full_pct
     return [
-        Condition(AlertKind.FULL, bin_subject(b), f"fill {_num(b.fill_pct)} % ≥ {_num(limit)} %")
+        Condition(
+            AlertKind.FULL,
+            bin_subject(b),
+            f"fill {_num(b.fill_pct)} % ≥ {_num(limit)} %",
+            Message("bin.full", {"fill_pct": number(b.fill_pct), "limit_pct": number(limit)}),
+        )
         for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
         if b.fill_pct is not None and b.fill_pct >= limit
     ]
@@ -53,7 +59,10 @@ def fire_conditions(
     limit = thresholds.fire_temp_c
     return [
         Condition(
-            AlertKind.FIRE, bin_subject(b), f"temperature {_num(b.temp_c)} °C ≥ {_num(limit)} °C"
+            AlertKind.FIRE,
+            bin_subject(b),
+            f"temperature {_num(b.temp_c)} °C ≥ {_num(limit)} °C",
+            Message("bin.fire", {"temp_c": number(b.temp_c), "limit_c": number(limit)}),
         )
         for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
         if b.temp_c is not None and b.temp_c >= limit
@@ -68,7 +77,9 @@ def tilted_conditions(
 ) -> list[Condition]:
     """A ``tilted`` condition for each heard-from bin whose sensor reports it tipped over."""
     return [
-        Condition(AlertKind.TILTED, bin_subject(b), "bin reports it is tilted")
+        Condition(
+            AlertKind.TILTED, bin_subject(b), "bin reports it is tilted", Message("bin.tilted")
+        )
         for b in _heard(bins, thresholds.bin_silent_after, judged_at(now, progress))
         if b.tilted is True
     ]
@@ -93,7 +104,12 @@ def low_battery_conditions(
         for s in _heard(spaces, thresholds.space_silent_after, judged_at(now, progress))
     )
     return [
-        Condition(AlertKind.LOW_BATTERY, subject, f"battery {_num(volts)} V ≤ {_num(limit)} V")
+        Condition(
+            AlertKind.LOW_BATTERY,
+            subject,
+            f"battery {_num(volts)} V ≤ {_num(limit)} V",
+            Message("device.low_battery", {"volts": number(volts), "limit_v": number(limit)}),
+        )
         for subject, volts in subjects
         if volts is not None and volts <= limit
     ]
@@ -125,6 +141,14 @@ def sensor_silent_conditions(
             subject,
             f"no message for {_duration(now - last_seen)} since {last_seen.isoformat()}, "
             f"limit {_duration(limit)}",
+            Message(
+                "device.silent",
+                {
+                    "since": utc_time(last_seen),
+                    "silent_s": seconds(now - last_seen),
+                    "limit_s": seconds(limit),
+                },
+            ),
         )
         for subject, last_seen, limit in found
         if last_seen is not None

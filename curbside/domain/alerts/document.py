@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from curbside.vocabulary.alerts import Alert, AlertStatus, Domain, Subject, parse_alert_id
+from curbside.vocabulary.messages import message_from_document
 
 TOPIC_PREFIX = "alerts"
 
@@ -28,13 +29,15 @@ def subject_fields(subject: Subject) -> dict[str, str | None]:
 
 
 def alert_document(alert: Alert) -> dict[str, Any]:
-    """The alert's fields with RFC 3339 UTC times; zone/space or district/bin named as such."""
+    """The alert's fields with RFC 3339 UTC times; zone/space or district/bin named as such;
+    ``message`` is the detail as a code with parameters (null on alerts stored before codes)."""
     return {
         "id": alert.id,
         "kind": str(alert.kind),
         "status": str(alert.status),
         **subject_fields(alert.subject),
         "detail": alert.detail,
+        "message": None if alert.message is None else alert.message.document(),
         "opened_at": iso(alert.opened_at),
         "updated_at": iso(alert.updated_at),
         "resolved_at": iso(alert.resolved_at),
@@ -57,8 +60,10 @@ def alert_from_document(document: dict[str, Any]) -> Alert:
         resolved_at=_optional_time(document.get("resolved_at")),
         acknowledged_by=_optional_text(document.get("acknowledged_by")),
         acknowledged_at=_optional_time(document.get("acknowledged_at")),
+        message=message_from_document(document.get("message")),
     )
-    if alert_document(alert) != document:
+    # A document from an evaluator older than message codes has no "message": null it is.
+    if alert_document(alert) != {"message": None, **document}:
         raise ValueError(f"alert {alert.id}: the document does not describe it exactly")
     return alert
 

@@ -33,7 +33,7 @@ def reconcile(
     }
     found: dict[tuple[AlertKind, Subject], Condition] = {(c.kind, c.subject): c for c in conditions}
     changes = [
-        Alert(c.kind, c.subject, now, AlertStatus.OPEN, c.detail, updated_at=now)
+        Alert(c.kind, c.subject, now, AlertStatus.OPEN, c.detail, updated_at=now, message=c.message)
         for key, c in sorted(found.items())
         if key not in current
     ]

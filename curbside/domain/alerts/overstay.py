@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from curbside.domain.parking.sessions import Session
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
+from curbside.vocabulary.messages import Message, seconds, utc_time
 
 
 def overstay_conditions(
@@ -30,6 +31,14 @@ def overstay_conditions(
                     Subject(Domain.PARKING, session.zone, session.space),
                     f"parked {_duration(parked)} since {session.start.isoformat()}, "
                     f"zone maximum {_duration(limit)}",
+                    Message(
+                        "space.overstay",
+                        {
+                            "since": utc_time(session.start),
+                            "parked_s": seconds(parked),
+                            "limit_s": seconds(limit),
+                        },
+                    ),
                 )
             )
     return conditions

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from curbside.domain.alerts.document import iso, subject_fields
-from curbside.vocabulary.cases import Case, CaseEvent
+from curbside.vocabulary.cases import Case, CaseEvent, CaseEventKind
+from curbside.vocabulary.messages import Message, Param
 from curbside.vocabulary.outbox import OutgoingEvent
 
 CASE_TOPIC_PREFIX = "cases"
@@ -33,7 +34,8 @@ def case_document(case: Case) -> dict[str, Any]:
 
 
 def event_document(event: CaseEvent) -> dict[str, Any]:
-    """One step: ``key`` (case id # seq) is its idempotency key."""
+    """One step: ``key`` (case id # seq) is its idempotency key; ``message`` says it as a
+    code with parameters."""
     return {
         "key": event.key,
         "case_id": event.case_id,
@@ -43,7 +45,21 @@ def event_document(event: CaseEvent) -> dict[str, Any]:
         "by": event.by,
         "assignee": event.assignee,
         "basis": event.basis,
+        "message": event_message(event).document(),
     }
+
+
+def event_message(event: CaseEvent) -> Message:
+    """The step as a code with parameters, ``case.{event}``: whom it was dispatched to, how
+    it was verified, whom an escalation told."""
+    params: dict[str, Param] = {}
+    if event.kind is CaseEventKind.DISPATCHED and event.assignee is not None:
+        params["assignee"] = event.assignee
+    elif event.kind is CaseEventKind.VERIFIED and event.basis is not None:
+        params["basis"] = event.basis
+    elif event.kind is CaseEventKind.ESCALATED and event.basis is not None:
+        params["role"] = event.basis
+    return Message(f"case.{event.kind}", params)
 
 
 def case_topic(case: Case) -> str:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from curbside.domain.parking.fees import Fee, FeeItem, compute_fee
 from curbside.domain.parking.sessions import Session
+from curbside.vocabulary.messages import message_from_document
 from curbside.vocabulary.tariff import TariffInForce
 from curbside.vocabulary.workdays import WorkdayCalendar
 
@@ -70,6 +71,7 @@ def breakdown(fee: Fee) -> dict[str, Any]:
                 "unit_fen": item.unit_fen,
                 "subtotal_fen": item.subtotal_fen,
                 "description": item.description,
+                "message": None if item.message is None else item.message.document(),
             }
             for item in fee.items
         ],
@@ -92,6 +94,7 @@ def fee_from_breakdown(stored: dict[str, Any]) -> Fee:
                 unit_fen=int(item["unit_fen"]),
                 subtotal_fen=int(item["subtotal_fen"]),
                 description=str(item["description"]),
+                message=message_from_document(item.get("message")),
             )
             for item in stored["items"]
         ),

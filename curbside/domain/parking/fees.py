@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from curbside.vocabulary.messages import Message
 from curbside.vocabulary.tariff import Band, Cap, FlatPrice, FreePrice, Tariff, TieredPrice
 from curbside.vocabulary.workdays import WorkdayCalendar
 
@@ -37,7 +38,8 @@ class FeeItem:
     units: int
     unit_fen: int
     subtotal_fen: int
-    description: str
+    description: str  # English, for API clients that read it before codes (docs/api.md)
+    message: Message | None  # None on charges recorded before codes: they show description
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +247,7 @@ def _items(
 ) -> Iterator[FeeItem]:
     """The items of one piece, whose band clock runs from ``at`` to ``until`` seconds."""
     suffix = " (non-workday)" if non_workday else ""
+    day = "non_workday" if non_workday else "workday"
     if isinstance(price, FlatPrice):
         units = 1 if at == 0 else 0  # charged as soon as the clock starts, once per clock
         yield FeeItem(
@@ -255,6 +258,7 @@ def _items(
             unit_fen=price.fen,
             subtotal_fen=units * price.fen,
             description=f"per stay: {units} × {yuan(price.fen)}{suffix}",
+            message=Message("fee.flat", {"units": units, "unit_fen": price.fen, "day": day}),
         )
         return
     starts = price.tier_starts()
@@ -277,6 +281,16 @@ def _items(
             description=(
                 f"{label}: {units} × {tier.unit_minutes} min at {yuan(tier.unit_fen)}{suffix}"
             ),
+            message=Message(
+                _tier_code(price, number),
+                {
+                    **_tier_bounds(price, number),
+                    "units": units,
+                    "unit_minutes": tier.unit_minutes,
+                    "unit_fen": tier.unit_fen,
+                    "day": day,
+                },
+            ),
         )
 
 
@@ -295,13 +309,34 @@ def tier_units(price: TieredPrice, number: int, clock_s: int) -> int:
     return whole
 
 
-def _tier_label(price: TieredPrice, number: int) -> str:
+def _tier_code(price: TieredPrice, number: int) -> str:
+    """The code of :func:`_tier_label`."""
     if len(price.tiers) == 1:
-        return "time parked"
+        return "fee.tier.only"
+    bounds = _tier_bounds(price, number)
+    if "up_to_min" not in bounds:
+        return "fee.tier.after"
+    return "fee.tier.between" if "from_min" in bounds else "fee.tier.first"
+
+
+def _tier_bounds(price: TieredPrice, number: int) -> dict[str, int]:
+    """Where a tier starts (unless at 0) and ends (unless open-ended), in minutes."""
+    if len(price.tiers) == 1:
+        return {}
     start = price.tier_starts()[number]
     up_to = price.tiers[number].up_to_minutes
-    if up_to is None:
-        return f"after {start} min"
-    if start == 0:
-        return f"first {up_to} min"
-    return f"{start}–{up_to} min"
+    bounds = {} if start == 0 else {"from_min": start}
+    return bounds if up_to is None else bounds | {"up_to_min": up_to}
+
+
+def _tier_label(price: TieredPrice, number: int) -> str:
+    """The English label of the legacy ``description`` (the code says the same)."""
+    bounds = _tier_bounds(price, number)
+    code = _tier_code(price, number)
+    if code == "fee.tier.only":
+        return "time parked"
+    if code == "fee.tier.after":
+        return f"after {bounds['from_min']} min"
+    if code == "fee.tier.first":
+        return f"first {bounds['up_to_min']} min"
+    return f"{bounds['from_min']}–{bounds['up_to_min']} min"

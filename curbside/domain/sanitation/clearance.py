@@ -27,6 +27,7 @@ from curbside.domain.sanitation.collections import (
     detect_collections,
     utc,
 )
+from curbside.vocabulary.messages import Message, utc_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -167,6 +168,14 @@ def not_cleared_detail(verdict: BinClearance, deadline: datetime, now: datetime,
     if now < deadline:
         return f"rubbish since {since}, deadline {at}"
     return f"rubbish since {since}, not cleared by the {at} deadline"
+
+
+def not_cleared_message(verdict: BinClearance, deadline: datetime, now: datetime) -> Message:
+    """:func:`not_cleared_detail` as a code with parameters."""
+    if verdict.last_rise is None:
+        return Message("bin.not_cleared.no_start", {"deadline": utc_time(deadline)})
+    code = "bin.not_cleared.pending" if now < deadline else "bin.not_cleared.missed"
+    return Message(code, {"since": utc_time(verdict.last_rise), "deadline": utc_time(deadline)})
 
 
 def _last_rise(

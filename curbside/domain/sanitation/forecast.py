@@ -18,6 +18,7 @@ from curbside.domain.alerts.progress import judged_at
 from curbside.domain.alerts.thresholds import AlertThresholds
 from curbside.domain.sanitation.bins import BinState
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
+from curbside.vocabulary.messages import Message, seconds, utc_time
 
 FULL_PCT = 100.0
 # A rise so slow that 100 % is further off than this is flat for every practical purpose
@@ -138,21 +139,38 @@ def overflow_soon_conditions(
         if not before_round and full_at > now + thresholds.overflow_horizon:
             continue
         detail = f"predicted full at {_local(full_at, now, tz)} local"
+        horizon = seconds(thresholds.overflow_horizon)
         if next_round is None:
             detail += f", within {_hours(thresholds.overflow_horizon)}, no round planned"
+            message = Message(
+                "bin.overflow_soon.no_round", {"full_at": utc_time(full_at), "horizon_s": horizon}
+            )
         elif before_round:
             detail += f", before the next round at {_local(next_round, now, tz)}"
+            message = Message(
+                "bin.overflow_soon.before_round",
+                {"full_at": utc_time(full_at), "round_at": utc_time(next_round)},
+            )
         else:
             # The round comes first, but rounds run late: the horizon is the safety net.
             detail += (
                 f", within {_hours(thresholds.overflow_horizon)}"
                 f" (next round at {_local(next_round, now, tz)})"
             )
+            message = Message(
+                "bin.overflow_soon.within_horizon",
+                {
+                    "full_at": utc_time(full_at),
+                    "horizon_s": horizon,
+                    "round_at": utc_time(next_round),
+                },
+            )
         conditions.append(
             Condition(
                 AlertKind.OVERFLOW_SOON,
                 Subject(Domain.SANITATION, state.district, state.bin),
                 detail,
+                message,
             )
         )
     return conditions

@@ -14,6 +14,7 @@ from curbside.domain.alerts.document import alert_document, alert_from_document
 from curbside.domain.alerts.lifecycle import acknowledge
 from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain, Subject
+from curbside.vocabulary.messages import Message
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 OPEN, ACKED, RESOLVED = AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED
@@ -42,13 +43,32 @@ def _loaded(*alerts: Alert) -> ActiveAlerts:
 
 def test_documents_read_back_into_the_alert_they_describe() -> None:
     acked = acknowledge(FULL, "王师傅 via desk", T0 + timedelta(minutes=7))
-    for alert in (OVERSTAY, acked, _resolved(FIRE, 3)):
+    said = replace(FIRE, message=Message("bin.fire", {"temp_c": 75.5, "limit_c": 60}))
+    for alert in (OVERSTAY, acked, _resolved(FIRE, 3), said):
         assert alert_from_document(alert_document(alert)) == alert
+    assert alert_document(said)["message"] == {
+        "code": "bin.fire",
+        "params": {"temp_c": 75.5, "limit_c": 60},
+    }
+
+
+def test_a_document_from_before_message_codes_reads_as_an_alert_without_one() -> None:
+    older = {k: v for k, v in alert_document(OVERSTAY).items() if k != "message"}
+    assert alert_from_document(older) == OVERSTAY and OVERSTAY.message is None
 
 
 @pytest.mark.parametrize(
     "change",
-    [{"status": "gone"}, {"zone": "Z99"}, {"updated_at": 5}, {"id": "x"}, {"detail": None}],
+    [
+        {"status": "gone"},
+        {"zone": "Z99"},
+        {"updated_at": 5},
+        {"id": "x"},
+        {"detail": None},
+        {"message": {"code": "bin.burning", "params": {}}},
+        {"message": {"code": "bin.fire", "params": {"temp_c": 75}}},
+        {"message": "temperature 75 °C"},
+    ],
 )
 def test_a_document_that_is_not_exactly_an_alert_is_refused(change: dict[str, object]) -> None:
     with pytest.raises((ValueError, KeyError, TypeError)):

@@ -19,6 +19,7 @@ from curbside.vocabulary.alerts import (
     alert_id,
     parse_alert_id,
 )
+from tests.support import SOME_MESSAGE
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 SPACE = Subject(Domain.PARKING, "Z01", "Z01-001")
@@ -53,25 +54,44 @@ def test_any_identity_round_trips(
 
 
 def test_a_new_condition_opens_one_alert() -> None:
-    changes = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "3 h")], ALL, T0)
-    assert changes == [Alert(AlertKind.OVERSTAY, SPACE, T0, AlertStatus.OPEN, "3 h", updated_at=T0)]
+    changes = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "3 h", SOME_MESSAGE)], ALL, T0)
+    assert changes == [
+        Alert(
+            AlertKind.OVERSTAY,
+            SPACE,
+            T0,
+            AlertStatus.OPEN,
+            "3 h",
+            updated_at=T0,
+            message=SOME_MESSAGE,
+        )
+    ]
 
 
 def test_an_active_alert_is_not_opened_again() -> None:
-    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x")], ALL, T0)
+    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x", SOME_MESSAGE)], ALL, T0)
     later = T0 + timedelta(minutes=5)
-    assert reconcile([opened], [Condition(AlertKind.OVERSTAY, SPACE, "y")], ALL, later) == []
+    assert (
+        reconcile([opened], [Condition(AlertKind.OVERSTAY, SPACE, "y", SOME_MESSAGE)], ALL, later)
+        == []
+    )
     acked = acknowledge(opened, "dispatcher-1", later)
-    assert reconcile([acked], [Condition(AlertKind.OVERSTAY, SPACE, "y")], ALL, later) == []
+    assert (
+        reconcile([acked], [Condition(AlertKind.OVERSTAY, SPACE, "y", SOME_MESSAGE)], ALL, later)
+        == []
+    )
 
 
 def test_the_same_subject_may_have_alerts_of_different_kinds() -> None:
-    conditions = [Condition(AlertKind.FULL, BIN, "85 %"), Condition(AlertKind.FIRE, BIN, "70 °C")]
+    conditions = [
+        Condition(AlertKind.FULL, BIN, "85 %", SOME_MESSAGE),
+        Condition(AlertKind.FIRE, BIN, "70 °C", SOME_MESSAGE),
+    ]
     assert {a.kind for a in reconcile([], conditions, ALL, T0)} == {AlertKind.FULL, AlertKind.FIRE}
 
 
 def test_an_ended_condition_resolves_its_alert() -> None:
-    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x")], ALL, T0)
+    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x", SOME_MESSAGE)], ALL, T0)
     later = T0 + timedelta(hours=1)
     [resolved] = reconcile([opened], [], ALL, later)
     assert resolved.status is AlertStatus.RESOLVED
@@ -79,20 +99,22 @@ def test_an_ended_condition_resolves_its_alert() -> None:
 
 
 def test_kinds_not_evaluated_are_left_alone() -> None:
-    [opened] = reconcile([], [Condition(AlertKind.FULL, BIN, "x")], ALL, T0)
+    [opened] = reconcile([], [Condition(AlertKind.FULL, BIN, "x", SOME_MESSAGE)], ALL, T0)
     assert reconcile([opened], [], frozenset({AlertKind.OVERSTAY}), T0) == []
 
 
 def test_after_resolution_a_new_condition_opens_a_new_alert() -> None:
-    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x")], ALL, T0)
+    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x", SOME_MESSAGE)], ALL, T0)
     [resolved] = reconcile([opened], [], ALL, T0 + timedelta(hours=1))
     again = T0 + timedelta(hours=2)
-    [new] = reconcile([resolved], [Condition(AlertKind.OVERSTAY, SPACE, "x")], ALL, again)
+    [new] = reconcile(
+        [resolved], [Condition(AlertKind.OVERSTAY, SPACE, "x", SOME_MESSAGE)], ALL, again
+    )
     assert new.status is AlertStatus.OPEN and new.id != opened.id
 
 
 def test_acknowledge_records_who_and_when_once() -> None:
-    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x")], ALL, T0)
+    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x", SOME_MESSAGE)], ALL, T0)
     first = acknowledge(opened, "wang", T0 + timedelta(minutes=1))
     assert (first.status, first.acknowledged_by) == (AlertStatus.ACKNOWLEDGED, "wang")
     assert first.acknowledged_at == T0 + timedelta(minutes=1)
@@ -100,7 +122,7 @@ def test_acknowledge_records_who_and_when_once() -> None:
 
 
 def test_a_resolved_alert_cannot_be_acknowledged() -> None:
-    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x")], ALL, T0)
+    [opened] = reconcile([], [Condition(AlertKind.OVERSTAY, SPACE, "x", SOME_MESSAGE)], ALL, T0)
     [resolved] = reconcile([opened], [], ALL, T0 + timedelta(hours=1))
     with pytest.raises(AlertResolved):
         acknowledge(resolved, "wang", T0 + timedelta(hours=2))

@@ -50,6 +50,7 @@ WINDOW = {"start": "2026-11-27T08:00:00+08:00", "end": "2026-11-27T10:00:00+08:0
 RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /health": (OPEN, {}),
     "GET /api/v1/parking/fees/quote": (PUBLIC, {"zone": "Z1", **WINDOW}),
+    "GET /api/v1/messages": (PUBLIC, {}),
     "GET /api/v1/parking/tariffs": (P.PARKING_READ, {}),
     "GET /api/v1/parking/occupancy": (P.PARKING_READ, {}),
     "GET /api/v1/parking/spaces": (P.PARKING_READ, {"zone": "Z1"}),

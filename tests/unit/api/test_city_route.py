@@ -16,7 +16,12 @@ def test_city_lists_every_zone_district_and_place_in_registry_order(client: Test
     city = make_city()
     assert (body["name"], body["timezone"]) == (city.name, "Asia/Shanghai")
     assert [(z["id"], z["name"], z["tariff"]) for z in body["zones"]] == [
-        (z.id, z.name, z.tariff) for z in city.parking_zones
+        (z.id, str(z.name), z.tariff) for z in city.parking_zones
+    ]
+    # Names given as plain text (in no stated language) stand for both languages.
+    assert body["zones"][0]["names"] == {"zh": "Second Road", "en": "Second Road"}
+    assert body["tariffs"] == [
+        {"id": "t", "names": {"zh": "t", "en": "t"}, "bands": {}}  # no tariffs: ids stand in
     ]
     assert [[(s["id"], s["lat"], s["lon"]) for s in z["spaces"]] for z in body["zones"]] == [
         [(s.id, s.lat, s.lon) for s in z.spaces] for z in city.parking_zones

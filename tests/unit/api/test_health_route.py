@@ -101,6 +101,7 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/parking/revenue": ["parking"],
         "GET /api/v1/parking/fees/quote": ["parking"],
         "GET /api/v1/parking/tariffs": ["parking"],
+        "GET /api/v1/messages": ["messages"],
         "GET /api/v1/sanitation/bins": ["sanitation"],
         "GET /api/v1/sanitation/collections": ["sanitation"],
         "GET /api/v1/sanitation/levels": ["sanitation"],

@@ -15,6 +15,7 @@ def test_occupancy_lists_every_zone_in_registry_order(client: TestClient) -> Non
         {
             "zone": "Z2",
             "name": "Second Road",
+            "names": {"zh": "Second Road", "en": "Second Road"},
             "capacity": 1,
             "occupied": 0,
             "free": 0,
@@ -25,6 +26,7 @@ def test_occupancy_lists_every_zone_in_registry_order(client: TestClient) -> Non
         {
             "zone": "Z1",
             "name": "First Road",
+            "names": {"zh": "First Road", "en": "First Road"},
             "capacity": 4,
             "occupied": 1,
             "free": 1,

@@ -247,6 +247,15 @@ def test_sessions_shape_fees_and_flags(
                         "unit_fen": 250,
                         "subtotal_fen": 750,
                         "description": "time parked: 3 × 30 min at ¥2.50",
+                        "message": {
+                            "code": "fee.tier.only",
+                            "params": {
+                                "units": 3,
+                                "unit_minutes": 30,
+                                "unit_fen": 250,
+                                "day": "workday",  # 2026-11-27 is a Friday
+                            },
+                        },
                     }
                 ],
                 "cap_deduction_fen": 0,
@@ -273,6 +282,15 @@ def test_sessions_shape_fees_and_flags(
                         "unit_fen": 250,
                         "subtotal_fen": 250,
                         "description": "time parked: 1 × 30 min at ¥2.50",
+                        "message": {
+                            "code": "fee.tier.only",
+                            "params": {
+                                "units": 1,
+                                "unit_minutes": 30,
+                                "unit_fen": 250,
+                                "day": "workday",  # 2026-11-27 is a Friday
+                            },
+                        },
                     }
                 ],
                 "cap_deduction_fen": 0,
@@ -388,6 +406,7 @@ def test_revenue_of_a_local_day_per_zone_and_in_total(
             {
                 "zone": "Z1",
                 "name": "First Road",
+                "names": {"zh": "First Road", "en": "First Road"},
                 "sessions": 3,
                 "flagged_sessions": 1,
                 "revenue_fen": 250 + 1000 + 750,
@@ -396,6 +415,7 @@ def test_revenue_of_a_local_day_per_zone_and_in_total(
             {
                 "zone": "Z2",
                 "name": "Second Road",
+                "names": {"zh": "Second Road", "en": "Second Road"},
                 "sessions": 1,
                 "flagged_sessions": 0,
                 "revenue_fen": 500,
