@@ -17,9 +17,10 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -71,13 +72,13 @@ def records_url(tmp_path: Path) -> str:
 
 
 def _simulator(
-    settings: Settings, city_file: Path, args: list[str], log: Path
+    settings: Settings, city_file: Path, args: list[str], log: BinaryIO
 ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "simulators", "--city", str(city_file),
          "--host", settings.mqtt.host, "--port", str(settings.mqtt.port), *args],
         cwd=REPO, env=process_env(settings, city_file),
-        stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+        stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
 
 
@@ -139,10 +140,8 @@ def test_trucks_following_the_plan_clear_what_the_report_says(
 ) -> None:
     city = load_city(city_file)
     tz = city.tz
-    grace = timedelta(seconds=settings.recorder.freeze_grace_s)
-    now = datetime.now(UTC)
-    # The day the recorder will freeze first (the last one closed, grace included).
-    day: date = (now - grace).astimezone(tz).date() - timedelta(days=1)
+    # The day before yesterday: over, with the next morning's readings, whatever the hour.
+    day: date = datetime.now(tz).date() - timedelta(days=2)
     start = datetime.combine(day, time(5, 0), tz)
     end = datetime.combine(day + timedelta(days=1), time(0, 15), tz)
     truth_file = tmp_path / "truth.jsonl"
@@ -164,14 +163,15 @@ def test_trucks_following_the_plan_clear_what_the_report_says(
     app.dependency_overrides[get_now] = lambda: clock[0]
     plans: list[tuple[datetime, dict[str, Any]]] = []
     try:
-        with admin_client(app, settings) as api:
+        with ExitStack() as stack, admin_client(app, settings) as api:
+            log = stack.enter_context((tmp_path / "simulator.log").open("wb"))
             simulator = _simulator(
                 settings, city_file,
                 ["--devices", "bins", "--trucks", "plan", "--start", start.isoformat(),
                  "--duration", str(int((end - start).total_seconds())), "--speed", str(SPEED),
                  "--seed", "15", "--incidents", "skip=0.15", "--truth", str(truth_file),
                  "--log-every", "0"],
-                tmp_path / "simulator.log",
+                log,
             )  # fmt: skip
             try:
                 for moment in PLAN_AT:
@@ -202,7 +202,11 @@ def test_trucks_following_the_plan_clear_what_the_report_says(
     wait_until_stored(ingester, sensor_messages)
     _plans_followed(plans, records)
 
-    with recording(settings, records_url, city_file, f"recorder-{unique}") as recorder:
+    # A recorder with an empty store freezes the last day closed, grace included: a grace
+    # that ends just after the simulated day makes that day the one.
+    grace = datetime.now(UTC) - datetime.combine(day + timedelta(days=1), time(0, 10), tz)
+    frozen_at_once = settings.replace(recorder_freeze_grace_s=int(grace.total_seconds()))
+    with recording(frozen_at_once, records_url, city_file, f"recorder-{unique}") as recorder:
         wait_for(lambda: _frozen(recorder.engine) == day, 60, f"the recorder to freeze {day}")
         app = create_app(settings.replace(records_url=records_url), city)
         app.dependency_overrides[get_records] = lambda: session_factory(recorder.engine)
