@@ -181,3 +181,18 @@ def test_in_a_run_only_the_planned_bins_are_emptied_and_report_empty_next(
     (unload,) = [r for r in truth if r["type"] == "unload"]
     expected_l = sum(round(240 * r["true_pct"] / 100) for r in emptied)
     assert unload["load_l"] == expected_l
+
+
+def test_a_bad_or_misaddressed_route_is_counted_and_the_old_one_kept() -> None:
+    feed = HeldRoutes()
+    good = route(stop("bin", "B1", B1, 1), stop("unload", "S1", HOME, 8))
+    feed.take("T1", TruckRouteOut.from_route(good).model_dump_json().encode())
+    kept = feed.latest("T1")
+    assert kept is not None and [s.id for s in kept.stops] == ["B1", "S1"]
+    for payload in (b"{not json", b'{"truck": "T1"}', b"x" * (2 * 1024 * 1024)):
+        feed.take("T1", payload)
+    other = TruckRouteOut.from_route(TruckRoute("T2", T0, T0, 0, good.stops))
+    feed.take("T1", other.model_dump_json().encode())
+    feed.take("T1", b"")  # a cleared retained route: nothing to take, nothing wrong
+    assert feed.rejected == 4
+    assert feed.latest("T1") is kept
