@@ -24,6 +24,7 @@ from curbside.vocabulary.devices import SENSOR_MODELS
 from simulators.fleet import SelectionError
 from simulators.options import (
     DEVICE_CHOICES,
+    TRUCK_POLICIES,
     WIRE_FORMATS,
     FaultRates,
     IncidentSpec,
@@ -62,6 +63,7 @@ examples:
       --seed 7 --faults duplicate=0.05,reorder=0.05,drop=0.01,malformed=0.02
   python -m simulators --devices parking --faults flicker=0.05 --seq
   python -m simulators --devices bins --incidents skip=0.1,overfill=2,fire=1,silent=1
+  python -m simulators --devices bins --trucks plan     # trucks drive the API's routes
 
 Durations: 90m, 24h, 1h30m, 2d, 45s, or plain seconds. SIGINT or SIGTERM ends the run
 cleanly (a second one kills it). Exit status: 0 when the run ended, 2 for bad options, a bad
@@ -214,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default none)",
     )
     traffic.add_argument(
+        "--trucks",
+        choices=TRUCK_POLICIES,
+        default="rounds",
+        help="who empties the bins: trucks on fixed rounds (default), or trucks that follow "
+        "the routes the API publishes on dispatch/{truck}/route, driving them on the travel "
+        "model and reporting progress on dispatch/{truck}/progress (docs/simulators.md)",
+    )
+    traffic.add_argument(
         "--format",
         choices=WIRE_FORMATS,
         default="native",
@@ -308,6 +318,7 @@ def options_from_args(args: argparse.Namespace) -> SimulationOptions:
         faults=args.faults if args.faults is not None else FaultRates(),
         seq=args.seq,
         incidents=args.incidents if args.incidents is not None else IncidentSpec(),
+        trucks=args.trucks,
         wire_format=args.format,
         model=args.model,
         decoded_object=args.decoded_object,

@@ -129,11 +129,13 @@ class BinModel:
             self._day_factors[day] = rng.lognormvariate(0, 0.2)
         return self._day_factors[day]
 
-    def _residual(self, visit: Visit) -> float:
+    def residual(self, visit: Visit) -> float:
+        """What the truck leaves behind at ``visit``, in percent."""
         rng = self._plan.rng("residual", self.district, self.bin, str(visit.t))
         return rng.uniform(*RESIDUAL_PCT)
 
-    def _skipped(self, visit: Visit) -> bool:
+    def skipped(self, visit: Visit) -> bool:
+        """Whether the truck passes the bin at ``visit`` without emptying it (incident)."""
         skip = self.incidents.skip
         return (
             skip > 0
@@ -149,13 +151,15 @@ class BinModel:
             last = visit
         if last is None:  # no truck serves the bin: a day's rubbish so far
             return self.filled(0.0, start - 86_400, start)
-        return self.filled(self._residual(last), last.t, start)
+        return self.filled(self.residual(last), last.t, start)
 
-    def _interval(self) -> int:
+    def interval(self) -> int:
+        """Seconds to the sensor's next regular report (jittered)."""
         jitter = round(self._plan.bin_report_s * self._sensor.uniform(-0.03, 0.03))
         return max(1, self._plan.bin_report_s + jitter)
 
-    def _report(self, t: Instant, true_pct: float, tilted: bool) -> FillReport:
+    def report(self, t: Instant, true_pct: float, tilted: bool) -> FillReport:
+        """The sensor's report at ``t`` of a bin ``true_pct`` full (noise, fire heat)."""
         measured = clamp_pct(true_pct + self._sensor.uniform(-NOISE_PCT, NOISE_PCT))
         fill_pct: float | None = None
         distance_cm: float | None = None
@@ -182,34 +186,54 @@ class BinModel:
             tilted=tilted,
         )
 
+    @property
+    def run_start(self) -> Instant:
+        """The run's first instant (``initial_pct`` is the fill then)."""
+        return self._plan.start
+
+    @property
+    def first_report(self) -> Instant:
+        """When the sensor first reports in the run."""
+        return self._plan.start + self._phase
+
+    def tips_over(self) -> bool:
+        """Whether the bin is knocked over by the time of the next report."""
+        return self._sensor.random() < TILT_CHANCE
+
+    def report_delay(self) -> int:
+        """Seconds after an emptying until the sensor reports the empty bin."""
+        return self._sensor.randint(*REPORT_AFTER_EMPTYING_S)
+
     def events(self) -> Iterator[Event]:
-        """The bin's emptyings and reports from the start on, in time order (endless)."""
+        """The bin's emptyings and reports from the start on, in time order (endless), with
+        the emptyings of the fixed rounds."""
         pct, known = self.initial_pct, self._plan.start
         visits = self._rounds.visits(self.district, self.bin, self._plan.start)
         visit = next(visits, None)
-        report_at = self._plan.start + self._phase
+        report_at = self.first_report
         last = self._plan.start - 1
         tilted = False
         while True:
             if visit is not None and visit.t <= last:
                 visit = next(visits, None)  # cannot happen with sane rounds; keep order anyway
                 continue
-            if visit is not None and visit.t <= report_at and self._skipped(visit):
+            if visit is not None and visit.t <= report_at and self.skipped(visit):
                 yield SkippedVisit(visit.t, self.district, self.bin, visit.truck)
                 visit = next(visits, None)
                 continue
             if visit is not None and visit.t <= report_at:
-                yield EmptyingReport(visit.t, self.district, self.bin, visit.truck)
-                pct, known, tilted = self._residual(visit), visit.t, False
-                t = visit.t + self._sensor.randint(*REPORT_AFTER_EMPTYING_S)
+                at_visit = round(self.filled(pct, known, visit.t), 2)
+                yield EmptyingReport(visit.t, self.district, self.bin, visit.truck, at_visit)
+                pct, known, tilted = self.residual(visit), visit.t, False
+                t = visit.t + self.report_delay()
                 visit = next(visits, None)
             else:
                 t = report_at
             pct, known = self.filled(pct, known, t), t
-            tilted = tilted or self._sensor.random() < TILT_CHANCE
-            report = self._report(t, pct, tilted)
+            tilted = tilted or self.tips_over()
+            report = self.report(t, pct, tilted)
             if not self.incidents.silent(t):
                 yield report
             last = t
             while report_at <= t:
-                report_at += self._interval()
+                report_at += self.interval()

@@ -74,12 +74,14 @@ class FillReport:
 
 @dataclass(frozen=True, slots=True)
 class EmptyingReport:
-    """A truck emptied a bin and says so on the bin's ``emptied`` topic."""
+    """A truck emptied a bin and says so on the bin's ``emptied`` topic; ``true_pct`` is how
+    full the bin really was at that moment (truth only, never published)."""
 
     t: Instant
     district: str
     bin: str
     truck: str
+    true_pct: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,4 +94,46 @@ class SkippedVisit:
     truck: str
 
 
-Event = VehicleMovement | SensorFlicker | SpaceReport | FillReport | EmptyingReport | SkippedVisit
+@dataclass(frozen=True, slots=True)
+class TruckProgress:
+    """A truck following a plan reports where it is and the stops of its route done so far
+    (ids, in order) on ``dispatch/{truck}/progress``."""
+
+    t: Instant
+    truck: str
+    lat: float
+    lon: float
+    done: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTaken:
+    """A truck took a newly published route: its stop ids in order (truth only)."""
+
+    t: Instant
+    truck: str
+    planned_at: str
+    stops: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unloaded:
+    """A truck unloaded ``load_l`` loose litres at a transfer station (truth only)."""
+
+    t: Instant
+    truck: str
+    station: str
+    load_l: int
+
+
+Event = (
+    VehicleMovement
+    | SensorFlicker
+    | SpaceReport
+    | FillReport
+    | EmptyingReport
+    | SkippedVisit
+    | TruckProgress
+    | RouteTaken
+    | Unloaded
+)

@@ -21,6 +21,8 @@ Devices = Literal["parking", "bins", "all"]
 WireFormat = Literal["native", "chirpstack", "tts"]
 WIRE_FORMATS: tuple[WireFormat, ...] = ("native", "chirpstack", "tts")
 DEVICE_CHOICES: tuple[Devices, ...] = ("parking", "bins", "all")
+TruckPolicy = Literal["rounds", "plan"]
+TRUCK_POLICIES: tuple[TruckPolicy, ...] = ("rounds", "plan")
 # What the fault layer does to single messages; flicker is a sensor fault (simulators/parking.py).
 MESSAGE_FAULTS = ("duplicate", "reorder", "drop", "malformed")
 FAULT_KINDS = (*MESSAGE_FAULTS, "flicker")
@@ -119,6 +121,8 @@ class SimulationOptions:
     # Number each parking sensor's status messages ("seq"); optional in the contract.
     seq: bool = False
     incidents: IncidentSpec = field(default_factory=IncidentSpec)
+    # Who empties the bins: trucks on fixed rounds, or trucks following the published plan.
+    trucks: TruckPolicy = "rounds"
     # LoRaWAN sensors publish through this network server; only devices of ``model`` run.
     wire_format: WireFormat = "native"
     model: SensorModel | None = None
@@ -151,6 +155,8 @@ class SimulationOptions:
         self._check_sensors()
         if self.devices not in DEVICE_CHOICES:
             raise OptionError(f"devices must be one of {', '.join(DEVICE_CHOICES)}")
+        if self.trucks not in TRUCK_POLICIES:
+            raise OptionError(f"trucks must be one of {', '.join(TRUCK_POLICIES)}")
         for name in ("heartbeat", "bin_report"):
             if getattr(self, name) < timedelta(seconds=1):
                 raise OptionError(f"{name} must be at least 1s")
@@ -188,7 +194,10 @@ class SimulationOptions:
             "format": self.wire_format,
             "model": self.model,
             "decoded_object": self.decoded_object,
-        } | ({"incidents": self.incidents.as_dict()} if self.incidents.any else {})
+        } | (
+            ({"incidents": self.incidents.as_dict()} if self.incidents.any else {})
+            | ({"trucks": self.trucks} if self.trucks != "rounds" else {})
+        )
 
 
 def _seconds_or_none(value: timedelta | None) -> int | None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Literal
 
-from simulators.events import EmptyingReport, Event, FillReport, SpaceReport
-from simulators.timestamps import Instant, local_rfc3339
+from curbside.vocabulary.topics import progress_topic
+from simulators.events import EmptyingReport, Event, FillReport, SpaceReport, TruckProgress
+from simulators.timestamps import Instant, local_rfc3339, utc_rfc3339
 
-MessageKind = Literal["status", "fill", "emptied"]
-JsonScalar = bool | int | float | str | None
-Report = SpaceReport | FillReport | EmptyingReport
+MessageKind = Literal["status", "fill", "emptied", "progress"]
+JsonScalar = bool | int | float | str | list[str] | None
+Report = SpaceReport | FillReport | EmptyingReport | TruckProgress
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,5 +94,14 @@ def encode(event: Event, tz: tzinfo, *, seq: bool = False) -> Message | None:
                 "truck": event.truck,
             }
             return _message(emptied_topic(event.district, event.bin), "emptied", emptied, event)
+        case TruckProgress():
+            # The API reads ts as an aware instant: UTC, like the stops' times it planned.
+            progress: dict[str, JsonScalar] = {
+                "ts": utc_rfc3339(event.t),
+                "lat": event.lat,
+                "lon": event.lon,
+                "done": list(event.done),
+            }
+            return _message(progress_topic(event.truck), "progress", progress, event)
         case _:
             return None

@@ -18,6 +18,7 @@ from typing import Any, Literal, TextIO
 
 from curbside.adapters.mqtt.client import BrokerAccess
 from curbside.city.registry import City, load_city
+from curbside.domain.dispatch.travel import GreatCircleTravel
 from simulators.clock import SimulatedClock
 from simulators.events import Event
 from simulators.faults import FaultInjector, FaultRecord, JsonDetail, Output
@@ -25,9 +26,11 @@ from simulators.fleet import Fleet, build_fleet
 from simulators.lorawan import NetworkServerEncoder
 from simulators.options import OptionError, SimulationOptions
 from simulators.plan import TrafficPlan
+from simulators.plan_following import PlanFollowingCity
 from simulators.progress import ProgressLog
 from simulators.publisher import MqttPublisher, Publisher
 from simulators.realtime import StopFlag, SystemWallClock, WallClock
+from simulators.route_feed import MqttRouteFeed, RouteFeed
 from simulators.schedule import events_until, merged_events
 from simulators.timestamps import Instant, instant_of, utc_rfc3339
 from simulators.truth import TruthRecorder
@@ -198,8 +201,8 @@ def _open_truth(options: SimulationOptions) -> contextlib.AbstractContextManager
     return options.truth.open("w", encoding="utf-8")
 
 
-def _connect(options: SimulationOptions) -> MqttPublisher:
-    access = BrokerAccess(
+def _access(options: SimulationOptions) -> BrokerAccess:
+    return BrokerAccess(
         host=options.host,
         port=options.port,
         username=options.username,
@@ -208,7 +211,14 @@ def _connect(options: SimulationOptions) -> MqttPublisher:
         tls_ca_file=options.tls_ca_file,
         endpoints=options.endpoints,
     )
-    publisher = MqttPublisher(access, client_id=options.client_id or f"curbside-sim-{os.getpid()}")
+
+
+def _client_id(options: SimulationOptions) -> str:
+    return options.client_id or f"curbside-sim-{os.getpid()}"
+
+
+def _connect(options: SimulationOptions) -> MqttPublisher:
+    publisher = MqttPublisher(_access(options), client_id=_client_id(options))
     publisher.connect(CONNECT_TIMEOUT_S)
     return publisher
 
@@ -219,11 +229,14 @@ def run_simulation(
     publisher: Publisher | None = None,
     stop: StopFlag | None = None,
     wall: WallClock | None = None,
+    routes: RouteFeed | None = None,
 ) -> RunSummary:
     """Run the simulator until ``duration``, ``count`` or ``stop``; see docs/simulators.md.
 
     Publishes to ``publisher`` if given (it stays open), else connects to the broker in the
-    options (raising :class:`simulators.publisher.BrokerUnavailable` if it cannot).
+    options (raising :class:`simulators.publisher.BrokerUnavailable` if it cannot). With
+    ``trucks`` "plan", the trucks follow the routes in ``routes`` if given (it stays open),
+    else those heard on the broker.
     """
     wall = wall or SystemWallClock()
     stop = stop or threading.Event()
@@ -251,6 +264,15 @@ def run_simulation(
     )
     own_publisher = publisher is None
     sink = publisher or _connect(options)
+    own_routes = routes is None and options.trucks == "plan"
+    if own_routes:
+        trucks = [t.id for t in city.trucks]
+        routes = MqttRouteFeed(_access(options), trucks, client_id=_client_id(options) + "-routes")
+    events: Iterator[Event] = merged_events(fleet)
+    if options.trucks == "plan":
+        assert routes is not None
+        following = PlanFollowingCity(city, fleet, routes, GreatCircleTravel(city.tz), start)
+        events = following.events()
     try:
         with _open_truth(options) as truth_file:
             recorder = TruthRecorder(truth_file)
@@ -267,13 +289,15 @@ def run_simulation(
                 wall_start=wall_start,
                 start=start,
             )
-            stopped_by, end_t = run.loop(merged_events(fleet), end)
+            stopped_by, end_t = run.loop(events, end)
             run.finish()
             acknowledged = sink.wait_all(ACK_TIMEOUT_S)
             recorder.final(end_t)
     finally:
         if own_publisher:
             sink.close()
+        if own_routes and routes is not None:
+            routes.close()
     summary = RunSummary(
         start=datetime.fromtimestamp(start, UTC),
         end=datetime.fromtimestamp(end_t, UTC),

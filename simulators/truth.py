@@ -18,9 +18,12 @@ from simulators.events import (
     EmptyingReport,
     Event,
     FillReport,
+    RouteTaken,
     SensorFlicker,
     SkippedVisit,
     SpaceReport,
+    TruckProgress,
+    Unloaded,
     VehicleMovement,
 )
 from simulators.faults import FaultRecord, JsonDetail, Outgoing
@@ -88,6 +91,7 @@ class TruthRecorder:
                     }
                 )
             case EmptyingReport():
+                # true_pct: how full the bin really was when the truck emptied it.
                 self._write(
                     {
                         "type": "emptied",
@@ -95,12 +99,28 @@ class TruthRecorder:
                         "bin": event.bin,
                         "ts": utc_rfc3339(event.t),
                         "truck": event.truck,
+                        "true_pct": event.true_pct,
                     }
+                )
+            case RouteTaken():
+                self._write(
+                    {
+                        "type": "route",
+                        "truck": event.truck,
+                        "ts": utc_rfc3339(event.t),
+                        "planned_at": event.planned_at,
+                        "stops": list(event.stops),
+                    }
+                )
+            case Unloaded():
+                where = {"truck": event.truck, "station": event.station}
+                self._write(
+                    {"type": "unload", **where, "ts": utc_rfc3339(event.t), "load_l": event.load_l}
                 )
             case SkippedVisit():
                 self.incident("skip", event.district, event.bin, ts=event.t, truck=event.truck)
-            case SpaceReport():
-                pass  # reports restate the truth; movements carry it
+            case SpaceReport() | TruckProgress():
+                pass  # reports restate the truth; movements and stops carry it
 
     def incident(self, kind: str, district: str, bin_id: str, **times: Instant | str) -> None:
         """An ``incident`` record; ints in ``times`` are instants, written as RFC 3339."""

@@ -43,7 +43,7 @@ from typing import Protocol
 from curbside.city import demo_city_file
 from curbside.city.registry import City, load_city
 from curbside.domain.dispatch.city_problem import BinFill, PlanningRules
-from curbside.domain.dispatch.problem import Stop
+from curbside.domain.dispatch.problem import SERVICE, Stop
 from curbside.domain.dispatch.travel import GreatCircleTravel
 from curbside.domain.sanitation.clearance import ClearanceRules, bin_clearance
 from curbside.domain.sanitation.collections import Collection, Level
@@ -57,7 +57,6 @@ from tools.bench.dispatch_city import larger_county
 from tools.bench.record import DISPATCH_DOC, command_line, machine_lines, publish
 
 STEP = timedelta(minutes=15)
-SERVICE = timedelta(minutes=2)
 PLAN_AT = (clock_time(6, 0), clock_time(15, 0))
 ENDS = (clock_time(11, 0), clock_time(20, 0))
 RUBBISH_ABOVE_PCT = 10.0

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from curbside.city.registry import City
-from curbside.domain.dispatch.problem import BinJob, Problem, StationSpot, TruckSpec, Urgency
+from curbside.domain.dispatch.problem import (
+    SERVICE,
+    BinJob,
+    Problem,
+    StationSpot,
+    TruckSpec,
+    Urgency,
+)
 from curbside.domain.sanitation.worklist import Point
 
 FULL_PCT = 100.0
@@ -101,7 +108,7 @@ def city_problem(
     *,
     rubbish_above_pct: float = 10.0,
     skip_penalty_m: int = 1_500,
-    service: timedelta = timedelta(minutes=2),
+    service: timedelta = SERVICE,
     overflow_before: datetime | None = None,
     sweep_within: timedelta | None = None,
 ) -> Problem:

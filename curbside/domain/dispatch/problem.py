@@ -17,6 +17,8 @@ URGENT: Final[tuple[Urgency, ...]] = ("fire", "full", "tilted")
 
 # A fire, full or tilted bin is reached within this of the plan's start.
 URGENT_WITHIN: Final = timedelta(hours=1)
+# How long emptying one bin takes, from arrival to driving off; unloading takes no time here.
+SERVICE: Final = timedelta(minutes=2)
 
 LeftOutReason = Literal["no_truck_in_time", "too_big", "fleet_full", "skipped_optional"]
 
@@ -84,7 +86,7 @@ class Problem:
     bins: tuple[BinJob, ...]
     trucks: tuple[TruckSpec, ...]
     stations: tuple[StationSpot, ...]
-    service: timedelta = timedelta(minutes=2)
+    service: timedelta = SERVICE
     urgent_within: timedelta = URGENT_WITHIN
 
     def __post_init__(self) -> None:

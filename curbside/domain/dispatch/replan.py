@@ -3,12 +3,11 @@ driving to stays its next stop, and the rest of its day is planned again from th
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from curbside.domain.dispatch.problem import Plan, Problem, Stop, TruckRoute, TruckSpec
-from curbside.domain.dispatch.travel import TravelModel
+from curbside.domain.dispatch.travel import TravelModel, drive
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +83,7 @@ def with_pinned(plan: Plan, pinned: list[Pinned], problem: Problem, travel: Trav
             metres = 0
         else:
             home = stations[homes[pin.truck]]
-            metres = travel.matrix([pin.stop.where, home])[0][1]
-            drive = timedelta(
-                seconds=math.ceil(metres / travel.speed_during(pin.free_at, pin.free_at))
-            )
-            stops = (pin.stop, Stop("unload", homes[pin.truck], None, home, pin.free_at + drive, 0))
+            metres, took = drive(travel, pin.stop.where, home, pin.free_at)
+            stops = (pin.stop, Stop("unload", homes[pin.truck], None, home, pin.free_at + took, 0))
         routes[pin.truck] = TruckRoute(pin.truck, plan.start, stops[-1].arrival, metres, stops)
     return replace(plan, routes=tuple(sorted(routes.values(), key=lambda r: r.truck)))

@@ -8,6 +8,7 @@ asks only for :meth:`TravelModel.matrix` and :meth:`TravelModel.speed_during`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
@@ -92,3 +93,12 @@ class GreatCircleTravel:
             moment += timedelta(minutes=15)
             speeds.append(self.speed_at(min(moment, end)))
         return min(speeds)
+
+
+def drive(
+    travel: TravelModel, start: Point, end: Point, leaving: datetime
+) -> tuple[int, timedelta]:
+    """One leg as a truck drives it: whole metres, and the time taken leaving at ``leaving``
+    (at the speed the model gives for that moment, rounded up to the second)."""
+    metres = travel.matrix([start, end])[0][1]
+    return metres, timedelta(seconds=math.ceil(metres / travel.speed_during(leaving, leaving)))

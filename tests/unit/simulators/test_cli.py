@@ -30,6 +30,7 @@ OPTIONS = [
     "--faults",
     "--seq",
     "--incidents",
+    "--trucks",
     "--truth",
     "--host",
     "--port",
@@ -103,6 +104,17 @@ def test_incidents_option(monkeypatch: pytest.MonkeyPatch) -> None:
     assert options_from_args(args).incidents == IncidentSpec(0.1, 2, 1, 1)
 
 
+def test_trucks_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURBSIDE_CITY_FILE", "somewhere/city.yaml")
+    parser = build_parser()
+    fixed = options_from_args(parser.parse_args([]))
+    assert fixed.trucks == "rounds"
+    assert "trucks" not in fixed.traffic_summary()  # the truth header of fixed rounds as before
+    planned = options_from_args(parser.parse_args(["--trucks", "plan"]))
+    assert planned.trucks == "plan"
+    assert planned.traffic_summary()["trucks"] == "plan"
+
+
 def test_bad_incidents_exit_2_saying_why(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--incidents", "fire=lots"])
@@ -117,6 +129,7 @@ def test_bad_incidents_exit_2_saying_why(capsys: pytest.CaptureFixture[str]) -> 
         ["--since", "1h", "--start", "2026-11-27T00:00:00Z"],
         ["--faults", "lose=1"],
         ["--devices", "cars"],
+        ["--trucks", "drones"],
         ["--count", "0"],
         ["--start", "2026-11-27T08:00:00"],
     ],
