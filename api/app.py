@@ -56,6 +56,7 @@ from api.routes import city as city_routes
 from api.routes import dispatch as dispatch_routes
 from api.routes import platform as platform_routes
 from api.routes.dashboard import mount_dashboard
+from api.session_bodies import SessionBodies
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.alerts import AlertStore
@@ -208,6 +209,7 @@ async def _record_store_failed(_request: Request, exc: DBAPIError) -> JSONRespon
 def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMetrics) -> None:
     """What the routes read from ``app.state``: fixed for the app's life."""
     app.state.city = city
+    app.state.session_bodies = SessionBodies(city)
     app.state.case_channels = settings.handoff.channels  # where case steps are handed off
     app.state.inbound_secret = settings.handoff.inbound_secret  # the platform signs with it
     app.state.clearance_rules = clearance_rules(settings)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from api.alertfeed import AlertFeed
+from api.session_bodies import SessionBodies
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.client import InfluxError
 from curbside.adapters.influx.rollups import HourlyLevel
@@ -170,6 +171,14 @@ async def get_records(request: Request) -> sessionmaker[DbSession]:
     return records
 
 
+async def get_session_bodies(request: Request) -> SessionBodies:
+    """What renders the sessions route's stays (kept with the app: rendered for its city)."""
+    bodies = request.app.state.session_bodies
+    if not isinstance(bodies, SessionBodies):
+        raise RuntimeError("no session bodies in the app state")
+    return bodies
+
+
 T = TypeVar("T")
 
 
@@ -200,6 +209,7 @@ ClearanceRulesDep = Annotated[ClearanceRules, Depends(get_clearance_rules)]
 SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_history)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
+SessionBodiesDep = Annotated[SessionBodies, Depends(get_session_bodies)]
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from pydantic import TypeAdapter
 from sqlalchemy.orm import Session as DbSession
 
 from api.auth import CallerDep, readable_zones
@@ -25,6 +24,7 @@ from api.deps import (
     NowDep,
     RecordsDep,
     Rfc3339,
+    SessionBodiesDep,
     check_results,
     check_window,
     database_unavailable,
@@ -36,7 +36,6 @@ from api.rendered import RenderedForAWhile
 from api.schemas import (
     ID_PATTERN,
     ErrorOut,
-    FeeOut,
     NamesOut,
     RevenueOut,
     RevenueTotalOut,
@@ -44,10 +43,11 @@ from api.schemas import (
     ZoneRevenueOut,
 )
 from curbside.adapters.influx.client import InfluxError
+from curbside.adapters.records.parking_store import sessions_overlapping
 from curbside.city.registry import City, Zone
-from curbside.domain.parking.fees import Fee, yuan
+from curbside.domain.parking.fees import yuan
 from curbside.domain.parking.sessions import Session
-from curbside.readmodels.parking_sessions import session_fee, zone_sessions
+from curbside.readmodels.parking_sessions import session_fee
 
 router = APIRouter(
     prefix="/api/v1/parking",
@@ -63,20 +63,6 @@ router = APIRouter(
 # (docs/performance.md, the recorder's lag).
 SESSIONS_FRESH_S = 1.0
 _RENDERED = RenderedForAWhile(SESSIONS_FRESH_S)
-_SESSIONS = TypeAdapter(list[SessionOut])
-
-
-def _session_out(session: Session, fee: Fee | None, now: datetime) -> SessionOut:
-    return SessionOut(
-        space=session.space,
-        zone=session.zone,
-        start=session.start,
-        end=session.end,
-        last_confirmed=session.last_confirmed,
-        duration_s=session.duration_s(now),
-        fee=FeeOut.from_fee(fee),
-        flags=sorted(session.flags),
-    )
 
 
 @router.get("/sessions", summary="Parking sessions of a zone or a space")
@@ -84,6 +70,7 @@ async def sessions(
     *,
     city: CityDep,
     records: RecordsDep,
+    bodies: SessionBodiesDep,
     now: NowDep,
     limits: LimitsDep,
     zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone")],
@@ -97,18 +84,17 @@ async def sessions(
     z = require_zone(city, zone)
     if space is not None and city.space(z.id, space) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown space {space!r} in zone {z.id!r}")
-    # Dashboards poll the same window: the answer is rendered at most once a second.
-    wanted = (records, z.id, space, start, end)
-    body = _RENDERED.get(wanted)
-    if body is None:
 
-        def render(db: DbSession) -> bytes:
-            found = zone_sessions(db, city, zone=z.id, space=space, start=start, end=end, now=now)
-            check_results("end", len(found), limits, end.isoformat())
-            return _SESSIONS.dump_json([_session_out(s, fee, now) for s, fee in found])
+    def render(db: DbSession) -> bytes:
+        rows = sessions_overlapping(db, z.id, space, start, end)
+        check_results("end", len(rows), limits, end.isoformat())
+        return bodies.render(db, rows, now)
 
-        body = await in_records(records, render)
-        _RENDERED.put(wanted, body)
+    # Dashboards poll the same window: the answer is rendered at most once a second, by one
+    # request while the others asking meanwhile wait for it.
+    body = await _RENDERED.get_or_render(
+        (records, z.id, space, start, end), lambda: in_records(records, render)
+    )
     return Response(body, media_type="application/json")  # type: ignore[return-value]
 
 

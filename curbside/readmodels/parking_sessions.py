@@ -8,12 +8,18 @@ stay's fee is its standing charge, and only stays still open are priced here, up
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session as DbSession
 
-from curbside.adapters.records.parking_store import OPEN, StayRow, sessions_overlapping
+from curbside.adapters.records.parking_store import (
+    OPEN,
+    StayRow,
+    charge_breakdowns,
+    sessions_overlapping,
+)
 from curbside.city.registry import City
 from curbside.domain.parking.charges import fee_from_breakdown
 from curbside.domain.parking.fees import Fee, compute_fee
@@ -32,15 +38,18 @@ def zone_sessions(
 ) -> list[tuple[Session, Fee | None]]:
     """The recorded stays of ``zone`` (or of one ``space``) overlapping ``[start, end)``, by
     start, each with its fee (None where the zone has no tariff)."""
-    return [
-        (session := _session(row), _fee(city, session, row.breakdown, now))
-        for row in sessions_overlapping(db, zone, space, start, end)
-    ]
+    rows = sessions_overlapping(db, zone, space, start, end)
+    charged = charge_breakdowns(db, (row.charge_id for row in rows if row.charge_id is not None))
+    return [recorded_session(city, row, charged, now) for row in rows]
 
 
-def _session(row: StayRow) -> Session:
+def recorded_session(
+    city: City, row: StayRow, breakdowns: Mapping[int, dict[str, Any]], now: datetime
+) -> tuple[Session, Fee | None]:
+    """A recorded stay with its fee: its standing charge (whose breakdown ``breakdowns``
+    holds), or while it has none the zone's tariff up to its end (or ``now``)."""
     flags = frozenset(row.flags.split(",")) if row.flags else frozenset()
-    return Session(
+    session = Session(
         zone=row.zone,
         space=row.space,
         start=row.start,
@@ -48,12 +57,9 @@ def _session(row: StayRow) -> Session:
         last_confirmed=row.last_confirmed,
         flags=flags | {ONGOING} if row.status == OPEN else flags,
     )
-
-
-def _fee(city: City, session: Session, charged: dict[str, Any] | None, now: datetime) -> Fee | None:
-    if charged is not None:
-        return fee_from_breakdown(charged)
-    return session_fee(city, session, now)
+    if row.charge_id is not None:
+        return session, fee_from_breakdown(breakdowns[row.charge_id])
+    return session, session_fee(city, session, now)
 
 
 def session_fee(city: City, session: Session, now: datetime) -> Fee | None:

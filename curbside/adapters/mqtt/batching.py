@@ -130,20 +130,18 @@ class BatchingClient(mqtt.Client):
         self._batch = []
 
     def _packet_read(self) -> MQTTErrorCode:
-        # A whole PUBLISH at QoS 0 or 1 waiting in the buffer is cut out here, in one step;
+        # Every whole PUBLISH at QoS 0 or 1 waiting in the buffer is cut out here, in one
+        # call (a call per packet through paho's loop was a third of the receive path);
         # anything else (another packet type, a packet cut between two reads, one already
         # half read, MQTT 5) takes paho's own path, reading from the same buffer.
-        buf = self._rbuf
-        pos = self._rpos
         if (
             self.on_batch is not None
-            and pos + 1 < len(buf)
-            and buf[pos] & 0xF4 == 0x30  # PUBLISH at QoS 0 or 1
             and self._in_packet["command"] == 0
             and self._protocol != mqtt.MQTTv5
         ):
-            body, end = _remaining(buf, pos + 1)
-            if body > 0 and end <= len(buf) and self._take_publish(buf[pos], buf[body:end]):
+            start = self._rpos
+            end = _cut_publishes(self._rbuf, start, self._batch)
+            if end != start:
                 self._rpos = end
                 return MQTTErrorCode.MQTT_ERR_SUCCESS
         return super()._packet_read()
@@ -160,25 +158,56 @@ class BatchingClient(mqtt.Client):
     def _take_publish(self, header: int, packet: bytes | bytearray) -> bool:
         """Add the PUBLISH to the batch; False (nothing added) unless QoS 0 or 1 and well
         formed."""
-        qos = (header & 0x06) >> 1
-        if qos > 1 or len(packet) < 2:
+        delivery = _publish(bytes(packet), header, 0, len(packet))
+        if delivery is None:
             return False
-        topic_end = 2 + ((packet[0] << 8) | packet[1])
-        payload_start = topic_end + 2 * qos
-        if topic_end == 2 or len(packet) < payload_start:
-            return False
-        mid = (packet[topic_end] << 8) | packet[topic_end + 1] if qos else 0
-        self._batch.append(
-            Delivery(
-                bytes(packet[2:topic_end]),
-                bytes(packet[payload_start:]),
-                mid,
-                qos,
-                bool(header & 0x01),
-                bool(header & 0x08),
-            )
-        )
+        self._batch.append(delivery)
         return True
+
+
+def _cut_publishes(buf: bytes, pos: int, batch: list[Delivery]) -> int:
+    """Append each whole, well-formed PUBLISH at QoS 0 or 1 from ``pos`` on to ``batch``;
+    where the first packet that is not one (or not all in ``buf``) starts."""
+    size = len(buf)
+    append = batch.append
+    while pos + 1 < size:
+        header = buf[pos]
+        if header & 0xF4 != 0x30:  # not a PUBLISH at QoS 0 or 1
+            return pos
+        length = buf[pos + 1]
+        if length < 0x80:  # a one-byte remaining length: sensor messages under 128 bytes
+            body, end = pos + 2, pos + 2 + length
+        else:
+            body, end = _remaining(buf, pos + 1)
+        if body == 0 or end > size:
+            return pos
+        delivery = _publish(buf, header, body, end)
+        if delivery is None:
+            return pos
+        append(delivery)
+        pos = end
+    return pos
+
+
+def _publish(buf: bytes, header: int, start: int, end: int) -> Delivery | None:
+    """The PUBLISH whose variable header and payload are ``buf[start:end]``; None unless
+    QoS 0 or 1 and well formed (paho then refuses it, saying why)."""
+    qos = (header & 0x06) >> 1
+    if qos > 1 or end - start < 2:
+        return None
+    topic_end = start + 2 + ((buf[start] << 8) | buf[start + 1])
+    payload_start = topic_end + 2 * qos
+    if topic_end == start + 2 or payload_start > end:
+        return None
+    mid = (buf[topic_end] << 8) | buf[topic_end + 1] if qos else 0
+    return Delivery(
+        buf[start + 2 : topic_end],
+        buf[payload_start:end],
+        mid,
+        qos,
+        bool(header & 0x01),
+        bool(header & 0x08),
+    )
 
 
 def _remaining(buf: bytes, at: int) -> tuple[int, int]:

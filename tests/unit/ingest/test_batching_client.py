@@ -121,3 +121,21 @@ def test_a_closed_connection_leaves_nothing_for_the_next(wired: Wired) -> None:
     client.loop_read()
     client._sock_close()
     assert (client._rbuf, client._batch) == (b"", [])
+
+
+def test_a_packet_that_is_not_a_publish_between_publishes_goes_to_paho(wired: Wired) -> None:
+    client, broker, batches = wired
+    client._ping_t = 123.0  # a PINGREQ is out: paho clears this on the PINGRESP (3.13)
+    broker.sendall(
+        publish(b"t/4", b"a", qos=1, mid=4)
+        + bytes((0xD0, 0))  # PINGRESP
+        + publish(b"t/5", b"b", qos=0)
+        + publish(b"t/6", b"c", qos=1, mid=6)
+    )
+    assert client.loop_read() == MQTTErrorCode.MQTT_ERR_SUCCESS
+    assert client._ping_t == 0
+    assert [d for batch in batches for d in batch] == [
+        Delivery(b"t/4", b"a", 4, 1, False, False),
+        Delivery(b"t/5", b"b", 0, 0, False, False),
+        Delivery(b"t/6", b"c", 6, 1, False, False),
+    ]
