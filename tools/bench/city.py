@@ -1,4 +1,5 @@
-"""Generated cities of any size for the benchmarks: zones of 100 spaces, districts of 100 bins."""
+"""Generated cities of any size for the benchmarks: zones of 100 spaces, districts of 100 bins,
+and a truck for every 50 bins (the demo county's 500 bins have 10 trucks)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from curbside.city.registry import City, parse_city
 
 SPACES_PER_ZONE = 100
 BINS_PER_DISTRICT = 100
+BINS_PER_TRUCK = 50
 
 
 def _sizes(total: int, per_group: int) -> list[int]:
@@ -58,6 +60,11 @@ def city_data(spaces: int, bins: int = 0) -> dict[str, Any]:
         "workday_calendar": demo["workday_calendar"],
         "parking_zones": zones,
         "sanitation_districts": districts,
+        # One station: the bins all stand at (0, 0), so where the trucks start makes no odds.
+        "transfer_stations": [{"id": "TS1", "name": "TS1", "lat": 0, "lon": 0}],
+        "trucks": [
+            {"id": f"T{t:04d}", "station": "TS1"} for t in range(-(-bins // BINS_PER_TRUCK))
+        ],
     }
 
 
