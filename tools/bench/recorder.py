@@ -16,9 +16,10 @@ stays open and close, charges, occupied hours and day totals are written as they
 
 On an empty store the recorder's first tick freezes the day that closed last (every bin's
 verdict, as it does at 02:00 local every day); the benchmark waits for that to end, prints its
-CPU, and only then publishes. The record store's count of status reports is polled twice a second; the lag at a poll is how
-long ago the newest recorded status report was published. Prints the lag's p50, p99 and
-maximum, how long the recorder took to drain after the last publish, and what it recorded.
+CPU, and only then publishes. The record store's count of status reports is polled twice a
+second; the lag at a poll is how long ago the newest recorded status report was published.
+Prints the lag's p50, p99 and maximum, how long the recorder took to drain after the last
+publish, what it recorded, and the CPU it took.
 
     python -m tools.bench.recorder --spaces 10000 --bins 20000 --rate 1000 --seconds 60
 """
