@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, and_, column, delete, func, literal, select, values
+from sqlalchemy import CTE, and_, bindparam, column, delete, func, literal, select, values
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from curbside.adapters.records.columns import UtcDateTime
@@ -76,8 +77,11 @@ def histories(
     """
     found = {space: SpaceHistory([], []) for space in bounds}
     wanted = sorted(bounds.items())
+    postgresql = db.get_bind().dialect.name == "postgresql"
     for first in range(0, len(wanted), _SPACES_PER_QUERY):
-        cuts = _cuts([(z, s, b) for (z, s), b in wanted[first : first + _SPACES_PER_QUERY]])
+        cuts = _cuts(
+            [(z, s, b) for (z, s), b in wanted[first : first + _SPACES_PER_QUERY]], postgresql
+        )
         reports = (
             select(
                 SpaceReport.zone,
@@ -107,13 +111,9 @@ def histories(
     return found
 
 
-def _cuts(bounds: list[tuple[str, str, datetime]]) -> CTE:
+def _cuts(bounds: list[tuple[str, str, datetime]], postgresql: bool) -> CTE:
     # (zone, space, cut): where each space's history starts, from its (zone, space, bound).
-    wanted = (
-        values(column("zone", Id), column("space", Id), column("bound", UtcDateTime), name="wanted")
-        .data(bounds)
-        .cte()
-    )
+    wanted = _wanted_arrays(bounds) if postgresql else _wanted_values(bounds)
     settled_end = (
         select(func.max(ParkingSession.end))
         .where(
@@ -127,6 +127,31 @@ def _cuts(bounds: list[tuple[str, str, datetime]]) -> CTE:
     )
     cut = func.coalesce(settled_end, literal(_EVER, UtcDateTime)).label("cut")
     return select(wanted.c.zone, wanted.c.space, cut).cte("cuts")
+
+
+def _wanted_values(bounds: list[tuple[str, str, datetime]]) -> CTE:
+    return (
+        values(column("zone", Id), column("space", Id), column("bound", UtcDateTime), name="wanted")
+        .data(bounds)
+        .cte()
+    )
+
+
+def _wanted_arrays(bounds: list[tuple[str, str, datetime]]) -> CTE:
+    # PostgreSQL takes the spaces as three array parameters: the statement's text is the same
+    # for any number of spaces, so it is compiled and parsed once, not once a batch with three
+    # parameters a space (that was a fifth of the recorder's time).
+    zones, spaces, times = zip(*bounds, strict=True)
+    unnested = (
+        func.unnest(
+            bindparam("zones", list(zones), type_=ARRAY(Id)),
+            bindparam("spaces", list(spaces), type_=ARRAY(Id)),
+            bindparam("bounds", list(times), type_=ARRAY(UtcDateTime())),
+        )
+        .table_valued(column("zone", Id), column("space", Id), column("bound", UtcDateTime))
+        .render_derived(name="unnested")
+    )
+    return select(unnested.c.zone, unnested.c.space, unnested.c.bound).cte("wanted")
 
 
 def open_sessions(db: Session) -> list[ParkingSession]:
