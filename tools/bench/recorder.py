@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy the recorder")
     args = parser.parse_args(argv)
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    city = write_city(RUN_DIR / "recorder-city.json", args.spaces, args.bins)
+    city = write_city(RUN_DIR / "recorder-city.json", args.spaces, args.bins, trucks=True)
     stream = _stream(city, int(args.rate * args.seconds))
     for leftover in RUN_DIR.glob("recorder-records.sqlite3*"):
         leftover.unlink()
