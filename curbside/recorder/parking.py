@@ -6,7 +6,9 @@ can change any more, and compared with
 the recorded ones by identity (space and start): new ones are added, changed ones revised,
 vanished ones made void; charges follow (one per closed stay, a reversal and a new charge
 when late data changes what it should be), and so do the zone's occupied seconds per hour.
-Everything happens in the caller's transaction.
+Everything happens in the caller's transaction, in few statements whatever the batch's size:
+the new stays of a refresh are inserted in one flush, their charges after it, the standing
+charges of its recorded stays are read in one statement and the zones' hours are added up once.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from curbside.adapters.records import parking_store as store
 from curbside.adapters.records.day_totals import refresh_zone_days
-from curbside.adapters.records.models import ParkingSession
+from curbside.adapters.records.models import Charge, ParkingSession
 from curbside.city.registry import City
 from curbside.domain.parking.charges import PricedStay, adjustment_reason, business_day, price_stay
 from curbside.domain.parking.occupancy_hours import seconds_by_hour
@@ -52,6 +54,12 @@ class ParkingRecorder:
         # Each space's newest report seen since start: lets close_due skip the open stays that
         # time cannot close yet (an occupied report, not yet silent). Unknown means refresh.
         self._latest: dict[tuple[str, str], tuple[datetime, bool]] = {}
+        # What the current refresh gathers to write at its end: new closed stays awaiting
+        # their id for a charge, the standing charge of each recorded stay that has one, and
+        # the occupied seconds to add to each (zone, hour).
+        self._to_charge: list[tuple[ParkingSession, Session]] = []
+        self._standing: dict[int, Charge] = {}
+        self._occupied: dict[tuple[str, datetime], int] = {}
 
     def record_in(
         self, sessions: sessionmaker[DbSession], reports: list[StatusReport], now: datetime
@@ -101,7 +109,15 @@ class ParkingRecorder:
         # histories are read first, in a few statements, then each space is brought up to date.
         bounds = {space: ts - self._settled for space, ts in since.items()}
         self._touched.clear()
-        for (zone, space), history in sorted(store.histories(db, bounds).items()):
+        self._to_charge.clear()
+        self._occupied.clear()
+        found = store.histories(db, bounds)
+        # An open stay has no standing charge (reopening a stay reverses its charge, below):
+        # only the others' are looked up.
+        self._standing = store.active_charges(
+            db, [s.id for h in found.values() for s in h.sessions if s.status != store.OPEN]
+        )
+        for (zone, space), history in sorted(found.items()):
             derived = derive_sessions(zone, space, history.reports, now, self._rules)
             recorded = {s.start: s for s in history.sessions}
             for session in derived:
@@ -109,6 +125,11 @@ class ParkingRecorder:
             for gone in recorded.values():
                 if gone.status != store.VOID:
                     self._void(db, gone, now)
+        if self._to_charge:
+            db.flush()  # the new stays' ids, for their charges: one INSERT for all of them
+            for row, session in self._to_charge:
+                self._charge(db, row, session, None, now)
+        store.add_occupied_seconds(db, self._occupied, self._spaces, self._city.tz)
         refresh_zone_days(db, self._touched)
 
     def _apply(
@@ -133,11 +154,10 @@ class ParkingRecorder:
                 revised_at=now,
             )
             db.add(row)
-            db.flush()  # its id, for the charge
             if session.end is not None:
                 self._touch(row.zone, end_day)
-                self._charge(db, row, session, None, now)
-                self._occupy(db, row.zone, row.start, session.end, +1)
+                self._to_charge.append((row, session))  # once the flush gave it an id
+                self._occupy(row.zone, row.start, session.end, +1)
             return
         unchanged = (row.end, row.last_confirmed, row.flags, row.status) == (
             session.end,
@@ -149,7 +169,7 @@ class ParkingRecorder:
             return
         self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
-            self._occupy(db, row.zone, row.start, row.end, -1)
+            self._occupy(row.zone, row.start, row.end, -1)
         if row.status != store.OPEN:
             # A closed stay revised, or a void one that later data brought back.
             row.revision += 1
@@ -164,13 +184,13 @@ class ParkingRecorder:
         row.duration_s = _duration(session)
         row.revised_at = now
         if status == store.CLOSED and session.end is not None:
-            self._occupy(db, row.zone, row.start, session.end, +1)
+            self._occupy(row.zone, row.start, session.end, +1)
         self._settle_charges(db, row, session if status == store.CLOSED else None, now)
 
     def _void(self, db: DbSession, row: ParkingSession, now: datetime) -> None:
         self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
-            self._occupy(db, row.zone, row.start, row.end, -1)
+            self._occupy(row.zone, row.start, row.end, -1)
         row.status = store.VOID
         row.revision += 1
         row.revised_at = now
@@ -180,7 +200,7 @@ class ParkingRecorder:
         self, db: DbSession, row: ParkingSession, closed: Session | None, now: datetime
     ) -> None:
         # A charge is never edited: reversed, then charged anew, with the reason.
-        charged = store.active_charge(db, row.id)
+        charged = self._standing.pop(row.id, None)
         priced = self._price(closed) if closed is not None else None
         if charged is None:
             if closed is not None:
@@ -218,11 +238,11 @@ class ParkingRecorder:
         if day is not None:
             self._touched.add((zone, day))
 
-    def _occupy(self, db: DbSession, zone: str, start: datetime, end: datetime, sign: int) -> None:
-        seconds = {hour: sign * s for hour, s in seconds_by_hour(start, end).items()}
-        for hour in seconds:
+    def _occupy(self, zone: str, start: datetime, end: datetime, sign: int) -> None:
+        # Gathered, and added to the zones' hours at the end of the refresh.
+        for hour, seconds in seconds_by_hour(start, end).items():
             self._touch(zone, hour.astimezone(self._city.tz).date())
-        store.add_occupied_seconds(db, zone, seconds, self._spaces.get(zone, 0), self._city.tz)
+            self._occupied[zone, hour] = self._occupied.get((zone, hour), 0) + sign * seconds
 
     def prune(self, db: DbSession, now: datetime, keep_for: timedelta) -> int:
         """Forget reports too old for any late report to matter, but never those of a stay

@@ -289,6 +289,7 @@ class Recorder:
                 corrected = self._clearance.recheck(db, day, now)
             if corrected:
                 log.info("%s: %d clearance verdict(s) corrected by late data", day, corrected)
+        log.info("re-checked the verdicts of %d frozen day(s) against late data", len(days))
 
     def _parking_tick(self, now: datetime) -> None:
         with self._sessions.begin() as db:

@@ -8,7 +8,7 @@ Shanghai's.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session
 
 from curbside.adapters.records import parking_store
 from curbside.adapters.records.migrate import upgrade
-from curbside.adapters.records.models import Charge, ParkingSession, ZoneOccupancyHour
+from curbside.adapters.records.models import (
+    Charge,
+    ParkingSession,
+    ZoneDayTotals,
+    ZoneOccupancyHour,
+)
 from curbside.city.registry import City, parse_city
 from curbside.domain.parking.sessions import SessionRules
 from curbside.recorder.parking import ParkingRecorder, StatusReport
@@ -150,6 +155,45 @@ def test_each_space_of_a_batch_gets_its_own_stays(
         ("S1", at(170), None, "open")
     }
     assert len(charges(db)) == 3
+
+
+@pytest.mark.parametrize("per_query", [2, 1000])
+def test_late_data_is_read_from_its_own_space_s_bound_in_a_batch_of_several(
+    db: Session, per_query: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The spaces of a batch go to the database as one list of (zone, space, bound): a bound
+    # given to the wrong space moves where that space's history starts. Here S0's late report
+    # (39.5) needs its history from before its stay; S1's bound (300 - 181 min = 119) is past
+    # the end of S0's stay (40), and S0 read from there would miss the late report.
+    monkeypatch.setattr(parking_store, "_SPACES_PER_QUERY", per_query)
+    recorder = ParkingRecorder(city(), RULES)
+    run(recorder, db, [report(0, True), report(20, True), report(40, False)], now_min=45)
+    batch = [
+        report(39.5, True),
+        report(40.5, True),
+        report(130, False),
+        report(300, True, space="S1"),
+        report(310, True, space="S1"),
+    ]
+    run(recorder, db, batch, now_min=320)
+    got = {(s.space, s.start, s.end, s.status, s.revision) for s in sessions(db)}
+    assert got == {("S0", at(0), at(130), "closed", 1), ("S1", at(300), None, "open", 0)}
+    assert [(c.kind, c.amount_fen) for c in charges(db)] == [
+        ("charge", 100),
+        ("reversal", -100),
+        ("charge", 200),
+    ]
+
+
+def test_a_day_s_totals_stay_when_another_day_is_refreshed(db: Session) -> None:
+    # Totals are rewritten for the (zone, day) pairs a batch touched, and for no other day.
+    recorder = ParkingRecorder(city(), RULES)
+    run(recorder, db, [report(0, True), report(20, True), report(40, False)], now_min=45)
+    next_day = [report(1440, True), report(1460, True), report(1480, False)]
+    run(recorder, db, next_day, now_min=1485)
+    totals = {(t.zone, t.day, t.sessions, t.billed_fen) for t in db.scalars(select(ZoneDayTotals))}
+    # T0 is 10:00 on 4 March in Shanghai; 1,440 minutes later is the 5th.
+    assert totals == {("Z1", date(2026, 3, 4), 1, 100), ("Z1", date(2026, 3, 5), 1, 100)}
 
 
 def test_late_data_reverses_the_charge_and_charges_anew_with_the_reason(db: Session) -> None:

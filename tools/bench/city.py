@@ -1,4 +1,5 @@
-"""Generated cities of any size for the benchmarks: zones of 100 spaces, districts of 100 bins."""
+"""Generated cities of any size for the benchmarks: zones of 100 spaces, districts of 100 bins,
+and on request a truck for every 50 bins (the demo county's 500 bins have 10 trucks)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from curbside.city.registry import City, parse_city
 
 SPACES_PER_ZONE = 100
 BINS_PER_DISTRICT = 100
+BINS_PER_TRUCK = 50
 
 
 def _sizes(total: int, per_group: int) -> list[int]:
     return [min(per_group, total - start) for start in range(0, total, per_group)]
 
 
-def city_data(spaces: int, bins: int = 0) -> dict[str, Any]:
-    """A registry of ``spaces`` spaces and ``bins`` bins, half the zones under each demo tariff."""
+def city_data(spaces: int, bins: int = 0, trucks: bool = False) -> dict[str, Any]:
+    """A registry of ``spaces`` spaces and ``bins`` bins, half the zones under each demo tariff;
+    with ``trucks``, a truck for every 50 bins (so the simulator's rounds empty them)."""
     demo = demo_city()
     zones = []
     for z, count in enumerate(_sizes(spaces, SPACES_PER_ZONE)):
@@ -58,6 +61,12 @@ def city_data(spaces: int, bins: int = 0) -> dict[str, Any]:
         "workday_calendar": demo["workday_calendar"],
         "parking_zones": zones,
         "sanitation_districts": districts,
+        # One station: the bins all stand at (0, 0), so where the trucks start makes no odds.
+        "transfer_stations": [{"id": "TS1", "name": "TS1", "lat": 0, "lon": 0}] if trucks else [],
+        "trucks": [
+            {"id": f"T{t:04d}", "station": "TS1"}
+            for t in range(-(-bins // BINS_PER_TRUCK) if trucks else 0)
+        ],
     }
 
 
@@ -66,9 +75,9 @@ def bench_city(spaces: int, bins: int = 0) -> City:
     return parse_city(city_data(spaces, bins))
 
 
-def write_city(path: Path, spaces: int, bins: int) -> City:
+def write_city(path: Path, spaces: int, bins: int, trucks: bool = False) -> City:
     """Write the generated registry where the services can read it; return it parsed."""
-    data = city_data(spaces, bins)
+    data = city_data(spaces, bins, trucks)
     path.parent.mkdir(parents=True, exist_ok=True)
     # JSON is YAML, and much quicker to write for 100,000 devices.
     path.write_text(json.dumps(data, default=str))
