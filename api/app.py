@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -30,8 +30,10 @@ from api.auth import (
 )
 from api.deps import Limits, Services
 from api.dispatch_autoplan import running_dispatch
+from api.dispatch_forward import DispatchForwarder, forwarding
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.payment_desk import PaymentDesk
+from api.processes import ProcessRole
 from api.routes import alerts as alerts_routes
 from api.routes import (
     arrears,
@@ -70,6 +72,7 @@ from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
 from curbside.readmodels.active_alerts import ActiveAlerts
+from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
 
@@ -118,7 +121,9 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
         # The record store (reports): migrated here too, so the API never reads an old schema.
         records = record_engine(settings.records_database_url)
-        await asyncio.to_thread(upgrade, records)
+        role = process_role(app)
+        if role.migrates:
+            await asyncio.to_thread(upgrade, records)
         app.state.records = session_factory(records)
         unwatch = app_metrics.watch(LiveFeedCollector(live, broker))
         broker.start()
@@ -134,7 +139,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             live.start()
             await active_alerts.reload()
             following_alerts = asyncio.create_task(active_alerts.follow(ALERTS_RELOAD_S))
-            async with running_dispatch(
+            async with _dispatch(
+                app,
                 settings,
                 city,
                 live=live,
@@ -177,9 +183,49 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app_metrics.watch(RefusalCollector(app.state.access.refused))
     app.add_middleware(RequestMetrics, metrics=app_metrics)
+    app.add_middleware(DispatchForwarder)
     _include_routers(app)
     mount_dashboard(app)
     return app
+
+
+def process_role(app: FastAPI) -> ProcessRole:
+    """Which of the API's processes runs this app (api/processes.py); set before it serves."""
+    role = app.state.role
+    if not isinstance(role, ProcessRole):
+        raise RuntimeError("no process role in the app state")
+    return role
+
+
+@asynccontextmanager
+async def _dispatch(
+    app: FastAPI,
+    settings: Settings,
+    city: City,
+    *,
+    live: LiveState,
+    alerts: AlertStore,
+    influx: InfluxClient,
+    publish_retained: Callable[[str, str], None],
+) -> AsyncIterator[DispatchDesk | None]:
+    """The plan desk in the designated process; in any other, none: its dispatch requests
+    go to the designated one (api/dispatch_forward.py)."""
+    role = process_role(app)
+    if role.designated:
+        async with running_dispatch(
+            settings,
+            city,
+            live=live,
+            alerts=alerts,
+            influx=influx,
+            publish_retained=publish_retained,
+        ) as desk:
+            yield desk
+        return
+    assert role.designated_socket is not None
+    # A re-plan searches for up to the time limit; the answer may take that long.
+    async with forwarding(app, role.designated_socket, settings.api.dispatch_time_limit_s + 30):
+        yield None
 
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -212,6 +258,8 @@ def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMet
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.metrics = app_metrics
+    # One process serving alone, until api/processes.py says otherwise.
+    app.state.role = ProcessRole()
     app.state.payments = PaymentDesk.from_settings(settings, app_metrics.registry)
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),
