@@ -56,6 +56,12 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a live process and of the processes it started (the API's, say)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return proc_cpu_s(pid) + sum(proc_cpu_s(int(child)) for child in children)
+
+
 def proc_status_kib(pid: int, key: str) -> int:
     """One memory line of /proc/PID/status (``VmRSS``, ``VmHWM``), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
