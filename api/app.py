@@ -77,7 +77,6 @@ from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
 from curbside.readmodels.active_alerts import ActiveAlerts
-from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
 
@@ -141,9 +140,14 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             live.start()
             await active_alerts.reload()
             following_alerts = asyncio.create_task(active_alerts.follow(ALERTS_RELOAD_S))
-            async with _dispatch(
-                app, settings, city, live=live, alerts=alerts, influx=influx, link=link
-            ) as desk:
+            # The plan is one per deployment: the designated process keeps it, any other
+            # passes the dispatch routes on to it (api/dispatch_forward.py).
+            plan_desk = (
+                running_dispatch(settings, city, live=live, alerts=alerts, influx=influx, link=link)
+                if role.designated
+                else forwarding(app, role, settings.api.dispatch_time_limit_s)
+            )
+            async with plan_desk as desk:
                 yield {
                     "services": Services(
                         live=live,
@@ -212,37 +216,6 @@ def process_role(app: FastAPI) -> ProcessRole:
     if not isinstance(role, ProcessRole):
         raise RuntimeError("no process role in the app state")
     return role
-
-
-@asynccontextmanager
-async def _dispatch(
-    app: FastAPI,
-    settings: Settings,
-    city: City,
-    *,
-    live: LiveState,
-    alerts: AlertStore,
-    influx: InfluxClient,
-    link: MqttLink,
-) -> AsyncIterator[DispatchDesk | None]:
-    """The plan desk in the designated process; in any other, none: its dispatch requests
-    go to the designated one (api/dispatch_forward.py)."""
-    role = process_role(app)
-    if role.designated:
-        async with running_dispatch(
-            settings,
-            city,
-            live=live,
-            alerts=alerts,
-            influx=influx,
-            link=link,
-        ) as desk:
-            yield desk
-        return
-    assert role.designated_socket is not None
-    # A re-plan searches for up to the time limit; the answer may take that long.
-    async with forwarding(app, role.designated_socket, settings.api.dispatch_time_limit_s + 30):
-        yield None
 
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.processes import ProcessRole
 
 PREFIX = "/api/v1/dispatch"
 # Headers about one hop (RFC 9110, 7.6.1) and those the answer is re-framed with.
@@ -30,11 +31,14 @@ _NOT_PASSED = {
 
 
 @asynccontextmanager
-async def forwarding(app: FastAPI, designated: Path, timeout_s: float) -> AsyncIterator[None]:
-    """While it lasts, this process forwards dispatch requests to ``designated``."""
-    transport = httpx.AsyncHTTPTransport(uds=str(designated))
+async def forwarding(app: FastAPI, role: ProcessRole, solve_s: float) -> AsyncIterator[None]:
+    """While it lasts, this process forwards dispatch requests to the designated one, waiting
+    for an answer as long as a solve of ``solve_s`` may take, and then some."""
+    if role.designated_socket is None:
+        raise ValueError("no designated process to forward to")
+    transport = httpx.AsyncHTTPTransport(uds=str(role.designated_socket))
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://designated", timeout=timeout_s
+        transport=transport, base_url="http://designated", timeout=solve_s + 30
     ) as client:
         app.state.dispatch_forward = client
         try:
