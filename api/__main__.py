@@ -61,7 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # gives the GIL up for a socket write or a poll, it waits up to the switch interval
     # (5 ms by default) to get it back, several times per request: a convoy that showed as
     # 300 ms stalls in tools/bench/api.py when a read ran every 2 s (py-spy: 20 % of the loop's
-    # samples in socket writes). A shorter interval bounds each wait.
+    # samples in socket writes). A shorter interval bounds each wait. It stays now that the
+    # MQTT link runs on the event loop (issue 19): the worker threads it guards against (full
+    # reads, the active alerts' reload, history and record queries) remain; measured with
+    # and without, docs/performance.md.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = create_app(settings, city)
     if settings.api.processes == 1:
