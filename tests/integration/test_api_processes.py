@@ -23,7 +23,7 @@ from curbside.config.settings import Settings
 from tests.integration.test_dispatch_api import CITY, write_fills
 from tests.support import bearer, issue_key
 from tools.harness.ports import free_port
-from tools.harness.processes import CurbsideProcess, settings_env, wait_for
+from tools.harness.processes import CurbsideProcess, child_pids, settings_env, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -80,11 +80,6 @@ def api_processes(
         api.stop(15)
 
 
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` started."""
-    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
 def test_a_key_over_its_limit_is_refused_whichever_process_answers(
     settings: Settings, influx: InfluxClient, tmp_path: Path
 ) -> None:
@@ -94,7 +89,7 @@ def test_a_key_over_its_limit_is_refused_whichever_process_answers(
     with api_processes(
         settings, tmp_path, CURBSIDE_API_RATE_PER_S="0.001", CURBSIDE_API_RATE_BURST="10"
     ) as (api, base):
-        assert len(children(api.pid)) == PROCESSES
+        assert len(child_pids(api.pid)) == PROCESSES
         statuses = [
             httpx.get(f"{base}/api/v1/auth/whoami", headers=bearer(token)).status_code
             for _ in range(40)
@@ -126,7 +121,7 @@ def test_a_process_that_dies_takes_the_api_down(
     settings: Settings, influx: InfluxClient, tmp_path: Path
 ) -> None:
     with api_processes(settings, tmp_path) as (api, _base):
-        first, second = children(api.pid)
+        first, second = child_pids(api.pid)
         os.kill(second, signal.SIGKILL)
         wait_for(lambda: not api.running, 30, "the API to stop")
         assert api.popen is not None and api.popen.returncode == 1

@@ -30,7 +30,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -58,7 +57,13 @@ from tools.bench.stack import (
     start_profile,
 )
 from tools.bench.traffic import BIN_RATE, SPACE_RATE, Publisher, steady
-from tools.harness.processes import CurbsideProcess, proc_cpu_s, proc_rss_bytes, tree_cpu_s
+from tools.harness.processes import (
+    CurbsideProcess,
+    child_pids,
+    proc_cpu_s,
+    proc_rss_bytes,
+    tree_cpu_s,
+)
 
 BASE = f"http://127.0.0.1:{API_PORT}"
 HISTORY = timedelta(hours=6)
@@ -611,8 +616,7 @@ def load_endpoints(
 
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory of a process and of the processes it started."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return proc_rss_bytes(pid) + sum(proc_rss_bytes(int(c)) for c in children)
+    return proc_rss_bytes(pid) + sum(proc_rss_bytes(child) for child in child_pids(pid))
 
 
 def main(argv: list[str] | None = None) -> int:
