@@ -89,13 +89,17 @@ def test_a_key_over_its_limit_is_refused_whichever_process_answers(
     with api_processes(
         settings, tmp_path, CURBSIDE_API_RATE_PER_S="0.001", CURBSIDE_API_RATE_BURST="10"
     ) as (api, base):
-        assert len(child_pids(api.pid)) == PROCESSES
+        served = child_pids(api.pid)
+        assert len(served) == PROCESSES
         statuses = [
             httpx.get(f"{base}/api/v1/auth/whoami", headers=bearer(token)).status_code
             for _ in range(40)
         ]
     assert statuses.count(200) == 10, statuses
     assert statuses.count(429) == 30, statuses
+    # Asked to stop (SIGTERM), the API stops every process and says all is well.
+    assert api.popen is not None and api.popen.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in served)
 
 
 def test_every_process_answers_with_the_one_plan(
