@@ -12,8 +12,11 @@ from typing import Any
 import uvicorn
 
 from api.app import create_app
+from api.processes import serve_processes
+from curbside.adapters.records.engine import record_engine
+from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import CityFileError, load_city
-from curbside.config.settings import SettingsError, load_settings
+from curbside.config.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIG_ERROR = 2
 GIL_SWITCH_INTERVAL_S = 0.0005
@@ -58,19 +61,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     # gives the GIL up for a socket write or a poll, it waits up to the switch interval
     # (5 ms by default) to get it back, several times per request: a convoy that showed as
     # 300 ms stalls in tools/bench/api.py when a read ran every 2 s (py-spy: 20 % of the loop's
-    # samples in socket writes). A shorter interval bounds each wait.
+    # samples in socket writes). A shorter interval bounds each wait. It stays now that the
+    # MQTT link runs on the event loop (issue 19): the worker threads it guards against (full
+    # reads, the active alerts' reload, history and record queries) remain; measured with
+    # and without, docs/performance.md.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    uvicorn.run(
-        create_app(settings, city),
-        host=settings.api.host,
-        port=settings.api.port,
-        log_level=settings.log_level.lower(),
+    app = create_app(settings, city)
+    if settings.api.processes == 1:
+        options = _server_options(settings)
+        uvicorn.run(app, host=settings.api.host, port=settings.api.port, **options)
+        return 0
+    # Once for the deployment, before any process reads the records.
+    migrate(settings.records_database_url)
+    return serve_processes(
+        app,
+        settings.api.processes,
+        settings.api.host,
+        settings.api.port,
+        lambda served: uvicorn.Config(served, **_server_options(settings)),
+    )
+
+
+def _server_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "log_level": settings.log_level.lower(),
         # Named rather than "auto", so a missing parser fails at start instead of silently
         # costing about 15 % more CPU per request. The default asyncio loop stays: uvloop served
         # more requests but let some connections wait up to a second under saturation.
-        http="httptools",
-    )
-    return 0
+        "http": "httptools",
+    }
+
+
+def migrate(url: str) -> None:
+    """Bring the record store to the current schema (then let go of its connections: the
+    processes forked next must not share them)."""
+    engine = record_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

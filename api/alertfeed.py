@@ -1,9 +1,9 @@
 """Fans alert changes heard on MQTT out to every open server-sent-events stream.
 
-paho calls :meth:`AlertFeed.deliver` from its network thread; the documents cross into the
-event loop and are copied into one bounded queue per listener. A listener too slow to keep
-up loses its oldest undelivered changes rather than holding memory without bound (it can
-re-read the list endpoint).
+The API's MQTT link (curbside/adapters/mqtt/link.py) calls :meth:`AlertFeed.deliver` on the
+event loop, and any thread may; each change is copied into one bounded queue per listener.
+A listener too slow to keep up loses its oldest undelivered changes rather than holding
+memory without bound (it can re-read the list endpoint).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -30,8 +31,11 @@ from api.auth import (
 )
 from api.deps import Limits, Services
 from api.dispatch_autoplan import running_dispatch
+from api.dispatch_forward import DispatchForwarder, forwarding
+from api.essential_tasks import stop_if_ended
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.payment_desk import PaymentDesk
+from api.processes import ProcessRole
 from api.routes import alerts as alerts_routes
 from api.routes import (
     arrears,
@@ -65,12 +69,15 @@ from curbside.adapters.influx.history import HistoryReader
 from curbside.adapters.influx.latest import LatestReader
 from curbside.adapters.influx.sanitation_history import SanitationHistoryReader
 from curbside.adapters.intake import Intake
-from curbside.adapters.mqtt.alert_publisher import AlertPublisher
+from curbside.adapters.mqtt.alert_publisher import alert_message, relay_alerts
+from curbside.adapters.mqtt.client import BrokerAccess
+from curbside.adapters.mqtt.link import MqttLink
 from curbside.adapters.records.engine import is_outage, record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
 from curbside.config.rules import clearance_rules, session_rules
 from curbside.config.settings import Settings
+from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
 from curbside.readmodels.active_alerts import ActiveAlerts
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
@@ -81,6 +88,8 @@ log = logging.getLogger(__name__)
 FOLLOW_WAIT_S = 3.0
 # The active alerts are read back from InfluxDB this often (curbside/readmodels/active_alerts.py).
 ALERTS_RELOAD_S = 30.0
+# How long a stopping API waits for its last publishes to leave.
+LINK_FLUSH_S = 2.0
 
 
 def create_app(settings: Settings, city: City) -> FastAPI:
@@ -95,35 +104,32 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         influx = InfluxClient.from_settings(settings)
+        # One MQTT connection for the process, on the event loop: the sensor stream, alert
+        # changes heard and published, and (the designated process) the trucks' routes.
+        link = MqttLink(
+            BrokerAccess.from_settings(settings),
+            client_id=f"curbside-api-{os.getpid()}",
+            keepalive_s=settings.mqtt.keepalive_s,
+        )
         # The API follows the sensor stream itself (curbside/readmodels/live/state.py), through the
         # same intake.
-        broker = LiveFeed.from_settings(settings, Intake.from_settings(settings, city))
-        reader = LatestReader(influx, timedelta(seconds=settings.ts_max_age_s))
+        broker = LiveFeed(link, Intake.from_settings(settings, city))
+        live = _live_state(settings, city, influx, broker)
         stale_after = timedelta(seconds=settings.space_stale_after_s)
-        live = LiveState(
-            city,
-            reader,
-            broker,
-            stale_after=stale_after,
-            interval_s=settings.api.refresh_s,
-            full_read_s=settings.api.full_read_s,
-            # Ingest stores a point within its flush interval (plus the write itself).
-            settle_s=2 * settings.ingest.flush_interval_s + 2.0,
-        )
-        rules = session_rules(settings)
-        history = HistoryReader(influx, rules, stale_after)
+        history = HistoryReader(influx, session_rules(settings), stale_after)
         active_alerts = ActiveAlerts(AlertStore(influx).active)
         feed = AlertFeed(on_change=active_alerts.heard)
-        alert_publisher = AlertPublisher(
-            settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
-        )
-        alerts = PublishingAlertStore(influx, alert_publisher.publish)
+        link.subscribe(f"{ALERTS_PREFIX}/#", relay_alerts(feed.deliver))
+        alerts = PublishingAlertStore(influx, lambda alert: link.publish(*alert_message(alert)))
         # The record store (reports): migrated here too, so the API never reads an old schema.
         records = record_engine(settings.records_database_url)
-        await asyncio.to_thread(upgrade, records)
+        role = process_role(app)
+        if role.migrates:
+            await asyncio.to_thread(upgrade, records)
         app.state.records = session_factory(records)
         unwatch = app_metrics.watch(LiveFeedCollector(live, broker))
-        broker.start()
+        linked = asyncio.create_task(link.run())
+        linked.add_done_callback(stop_if_ended("the MQTT link"))
         # Briefly wait for the subscription, so the first full read already covers everything
         # the stream will not bring (else the first connect causes a second one at once).
         await broker.wait_following(FOLLOW_WAIT_S)
@@ -136,14 +142,14 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             live.start()
             await active_alerts.reload()
             following_alerts = asyncio.create_task(active_alerts.follow(ALERTS_RELOAD_S))
-            async with running_dispatch(
-                settings,
-                city,
-                live=live,
-                alerts=alerts,
-                influx=influx,
-                publish_retained=alert_publisher.publish_retained,
-            ) as desk:
+            # The plan is one per deployment: the designated process keeps it, any other
+            # passes the dispatch routes on to it (api/dispatch_forward.py).
+            plan_desk = (
+                running_dispatch(settings, city, live=live, alerts=alerts, influx=influx, link=link)
+                if role.designated
+                else forwarding(app, role, settings.api.dispatch_time_limit_s)
+            )
+            async with plan_desk as desk:
                 yield {
                     "services": Services(
                         live=live,
@@ -161,8 +167,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                 following_alerts.cancel()
             unwatch()
             await live.stop()
-            broker.stop()
-            alert_publisher.close()
+            await _close_link(link, linked)
             influx.close()
             records.dispose()
 
@@ -179,9 +184,40 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app_metrics.watch(RefusalCollector(app.state.access.refused))
     app.add_middleware(RequestMetrics, metrics=app_metrics)
+    app.add_middleware(DispatchForwarder)
     _include_routers(app)
     mount_dashboard(app)
     return app
+
+
+async def _close_link(link: MqttLink, running: asyncio.Task[None]) -> None:
+    """Let what was published last (an acknowledgement, a route) go out, then disconnect."""
+    await link.flush(LINK_FLUSH_S)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+
+
+def _live_state(settings: Settings, city: City, influx: InfluxClient, feed: LiveFeed) -> LiveState:
+    """The live state: read from InfluxDB, kept current from the stream."""
+    return LiveState(
+        city,
+        LatestReader(influx, timedelta(seconds=settings.ts_max_age_s)),
+        feed,
+        stale_after=timedelta(seconds=settings.space_stale_after_s),
+        interval_s=settings.api.refresh_s,
+        full_read_s=settings.api.full_read_s,
+        # Ingest stores a point within its flush interval (plus the write itself).
+        settle_s=2 * settings.ingest.flush_interval_s + 2.0,
+    )
+
+
+def process_role(app: FastAPI) -> ProcessRole:
+    """Which of the API's processes runs this app (api/processes.py); set before it serves."""
+    role = app.state.role
+    if not isinstance(role, ProcessRole):
+        raise RuntimeError("no process role in the app state")
+    return role
 
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -215,6 +251,8 @@ def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMet
     app.state.clearance_rules = clearance_rules(settings)
     app.state.access = Access.from_settings(settings)
     app.state.metrics = app_metrics
+    # One process serving alone, until api/processes.py says otherwise.
+    app.state.role = ProcessRole()
     app.state.payments = PaymentDesk.from_settings(settings, app_metrics.registry)
     app.state.limits = Limits(
         max_window=timedelta(days=settings.api.max_window_days),

@@ -84,7 +84,8 @@ class Services:
     feed: AlertFeed
     active_alerts: ActiveAlerts
     sanitation: SanitationHistory
-    dispatch: DispatchDesk
+    # Only in the designated process (api/processes.py); the others forward dispatch routes.
+    dispatch: DispatchDesk | None
 
 
 def get_services(request: Request) -> Services:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from api.dispatch_schemas import TruckRouteOut
+from api.essential_tasks import stop_if_ended
 from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient, InfluxError
 from curbside.adapters.influx.truck_positions import TruckPosition, position_line
-from curbside.adapters.mqtt.truck_progress import ProgressListener, ProgressReport
+from curbside.adapters.mqtt.link import MqttLink
+from curbside.adapters.mqtt.truck_progress import ProgressReport, ProgressReports
 from curbside.city.registry import City
 from curbside.config.settings import Settings
 from curbside.domain.dispatch.problem import URGENT_WITHIN, Plan
@@ -29,7 +29,7 @@ from curbside.readmodels.dispatch import DispatchDesk, bin_fills
 from curbside.readmodels.live.snapshot import Snapshot
 from curbside.readmodels.live.state import LiveState
 from curbside.vocabulary.alerts import AlertKind, AlertStatus, Domain
-from curbside.vocabulary.topics import route_topic
+from curbside.vocabulary.topics import progress_topic, route_topic
 
 log = logging.getLogger(__name__)
 
@@ -121,23 +121,20 @@ async def running_dispatch(
     live: LiveState,
     alerts: AlertStore,
     influx: InfluxClient,
-    publish_retained: Callable[[str, str], None],
+    link: MqttLink,
 ) -> AsyncIterator[DispatchDesk]:
     """The plan holder, publishing each route retained on its truck's topic, fed by the
-    trucks' progress reports, and re-planning by itself unless ``dispatch_check_s`` is 0."""
+    trucks' progress reports (both on the process's MQTT ``link``), and re-planning by itself
+    unless ``dispatch_check_s`` is 0."""
     desk = DispatchDesk(
         city,
         time_limit_s=settings.api.dispatch_time_limit_s,
         rubbish_above_pct=settings.clearance_rubbish_above_pct,
-        publish=lambda route: publish_retained(
-            route_topic(route.truck), TruckRouteOut.from_route(route).model_dump_json()
+        publish=lambda route: link.publish(
+            route_topic(route.truck), TruckRouteOut.from_route(route).model_dump_json(), retain=True
         ),
     )
-    listener = ProgressListener(
-        settings,
-        progress_taker(desk, influx, city),
-        client_id=f"curbside-api-progress-{os.getpid()}",
-    )
+    link.subscribe(progress_topic("+"), ProgressReports(progress_taker(desk, influx, city)))
     task: asyncio.Task[None] | None = None
     if settings.api.dispatch_check_s > 0:
         task = asyncio.create_task(
@@ -150,7 +147,7 @@ async def running_dispatch(
                 late_after=timedelta(seconds=settings.api.dispatch_late_after_s),
             )
         )
-        task.add_done_callback(_fail_loudly)
+        task.add_done_callback(stop_if_ended("automatic re-planning"))
     try:
         yield desk
     finally:
@@ -158,13 +155,3 @@ async def running_dispatch(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        listener.close()
-
-
-def _fail_loudly(task: asyncio.Task[None]) -> None:
-    """The re-planner never ends by itself: if it does, the API must not run on half-alive
-    (docs/reliability.md), so the process is stopped."""
-    if task.cancelled():
-        return
-    log.critical("automatic re-planning stopped: %r; stopping the API", task.exception())
-    os.kill(os.getpid(), signal.SIGTERM)

@@ -29,8 +29,13 @@ from curbside.readmodels.dispatch import DispatchDesk
 
 
 async def get_dispatch(request: Request) -> DispatchDesk:
-    """The plan holder the lifespan started."""
-    return get_services(request).dispatch
+    """The plan holder the lifespan started (in the designated process alone)."""
+    desk = get_services(request).dispatch
+    if desk is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the plan is kept by another API process"
+        )
+    return desk
 
 
 DispatchDep = Annotated[DispatchDesk, Depends(get_dispatch)]

@@ -127,6 +127,9 @@ class ApiSettings(_Group):
 
     host: str = "127.0.0.1"
     port: Port = Field(8000, ge=1, le=65535)
+    # Processes serving the one port (api/processes.py), each following the stream itself: more
+    # requests per second with more cores. 1 serves from the starting process itself.
+    processes: int = Field(1, ge=1, le=64)
     # How often the live state applies what the MQTT stream brought and publishes a snapshot.
     refresh_s: float = Field(1.0, gt=0, le=300)
     # How often the live state is read in full from InfluxDB anyway (besides at start and after

@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,7 +57,13 @@ from tools.bench.stack import (
     start_profile,
 )
 from tools.bench.traffic import BIN_RATE, SPACE_RATE, Publisher, steady
-from tools.harness.processes import proc_cpu_s, proc_rss_bytes
+from tools.harness.processes import (
+    CurbsideProcess,
+    child_pids,
+    proc_cpu_s,
+    proc_rss_bytes,
+    tree_cpu_s,
+)
 
 BASE = f"http://127.0.0.1:{API_PORT}"
 HISTORY = timedelta(hours=6)
@@ -117,6 +124,7 @@ class Load:
     max_ms: float
     errors: int
     api_cpu_s: float
+    processes: int = 1
 
     @property
     def rate(self) -> float:
@@ -314,20 +322,28 @@ def endpoints(city: City, now: datetime) -> list[tuple[str, list[str]]]:
     ]
 
 
-def wait_idle(pid: int, what: str, timeout_s: float = 120.0, quiet_s: float = 0.5) -> None:
+def wait_idle(
+    pid: int,
+    what: str,
+    timeout_s: float = 120.0,
+    quiet_s: float = 0.5,
+    cpu_s: Callable[[int], float] = proc_cpu_s,
+) -> None:
     """Wait until ``pid`` has used under 5 % of a core for ``quiet_s`` on end: the API done
-    with what an earlier load left queued, InfluxDB done compacting what was just written."""
+    with what an earlier load left queued, InfluxDB done compacting what was just written.
+    ``cpu_s`` reads its CPU seconds (``tree_cpu_s``: with the processes it started)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        before = proc_cpu_s(pid)
+        before = cpu_s(pid)
         time.sleep(quiet_s)
-        if proc_cpu_s(pid) - before < 0.05 * quiet_s:
+        if cpu_s(pid) - before < 0.05 * quiet_s:
             return
     print(f"bench: {what} is still busy after {timeout_s:.0f} s; loading anyway", flush=True)
 
 
-def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
-    """Load one endpoint with wrk and read its Lua summary."""
+def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk, processes: int = 1) -> Load:
+    """Load one endpoint with wrk and read its Lua summary; the API's CPU is that of its
+    process and of those it started."""
     script = RUN_DIR / "wrk.lua"
     headers = f'wrk.headers["Authorization"] = "Bearer {wrk.key}"' if wrk.key else ""
     # A pause drawn uniformly from 0 to twice the think time: independent dashboards do not
@@ -344,7 +360,7 @@ def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
             "delay": delay,
         }
     )
-    cpu = proc_cpu_s(api_pid)
+    cpu = tree_cpu_s(api_pid)
     done = subprocess.run(
         [
             "wrk",
@@ -382,7 +398,8 @@ def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk) -> Load:
         figures["p99_us"] / 1000,
         figures["max_us"] / 1000,
         figures["errors"] + figures["status_errors"],
-        proc_cpu_s(api_pid) - cpu,
+        tree_cpu_s(api_pid) - cpu,
+        processes,
     )
 
 
@@ -432,16 +449,16 @@ def report(
     city: City,
     *,
     check: str,
-    rss: int,
+    rss: dict[int, int],
     connections: int,
     command: str,
     trickle_per_s: float,
 ) -> str:
     """The figures as a Markdown section for docs/performance.md."""
     rows = [
-        "| endpoint | example | think ms | requests/s | p50 | p99 | max | errors "
+        "| endpoint | example | API processes | think ms | requests/s | p50 | p99 | max | errors "
         "| API CPU ms/request | target p99 |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for load in loads:
         target = TARGETS_MS.get(load.name)
@@ -451,7 +468,8 @@ def report(
             else f"< {target:.0f} ms: {'met' if load.p99_ms < target else 'missed'}"
         )
         rows.append(
-            f"| {load.name} | `{unquote(load.example)}` | {load.think_ms} | {load.rate:,.0f} "
+            f"| {load.name} | `{unquote(load.example)}` | {load.processes} | {load.think_ms} "
+            f"| {load.rate:,.0f} "
             f"| {load.p50_ms:.1f} ms | {load.p99_ms:.1f} ms | {load.max_ms:.0f} ms "
             f"| {load.errors} | {load.api_cpu_s / max(load.requests, 1) * 1000:.2f} | {verdict} |"
         )
@@ -462,8 +480,10 @@ def report(
             "",
             *machine_lines(command),
             f"- city: {city.space_count:,} spaces in {len(city.parking_zones)} zones, "
-            f"{city.bin_count:,} bins in {len(city.sanitation_districts)} districts; one API "
-            f"process (RSS {rss / 2**20:.0f} MiB after the run); wrk 2 threads, "
+            f"{city.bin_count:,} bins in {len(city.sanitation_districts)} districts; API "
+            "processes (CURBSIDE_API_PROCESSES) and their RSS in all after the run: "
+            + ", ".join(f"{n}: {b / 2**20:.0f} MiB" for n, b in sorted(rss.items()))
+            + "; API CPU counts every process of the API; wrk 2 threads, "
             f"{connections} connections, each endpoint on its own; *think ms* 0: each connection "
             "sends its next request as soon as the answer arrives (the API saturated, latency "
             "includes the queue); 100: a pause between requests, as dashboards polling",
@@ -472,11 +492,31 @@ def report(
             "(the API's live feed applies them)"
             if trickle_per_s > 0
             else "- no sensor messages during the loads",
+            *scaling_lines(loads),
             "",
             *rows,
             "",
         ]
     )
+
+
+def scaling_lines(loads: list[Load]) -> list[str]:
+    """Saturated throughput with the most API processes against one, per endpoint (the
+    issue's target for occupancy: two processes at least 1.6 times one)."""
+    lines = []
+    for name in dict.fromkeys(load.name for load in loads):
+        saturated = {x.processes: x for x in loads if x.name == name and x.think_ms == 0}
+        most = max(saturated, default=1)
+        if 1 not in saturated or most == 1:
+            continue
+        one, many = saturated[1], saturated[most]
+        lines.append(
+            f"- {name}, saturated: {most} processes {many.rate:,.0f} requests/s, one "
+            f"{one.rate:,.0f}: **{many.rate / one.rate:.2f} ×** (target for occupancy with two: "
+            f"1.6 ×); CPU per request {many.api_cpu_s / max(many.requests, 1) * 1000:.2f} ms "
+            f"against {one.api_cpu_s / max(one.requests, 1) * 1000:.2f} ms"
+        )
+    return lines
 
 
 def _api_env(parser: argparse.ArgumentParser, given: list[str]) -> dict[str, str]:
@@ -531,9 +571,52 @@ def _parser() -> argparse.ArgumentParser:
         help="sensor messages per second published during each load (default: the county's "
         "rates for the city's size; 0: none)",
     )
+    parser.add_argument(
+        "--processes",
+        default="1",
+        help="API processes to compare, comma-separated (CURBSIDE_API_PROCESSES), e.g. 1,2: "
+        "each count is started in turn and loaded with every endpoint chosen",
+    )
     parser.add_argument("--keep-services", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not write docs/performance.md")
     return parser
+
+
+def load_endpoints(
+    stack: Stack,
+    city: City,
+    api: CurbsideProcess,
+    args: argparse.Namespace,
+    *,
+    processes: int,
+    trickle_per_s: float,
+) -> list[Load]:
+    """Each endpoint chosen, at each think time, while sensor messages trickle in."""
+    loads = []
+    for name, paths in endpoints(city, datetime.now(UTC)):
+        if args.only and name not in args.only.split(","):
+            continue
+        for think_ms in (int(t) for t in args.think_ms.split(",")):
+            wrk = Wrk(args.connections, args.seconds, think_ms, stack.api_key)
+            wait_idle(api.pid, "the API", cpu_s=tree_cpu_s)
+            out = RUN_DIR / f"api-profile-{name.replace(' ', '-')}-{think_ms}.txt"
+            spy = start_profile(api.pid, out) if args.profile else None
+            with Trickle(stack, city, trickle_per_s) as trickle:
+                loads.append(run_wrk(name, paths, api.pid, wrk, processes))
+            if spy is not None:
+                finish_profile(spy, out, f"the API, {name}, think {think_ms} ms")
+            print(
+                f"{name}, {processes} processes, think {think_ms} ms: "
+                f"{loads[-1].rate:,.0f}/s, p99 {loads[-1].p99_ms:.1f} ms; "
+                f"{trickle.sent:,} sensor messages sent",
+                flush=True,
+            )
+    return loads
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and of the processes it started."""
+    return proc_rss_bytes(pid) + sum(proc_rss_bytes(child) for child in child_pids(pid))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -555,36 +638,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recorded {stays:,} stays", flush=True)
         # The bulk write leaves InfluxDB compacting for a while; measure the API, not that.
         wait_idle(stack.influxd_pid, "InfluxDB", timeout_s=600, quiet_s=3)
-        api = stack.start_api(
-            {"CURBSIDE_RECORDS_URL": records_url, **_api_env(parser, args.api_env)}
-        )
-        check = check_answers(influx, city, stack.api_key)
-        print(f"check: {check}", flush=True)
-        loads = []
-        for name, paths in endpoints(city, datetime.now(UTC)):
-            if args.only and name not in args.only.split(","):
-                continue
-            for think_ms in (int(t) for t in args.think_ms.split(",")):
-                wrk = Wrk(args.connections, args.seconds, think_ms, stack.api_key)
-                wait_idle(api.pid, "the API")
-                out = RUN_DIR / f"api-profile-{name.replace(' ', '-')}-{think_ms}.txt"
-                spy = start_profile(api.pid, out) if args.profile else None
-                with Trickle(stack, city, trickle_per_s) as trickle:
-                    loads.append(run_wrk(name, paths, api.pid, wrk))
-                if spy is not None:
-                    finish_profile(spy, out, f"the API, {name}, think {think_ms} ms")
-                print(
-                    f"{name}, think {think_ms} ms: {loads[-1].rate:,.0f}/s, "
-                    f"p99 {loads[-1].p99_ms:.1f} ms; {trickle.sent:,} sensor messages sent",
-                    flush=True,
-                )
-        feed = get_json("/health", stack.api_key)["broker"]
-        print(
-            f"the API's live feed received {feed['received']:,} sensor messages "
-            f"(refused: {feed['rejected'] or 'none'})",
-            flush=True,
-        )
-        rss = proc_rss_bytes(api.pid)
+        loads: list[Load] = []
+        rss: dict[int, int] = {}
+        for processes in (int(n) for n in args.processes.split(",")):
+            env = {
+                "CURBSIDE_RECORDS_URL": records_url,
+                "CURBSIDE_API_PROCESSES": str(processes),
+                **_api_env(parser, args.api_env),
+            }
+            api = stack.start_api(env)
+            check = check_answers(influx, city, stack.api_key)
+            print(f"{processes} API processes; check: {check}", flush=True)
+            loads += load_endpoints(
+                stack, city, api, args, processes=processes, trickle_per_s=trickle_per_s
+            )
+            feed = get_json("/health", stack.api_key)["broker"]
+            print(
+                f"the API's live feed (one of its processes) received {feed['received']:,} "
+                f"sensor messages (refused: {feed['rejected'] or 'none'})",
+                flush=True,
+            )
+            rss[processes] = tree_rss_bytes(api.pid)
+            api.stop()
+            stack.processes.remove(api)
         influx.close()
     finally:
         stack.close(keep_services=args.keep_services)

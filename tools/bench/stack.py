@@ -290,8 +290,12 @@ def _answers(p: CurbsideProcess) -> bool:
 def _healthy() -> bool:
     if not listening(API_PORT):
         return False
+    # Several answers, each on a connection of its own: with several API processes, each
+    # gets some of them (SO_REUSEPORT), and every one must have loaded its snapshot.
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{API_PORT}/health", timeout=5):
-            return True
+        for _ in range(8):
+            with urllib.request.urlopen(f"http://127.0.0.1:{API_PORT}/health", timeout=5):
+                pass
+        return True
     except OSError:
         return False

@@ -56,6 +56,16 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def child_pids(pid: int) -> list[int]:
+    """The live processes ``pid`` started (the API's processes, say)."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a live process and of the processes it started."""
+    return proc_cpu_s(pid) + sum(proc_cpu_s(child) for child in child_pids(pid))
+
+
 def proc_status_kib(pid: int, key: str) -> int:
     """One memory line of /proc/PID/status (``VmRSS``, ``VmHWM``), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -46,37 +46,49 @@ class AlertPublisher:
 
     def publish(self, alert: Alert) -> None:
         """Publish the alert's current state (QoS 1)."""
-        payload = json.dumps(alert_document(alert), ensure_ascii=False)
-        info = self._client.publish(alert_topic(alert), payload, qos=1)
+        info = self._client.publish(*alert_message(alert), qos=1)
         # NO_CONN: queued by paho until the connection is back.
         if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
             log.warning("alert %s not published: %s", alert.id, mqtt.error_string(info.rc))
-
-    def publish_retained(self, topic: str, payload: str) -> None:
-        """Publish a document retained (QoS 1) on this connection: the trucks' routes."""
-        info = self._client.publish(topic, payload, qos=1, retain=True)
-        if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):
-            log.warning("%s not published: %s", topic, mqtt.error_string(info.rc))
 
     def _subscribe(self, client: mqtt.Client, *args: Any) -> None:
         client.subscribe(f"{TOPIC_PREFIX}/#", qos=1)
 
     def _heard(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        # Anyone allowed to publish under alerts/ could send anything: nothing may escape
-        # into paho's thread, which would end and take the alert stream with it.
-        try:
-            document = json.loads(message.payload)
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
-            log.warning("ignoring a message on alerts/ that is not a JSON document")
-            return
-        if not isinstance(document, dict) or self._on_alert is None:
-            return
-        try:
-            self._on_alert(document)
-        except Exception:
-            log.exception("could not relay an alert change; it is dropped")
+        if self._on_alert is not None:
+            # The topic is not read (and paho's decoding of it could raise in its thread).
+            relay_alerts(self._on_alert)(TOPIC_PREFIX, bytes(message.payload), message.retain)
 
     def close(self) -> None:
         """Let queued publishes go out, then disconnect."""
         self._client.loop_stop()
         self._client.disconnect()
+
+
+def alert_message(alert: Alert) -> tuple[str, str]:
+    """The topic and payload that announce the alert's current state."""
+    return alert_topic(alert), json.dumps(alert_document(alert), ensure_ascii=False)
+
+
+def relay_alerts(
+    on_alert: Callable[[dict[str, Any]], None],
+) -> Callable[[str, bytes, bool], None]:
+    """What hears ``alerts/#``: each change that is a JSON document goes to ``on_alert``.
+
+    Anyone allowed to publish under alerts/ could send anything: nothing may escape into the
+    client that heard it, which would end, and the alert stream with it."""
+
+    def heard(_topic: str, payload: bytes, _retain: bool) -> None:
+        try:
+            document = json.loads(payload)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            log.warning("ignoring a message on alerts/ that is not a JSON document")
+            return
+        if not isinstance(document, dict):
+            return
+        try:
+            on_alert(document)
+        except Exception:
+            log.exception("could not relay an alert change; it is dropped")
+
+    return heard

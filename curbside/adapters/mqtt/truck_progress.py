@@ -3,23 +3,19 @@
 A report is a JSON document: ``{"ts": "...Z", "lat": 29.87, "lon": 121.54, "done": ["D1-B001",
 "TS1", ...]}``, the stops of its current route done so far, in order. Only a truck's own
 account may publish on its topic (broker ACL), so the truck is the topic's. A bad report is
-logged (throttled), counted and dropped; nothing escapes into paho's thread.
+logged (throttled), counted and dropped; nothing escapes into the link.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-import paho.mqtt.client as mqtt
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from curbside.adapters.log_throttle import Throttle
-from curbside.adapters.mqtt.client import BrokerAccess, new_client
-from curbside.config.settings import Settings
-from curbside.vocabulary.topics import DISPATCH_ROOT, progress_topic
+from curbside.vocabulary.topics import DISPATCH_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -58,50 +54,27 @@ def parse_report(payload: bytes) -> ProgressReport:
         raise ValueError(f"{where}: {first['msg']}") from None
 
 
-class ProgressListener:
-    """A paho client subscribed to every truck's progress topic; reconnects by itself."""
+class ProgressReports:
+    """What hears every truck's progress topic on an MQTT link (curbside/adapters/mqtt/link.py)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        on_report: Callable[[str, ProgressReport], None],
-        client_id: str | None = None,
-    ) -> None:
+    def __init__(self, on_report: Callable[[str, ProgressReport], None]) -> None:
         self.rejected = 0
         self._on_report = on_report
         self._throttle = Throttle(60.0)
-        self._client = new_client(
-            BrokerAccess.from_settings(settings),
-            client_id=client_id or f"curbside-progress-{uuid.uuid4().hex[:8]}",
-        )
-        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self._client.on_connect = self._subscribe
-        self._client.on_message = self._heard
-        self._client.connect_async(
-            settings.mqtt.host, settings.mqtt.port, settings.mqtt.keepalive_s
-        )
-        self._client.loop_start()
 
-    def _subscribe(self, client: mqtt.Client, *args: Any) -> None:
-        client.subscribe(progress_topic("+"), qos=1)
-
-    def _heard(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        truck = truck_of(message.topic)
+    def __call__(self, topic: str, payload: bytes, _retain: bool) -> None:
+        """One message on a progress topic: a good report is handed on, a bad one dropped."""
+        truck = truck_of(topic)
         try:
             if truck is None:
                 raise ValueError("not a truck's progress topic")
-            report = parse_report(bytes(message.payload))
+            report = parse_report(payload)
         except ValueError as exc:
             self.rejected += 1
-            if self._throttle.allow(message.topic[:200]):
-                log.warning("progress report on %s dropped: %s", message.topic[:200], exc)
+            if self._throttle.allow(topic[:200]):
+                log.warning("progress report on %s dropped: %s", topic[:200], exc)
             return
         try:
             self._on_report(truck, report)
         except Exception:
             log.exception("could not take %s's progress report; it is dropped", truck)
-
-    def close(self) -> None:
-        """Disconnect."""
-        self._client.loop_stop()
-        self._client.disconnect()

@@ -19,6 +19,16 @@ def test_bad_setting_exits_2_naming_the_variable(
     assert "CURBSIDE_API_PORT" in capsys.readouterr().err
 
 
+def test_a_number_of_processes_out_of_range_exits_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(uvicorn, "run", _must_not_run)
+    for bad in ("0", "65", "two"):
+        monkeypatch.setenv("CURBSIDE_API_PROCESSES", bad)
+        assert entry.main([]) == 2
+        assert "CURBSIDE_API_PROCESSES" in capsys.readouterr().err
+
+
 def test_unreadable_city_file_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
