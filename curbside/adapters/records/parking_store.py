@@ -59,8 +59,9 @@ class SpaceHistory(NamedTuple):
     sessions: list[ParkingSession]
 
 
-# Spaces per statement: three bound parameters a space, well under SQLite's limit of 32,766.
-_SPACES_PER_QUERY = 1000
+# Spaces (or ids) per statement: at most three bound parameters each, well under SQLite's
+# limit of 32,766 and every other database's.
+_PER_STATEMENT = 1000
 # A space with no settled stay is derived from its first kept report on.
 _EVER = datetime(1, 1, 1, tzinfo=UTC)
 
@@ -78,9 +79,9 @@ def histories(
     found = {space: SpaceHistory([], []) for space in bounds}
     wanted = sorted(bounds.items())
     postgresql = db.get_bind().dialect.name == "postgresql"
-    for first in range(0, len(wanted), _SPACES_PER_QUERY):
+    for first in range(0, len(wanted), _PER_STATEMENT):
         cuts = _cuts(
-            [(z, s, b) for (z, s), b in wanted[first : first + _SPACES_PER_QUERY]], postgresql
+            [(z, s, b) for (z, s), b in wanted[first : first + _PER_STATEMENT]], postgresql
         )
         reports = (
             select(
@@ -169,8 +170,8 @@ def active_charges(db: Session, session_ids: Iterable[int]) -> dict[int, Charge]
     one left out); a thousand sessions a statement."""
     found: dict[int, Charge] = {}
     wanted = sorted(set(session_ids))
-    for first in range(0, len(wanted), _SPACES_PER_QUERY):
-        ids = wanted[first : first + _SPACES_PER_QUERY]
+    for first in range(0, len(wanted), _PER_STATEMENT):
+        ids = wanted[first : first + _PER_STATEMENT]
         reversed_ids = select(Charge.reverses_id).where(
             Charge.session_id.in_(ids), Charge.reverses_id.is_not(None)
         )
@@ -245,10 +246,10 @@ def add_occupied_seconds(
     hours = sorted({hour for _, hour in seconds})
     zones = sorted({zone for zone, _ in seconds})
     existing: dict[tuple[str, datetime], ZoneOccupancyHour] = {}
-    for first in range(0, len(zones), _SPACES_PER_QUERY):
+    for first in range(0, len(zones), _PER_STATEMENT):
         for kept in db.scalars(
             select(ZoneOccupancyHour).where(
-                ZoneOccupancyHour.zone.in_(zones[first : first + _SPACES_PER_QUERY]),
+                ZoneOccupancyHour.zone.in_(zones[first : first + _PER_STATEMENT]),
                 and_(ZoneOccupancyHour.hour >= hours[0], ZoneOccupancyHour.hour <= hours[-1]),
             )
         ):
@@ -343,16 +344,12 @@ def sessions_overlapping(
     return [StayRow(*row, standing.get(row.id)) for row in rows]
 
 
-# Ids per statement: well under every database's limit on bound parameters.
-_IDS_PER_STATEMENT = 1_000
-
-
 def charge_breakdowns(db: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The stored breakdown of each charge, by id."""
     wanted = sorted(set(ids))
     found: dict[int, dict[str, Any]] = {}
-    for offset in range(0, len(wanted), _IDS_PER_STATEMENT):
-        chunk = wanted[offset : offset + _IDS_PER_STATEMENT]
+    for offset in range(0, len(wanted), _PER_STATEMENT):
+        chunk = wanted[offset : offset + _PER_STATEMENT]
         rows = db.execute(select(Charge.id, Charge.breakdown).where(Charge.id.in_(chunk)))
         found.update({row.id: row.breakdown for row in rows})
     return found
