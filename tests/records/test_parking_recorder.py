@@ -135,7 +135,7 @@ def test_each_space_of_a_batch_gets_its_own_stays(
 ) -> None:
     # The recorder reads a batch's spaces together, per_query spaces a statement: with 2, three
     # spaces take two statements, and no space may get another's reports or stays.
-    monkeypatch.setattr(parking_store, "_SPACES_PER_QUERY", per_query)
+    monkeypatch.setattr(parking_store, "_PER_STATEMENT", per_query)
     recorder = ParkingRecorder(city(), RULES)
     stays = {"S0": (0, 50), "S1": (10, 100), "S2": (20, 150)}
     batch = [
@@ -165,7 +165,7 @@ def test_late_data_is_read_from_its_own_space_s_bound_in_a_batch_of_several(
     # given to the wrong space moves where that space's history starts. Here S0's late report
     # (39.5) needs its history from before its stay; S1's bound (300 - 181 min = 119) is past
     # the end of S0's stay (40), and S0 read from there would miss the late report.
-    monkeypatch.setattr(parking_store, "_SPACES_PER_QUERY", per_query)
+    monkeypatch.setattr(parking_store, "_PER_STATEMENT", per_query)
     recorder = ParkingRecorder(city(), RULES)
     run(recorder, db, [report(0, True), report(20, True), report(40, False)], now_min=45)
     batch = [
