@@ -217,6 +217,7 @@ def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMet
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
         raw_horizon=timedelta(days=settings.influx.raw_retention_days),
+        ack_undo=timedelta(seconds=settings.api.ack_undo_s),
     )
 
 

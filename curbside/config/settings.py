@@ -149,6 +149,9 @@ class ApiSettings(_Group):
     dispatch_check_s: float = Field(30.0, ge=0, le=3_600)
     # A truck this late for its next stop has the day planned again.
     dispatch_late_after_s: float = Field(600.0, gt=0, le=86_400)
+    # How long an acknowledge can be undone (POST /alerts/{id}/unacknowledge, docs/alerts.md):
+    # long enough to notice a slip, short enough that nobody has acted on it yet.
+    ack_undo_s: float = Field(10.0, gt=0, le=300)
 
 
 class IngestSettings(_Group):

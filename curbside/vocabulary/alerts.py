@@ -74,6 +74,9 @@ class Alert:
     resolved_at: datetime | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    # When an acknowledge was last undone: the store cannot clear the acknowledgement's
+    # fields, so an undo is kept as this later time (curbside.domain.alerts.lifecycle.judged).
+    unacknowledged_at: datetime | None = None
 
     @property
     def id(self) -> str:

@@ -40,6 +40,7 @@ def alert_document(alert: Alert) -> dict[str, Any]:
         "resolved_at": iso(alert.resolved_at),
         "acknowledged_by": alert.acknowledged_by,
         "acknowledged_at": iso(alert.acknowledged_at),
+        "unacknowledged_at": iso(alert.unacknowledged_at),
     }
 
 
@@ -57,6 +58,7 @@ def alert_from_document(document: dict[str, Any]) -> Alert:
         resolved_at=_optional_time(document.get("resolved_at")),
         acknowledged_by=_optional_text(document.get("acknowledged_by")),
         acknowledged_at=_optional_time(document.get("acknowledged_at")),
+        unacknowledged_at=_optional_time(document.get("unacknowledged_at")),
     )
     if alert_document(alert) != document:
         raise ValueError(f"alert {alert.id}: the document does not describe it exactly")
