@@ -2,6 +2,7 @@
 // with filters by kind and status and the API's counts beside them, and an acknowledge button
 // that cannot hit the wrong card.
 
+import { acknowledged, undoControl } from "./alert_undo.js";
 import { ApiError, getJson, postJson, savedName } from "./api.js";
 import { h, show, loading, empty } from "./dom.js";
 import { dateTime } from "./format.js";
@@ -35,7 +36,7 @@ export function initAlertList(box, domain) {
     const device = a.space || a.bin;
     if (a.status === "resolved") return h("span", { class: "muted" }, t("status.resolved"));
     if (a.status === "acknowledged") {
-      return h("span", { class: "acked" }, t("s.acked", { by: a.acknowledged_by, at: dateTime(a.acknowledged_at) }));
+      return [h("span", { class: "acked" }, t("s.acked", { by: a.acknowledged_by, at: dateTime(a.acknowledged_at) })), undoControl(a)];
     }
     if (!mayAcknowledge(a)) return h("span", { class: "muted" }, t("s.ackNotAllowed"));
     const waiting = pending.has(a.id);
@@ -154,6 +155,7 @@ export function initAlertList(box, domain) {
       const person = savedName();
       const body = person && person !== store.who?.name ? { by: person } : undefined;
       const updated = await postJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, body);
+      acknowledged(updated);
       if (updated.status === "resolved") store.alerts.delete(updated.id);
       else store.alerts.set(updated.id, updated);
     } catch (err) {

@@ -276,6 +276,9 @@ const TEXT = {
     "a.st.active": "全部未解除",
     "a.st.open": "未处理",
     "a.st.acknowledged": "已确认",
+    // Working alerts: undo, assignment, area filters (alert_undo.js, alert_assign.js)
+    "w.undo": "撤销（{s} 秒）",
+    "w.undoFailed": "撤销失败：{detail}",
   },
   en: {
     skip: "Skip to main content",
@@ -551,6 +554,9 @@ const TEXT = {
     "a.st.active": "All active",
     "a.st.open": "Open",
     "a.st.acknowledged": "Acknowledged",
+    // Working alerts: undo, assignment, area filters (alert_undo.js, alert_assign.js)
+    "w.undo": "Undo ({s} s)",
+    "w.undoFailed": "Could not undo: {detail}",
   },
 };
 

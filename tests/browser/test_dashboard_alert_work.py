@@ -1,0 +1,70 @@
+"""Working alerts from the dashboard, in headless chromium against the real stack: undo after
+acknowledge (and its refusal once the window has passed), with the API as the judge."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+
+from curbside.adapters.access.roles import Role
+from tests.browser.conftest import Town
+from tests.browser.test_dashboard import _get, _key, _signed_in_live
+from tests.support import bearer
+
+pytestmark = pytest.mark.browser
+
+UNDO_S = 10  # CURBSIDE_API_ACK_UNDO_S's default, which the town's API runs with
+
+
+def _seconds(text: str) -> int:
+    found = re.search(r"\d+", text)
+    assert found, f"no countdown in {text!r}"
+    return int(found.group())
+
+
+def test_an_acknowledge_undone_in_the_page_is_unacknowledged_in_the_api(
+    town: Town, page: Page
+) -> None:
+    desk = "撤销调度台"
+    key = _key(town, Role.DISPATCHER, desk)
+    _signed_in_live(page, town, key)
+    page.click("#tab-sanitation")
+    button = page.locator("#alerts button.ack").first
+    button.wait_for()
+    alert_id = button.get_attribute("data-alert")
+    assert alert_id
+    card = page.locator(f'#alerts li[data-alert="{alert_id}"]')
+    button.click()
+    undo = card.locator("button.undo")
+    undo.wait_for()
+    acknowledged = {a["id"]: a for a in _get(town, "/api/v1/alerts", status="acknowledged")}
+    assert acknowledged[alert_id]["acknowledged_by"] == desk
+    # The countdown counts down.
+    first = _seconds(undo.inner_text())
+    assert 0 < first <= UNDO_S
+    page.wait_for_timeout(1500)
+    assert _seconds(undo.inner_text()) < first
+
+    undo.click()
+    card.locator("button.ack").wait_for()  # open again, with its acknowledge button back
+    assert card.locator(".acked").count() == 0
+    # ★ The API has it unacknowledged: open, nobody on it, not among the acknowledged.
+    opened = {a["id"]: a for a in _get(town, "/api/v1/alerts", status="open")}
+    assert opened[alert_id]["acknowledged_by"] is None
+    assert alert_id not in {a["id"] for a in _get(town, "/api/v1/alerts", status="acknowledged")}
+
+    # Acknowledged again and left: once the window has passed, the control goes and the API
+    # refuses an undo.
+    card.locator("button.ack").click()
+    undo.wait_for()
+    undo.wait_for(state="detached", timeout=(UNDO_S + 10) * 1000)
+    assert card.locator(".acked").count() == 1
+    late = httpx.post(
+        f"{town.base}/api/v1/alerts/{alert_id}/unacknowledge", headers=bearer(key), timeout=10
+    )
+    assert late.status_code == 409, late.text
+    acknowledged = {a["id"]: a for a in _get(town, "/api/v1/alerts", status="acknowledged")}
+    assert acknowledged[alert_id]["acknowledged_by"] == desk
