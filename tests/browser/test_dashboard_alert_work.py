@@ -1,18 +1,22 @@
 """Working alerts from the dashboard, in headless chromium against the real stack: undo after
-acknowledge (and its refusal once the window has passed), with the API as the judge."""
+acknowledge (and its refusal once the window has passed), and dispatching an alert's case
+from its card, with the API as the judge."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page
 
 from curbside.adapters.access.roles import Role
+from curbside.config.settings import Settings
 from tests.browser.conftest import Town
 from tests.browser.test_dashboard import _get, _key, _signed_in_live
-from tests.support import bearer
+from tests.support import bearer, publish_once, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +72,35 @@ def test_an_acknowledge_undone_in_the_page_is_unacknowledged_in_the_api(
     assert late.status_code == 409, late.text
     acknowledged = {a["id"]: a for a in _get(town, "/api/v1/alerts", status="acknowledged")}
     assert acknowledged[alert_id]["acknowledged_by"] == desk
+
+
+def _case(town: Town, case_id: str) -> dict[str, Any] | None:
+    answer = town.api.get(f"/api/v1/cases/{case_id}")
+    return answer.json() if answer.status_code == 200 else None
+
+
+def test_a_dispatcher_assigns_an_alerts_case_from_its_card(
+    town: Town, page: Page, base_settings: Settings
+) -> None:
+    # The town's alerts were stored, not published; the evaluator would publish each on MQTT,
+    # where the running recorder opens its case. One fire alert is published so.
+    fire = next(a for a in _get(town, "/api/v1/alerts", status="open", kind="fire"))
+    topic = f"alerts/fire/sanitation/{fire['district']}/{fire['bin']}"
+    publish_once(base_settings, topic, json.dumps(fire))
+    wait_for(lambda: _case(town, fire["id"]) is not None, 30, "the recorder to open the case")
+    case = _case(town, fire["id"])
+    assert case is not None and (case["stage"], case["assignee"]) == ("registered", None)
+
+    desk = "派遣调度台"
+    _signed_in_live(page, town, _key(town, Role.DISPATCHER, desk))
+    page.click("#tab-sanitation")
+    card = page.locator(f'#alerts li[data-alert="{fire["id"]}"]')
+    card.locator("form.assign input.assignee").fill("T02")
+    card.locator("form.assign button").click()
+    card.locator(".assigned", has_text="T02").wait_for()
+
+    case = _case(town, fire["id"])
+    assert case is not None
+    assert (case["stage"], case["assignee"]) == ("dispatched", "T02")
+    last = case["events"][-1]
+    assert (last["event"], last["assignee"], last["by"]) == ("dispatched", "T02", desk)

@@ -2,6 +2,7 @@
 // with filters by kind and status and the API's counts beside them, and an acknowledge button
 // that cannot hit the wrong card.
 
+import { assignControl, reloadCases } from "./alert_assign.js";
 import { acknowledged, undoControl } from "./alert_undo.js";
 import { ApiError, getJson, postJson, savedName } from "./api.js";
 import { h, show, loading, empty } from "./dom.js";
@@ -56,6 +57,7 @@ export function initAlertList(box, domain) {
       h("div", { class: "alert-head" }, h("strong", {}, t(`kind.${a.kind}`)), h("span", {}, ` ${a.zone || a.district} · ${a.space || a.bin}`), h("span", { class: "muted" }, ` · ${dateTime(a.opened_at)}`)),
       h("p", {}, a.detail),
       h("div", { class: "alert-action" }, action(a)),
+      assignControl(a),
       error ? h("p", { class: "state error", role: "alert" }, t("s.ackFailed", { detail: error })) : null,
     );
   }
@@ -174,7 +176,8 @@ export function initAlertList(box, domain) {
     if (!settleTimer) settle();
   });
   subscribe((topic) => {
-    if (topic === "alerts" || topic === "who" || topic === "lang") renderItems();
+    if (["alerts", "who", "lang", "cases"].includes(topic)) renderItems();
+    if (topic === "alerts" || topic === "who") reloadCases();
     if (topic === "lang") renderFilters();
     // The counts follow the stream's changes, at most once a second.
     if (topic === "alerts" && !countsTimer) countsTimer = setTimeout(loadCounts, 1000);

@@ -279,6 +279,11 @@ const TEXT = {
     // Working alerts: undo, assignment, area filters (alert_undo.js, alert_assign.js)
     "w.undo": "撤销（{s} 秒）",
     "w.undoFailed": "撤销失败：{detail}",
+    "w.assigned": "已派遣给 {who}",
+    "w.unassigned": "案件待派遣",
+    "w.assignee": "班组或车辆编号",
+    "w.dispatch": "派遣",
+    "w.assignFailed": "派遣失败：{detail}",
   },
   en: {
     skip: "Skip to main content",
@@ -557,6 +562,11 @@ const TEXT = {
     // Working alerts: undo, assignment, area filters (alert_undo.js, alert_assign.js)
     "w.undo": "Undo ({s} s)",
     "w.undoFailed": "Could not undo: {detail}",
+    "w.assigned": "Dispatched to {who}",
+    "w.unassigned": "Case not dispatched yet",
+    "w.assignee": "Crew or truck id",
+    "w.dispatch": "Dispatch",
+    "w.assignFailed": "Could not dispatch: {detail}",
   },
 };
 
