@@ -279,6 +279,11 @@ class HandoffSettings(_Group):
     timeout_s: float = Field(10.0, gt=0, le=300)
     concurrency: int = Field(4, ge=1, le=64)
     poll_s: float = Field(1.0, gt=0, le=60)
+    # Delivered messages are deleted this many days after delivery (0: kept forever), in
+    # batches of prune_batch rows, each its own short transaction; dead letters are kept
+    # until redelivered (docs/handoff.md).
+    retention_days: int = Field(30, ge=0, le=36_500)
+    prune_batch: int = Field(1000, ge=1, le=100_000)
     # The hand-off's Prometheus /metrics (port 0: off)
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = Field(9111, ge=0, le=65535)
