@@ -1,6 +1,6 @@
 """Working alerts from the dashboard, in headless chromium against the real stack: undo after
-acknowledge (and its refusal once the window has passed), and dispatching an alert's case
-from its card, with the API as the judge."""
+acknowledge (and its refusal once the window has passed), dispatching an alert's case from
+its card, and the zone and district filters, with the API as the judge."""
 
 from __future__ import annotations
 
@@ -104,3 +104,50 @@ def test_a_dispatcher_assigns_an_alerts_case_from_its_card(
     assert (case["stage"], case["assignee"]) == ("dispatched", "T02")
     last = case["events"][-1]
     assert (last["event"], last["assignee"], last["by"]) == ("dispatched", "T02", desk)
+
+
+@pytest.mark.parametrize(
+    "domain",
+    ["parking", "sanitation"],
+)
+def test_an_area_filter_shows_the_apis_alerts_and_counts_for_it(
+    town: Town, page: Page, domain: str
+) -> None:
+    tab, box, area, areas = {
+        "parking": ("#tab-parking", "#parking-alerts", "zone", "zones"),
+        "sanitation": ("#tab-sanitation", "#alerts", "district", "districts"),
+    }[domain]
+    whole = _get(town, "/api/v1/alerts/counts", domain=domain)
+    # An area whose filter leaves some of the domain's alerts out (it may have none itself).
+    chosen = next(
+        a["id"]
+        for a in _get(town, "/api/v1/city")[areas]
+        if whole["by_area"].get(a["id"], 0) < whole["active"]
+    )
+    listed = _get(town, "/api/v1/alerts", status="active", **{area: chosen})
+    _signed_in_live(page, town, _key(town, Role.ADMIN, f"{area}-filter"))
+    page.click(tab)
+    page.locator(f"{box} li.alert").first.wait_for()  # the whole domain's list first
+    page.select_option(f"{box}-{area}", chosen)
+    # The list is redrawn at the choice; the counts follow from the API.
+    page.locator(f'{box}[data-counts-for="{chosen}"]').wait_for(state="attached")
+    shown = page.locator(f"{box} li.alert").evaluate_all(
+        "cards => cards.map((c) => c.dataset.alert)"
+    )
+    assert sorted(shown) == sorted(a["id"] for a in listed)
+
+    counts = _get(town, "/api/v1/alerts/counts", **{area: chosen})
+    beside = {
+        f"{box}-{area}": {"": whole["active"], chosen: whole["by_area"].get(chosen, 0)},
+        f"{box}-kind": {"": counts["active"], **counts["by_kind"]},
+        f"{box}-status": {
+            "active": counts["active"],
+            "open": counts["by_status"]["open"],
+            "acknowledged": counts["by_status"]["acknowledged"],
+        },
+    }
+    assert counts["active"] == len(listed)
+    for select, want in beside.items():
+        for value, n in want.items():
+            option = page.locator(f'{select} option[value="{value}"]')
+            assert option.get_attribute("data-count") == str(n), (select, value)

@@ -284,6 +284,10 @@ const TEXT = {
     "w.assignee": "班组或车辆编号",
     "w.dispatch": "派遣",
     "w.assignFailed": "派遣失败：{detail}",
+    "a.zone": "路段",
+    "a.district": "片区",
+    "w.all.zone": "全部路段",
+    "w.all.district": "全部片区",
   },
   en: {
     skip: "Skip to main content",
@@ -567,6 +571,10 @@ const TEXT = {
     "w.assignee": "Crew or truck id",
     "w.dispatch": "Dispatch",
     "w.assignFailed": "Could not dispatch: {detail}",
+    "a.zone": "Zone",
+    "a.district": "District",
+    "w.all.zone": "All zones",
+    "w.all.district": "All districts",
   },
 };
 
