@@ -97,8 +97,9 @@ def _areas(key: ApiKey, city: City) -> list[tuple[Domain, str]] | None:
     ]
 
 
-def _area_domain(city: City, zone: str | None, district: str | None) -> Domain | None:
-    """The domain of the one area asked for (None: none asked); 422 for both, 404 unknown."""
+def area_domain(city: City, zone: str | None, district: str | None) -> Domain | None:
+    """The domain of the one area asked for (None: none asked); 422 for both, 404 unknown.
+    Alerts and their cases are filtered by area alike."""
     if zone is not None and district is not None:
         raise query_error("district", "give zone or district, not both", district)
     if zone is not None and city.zone(zone) is None:
@@ -132,7 +133,7 @@ async def list_alerts(
     """Alerts of the zones and districts the key may read, matching every filter given;
     without ``status``, all of them."""
     check_results("limit", limit, limits, limit)
-    domain = _area_domain(city, zone, district)
+    domain = area_domain(city, zone, district)
     statuses = _STATUSES[status_] if status_ else ()
     areas = _areas(key, city)
     if active.answers(statuses):
@@ -181,14 +182,12 @@ async def count_alerts(
     """Active alerts (open and acknowledged) of the key's zones and districts (or the one
     given, or the one domain), by status, kind and area: the numbers beside a list's
     filters."""
-    area_domain = _area_domain(city, zone, district)
-    if domain is not None and area_domain not in (None, domain):
+    of_area = area_domain(city, zone, district)
+    if domain is not None and of_area not in (None, domain):
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {area_domain} area is not in {domain}"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {of_area} area is not in {domain}"
         )
-    scope = AlertFilter(
-        domain=area_domain or domain, group=zone or district, areas=_areas(key, city)
-    )
+    scope = AlertFilter(domain=of_area or domain, group=zone or district, areas=_areas(key, city))
     if active.loaded:  # polled beside every list: answered from memory, like the lists
         return asdict(count_active(active.all(), scope))
     try:

@@ -1,6 +1,6 @@
 """Working alerts from the dashboard, in headless chromium against the real stack: undo after
 acknowledge (and its refusal once the window has passed), dispatching an alert's case from
-its card, and the zone and district filters, with the API as the judge."""
+its card, the zone and district filters, and the cases view, with the API as the judge."""
 
 from __future__ import annotations
 
@@ -79,15 +79,30 @@ def _case(town: Town, case_id: str) -> dict[str, Any] | None:
     return answer.json() if answer.status_code == 200 else None
 
 
+def _known_case(town: Town, case_id: str) -> dict[str, Any]:
+    case = _case(town, case_id)
+    assert case is not None, f"no case {case_id}"
+    return case
+
+
+def _open_case_of(town: Town, settings: Settings, alert: dict[str, Any]) -> None:
+    """Publish the alert as the evaluator would (the town's alerts were stored, not
+    published); the running recorder opens its case."""
+    domain = alert["domain"]
+    group, device = (
+        (alert["zone"], alert["space"])
+        if domain == "parking"
+        else (alert["district"], alert["bin"])
+    )
+    publish_once(settings, f"alerts/{alert['kind']}/{domain}/{group}/{device}", json.dumps(alert))
+    wait_for(lambda: _case(town, alert["id"]) is not None, 30, "the recorder to open the case")
+
+
 def test_a_dispatcher_assigns_an_alerts_case_from_its_card(
     town: Town, page: Page, base_settings: Settings
 ) -> None:
-    # The town's alerts were stored, not published; the evaluator would publish each on MQTT,
-    # where the running recorder opens its case. One fire alert is published so.
     fire = next(a for a in _get(town, "/api/v1/alerts", status="open", kind="fire"))
-    topic = f"alerts/fire/sanitation/{fire['district']}/{fire['bin']}"
-    publish_once(base_settings, topic, json.dumps(fire))
-    wait_for(lambda: _case(town, fire["id"]) is not None, 30, "the recorder to open the case")
+    _open_case_of(town, base_settings, fire)
     case = _case(town, fire["id"])
     assert case is not None and (case["stage"], case["assignee"]) == ("registered", None)
 
@@ -151,3 +166,86 @@ def test_an_area_filter_shows_the_apis_alerts_and_counts_for_it(
         for value, n in want.items():
             option = page.locator(f'{select} option[value="{value}"]')
             assert option.get_attribute("data-count") == str(n), (select, value)
+
+
+def _rows(page: Page) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = page.locator("#cases-list tbody tr").evaluate_all(
+        """rows => rows.map((r) => ({id: r.dataset.case, stage: r.dataset.stage,
+            over: r.dataset.over, assignee: r.cells[3].textContent}))"""
+    )
+    return rows
+
+
+def _as_listed(cases: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "id": c["id"],
+            "stage": c["stage"],
+            "over": str(c["over_limit"]).lower(),
+            "assignee": c["assignee"] or "—",
+        }
+        for c in cases
+    ]
+
+
+def test_the_cases_view_lists_filters_and_shows_a_cases_steps_as_the_api(
+    town: Town, page: Page, base_settings: Settings
+) -> None:
+    alerts = _get(town, "/api/v1/alerts", status="active")
+    picked = [a for a in alerts if a["kind"] == "fire"][:3] + [
+        a for a in alerts if a["kind"] == "overstay"
+    ][:3]
+    assert {a["domain"] for a in picked} == {"parking", "sanitation"}
+    for alert in picked:
+        if _case(town, alert["id"]) is None:
+            _open_case_of(town, base_settings, alert)
+    fire = picked[0]
+    step = {"step": "dispatched", "assignee": "T01", "by": "王师傅"}
+    if _known_case(town, fire["id"])["stage"] == "registered":
+        taken = town.api.post(f"/api/v1/cases/{fire['id']}/steps", json=step)
+        assert taken.status_code == 200, taken.text
+
+    _signed_in_live(page, town, _key(town, Role.VIEWER, "案件查看"))
+    page.click("#tab-cases")
+    page.locator("#cases-list[data-count]").wait_for(state="attached")
+    assert _rows(page) == _as_listed(_get(town, "/api/v1/cases")["cases"])
+
+    # Filtered by kind and district: the API's answer for the same filters.
+    page.select_option("#cases-kind", "fire")
+    page.select_option("#cases-area", f"district:{fire['district']}")
+    page.select_option("#cases-stage", "all")
+    wanted = _get(town, "/api/v1/cases", stage="all", kind="fire", district=fire["district"])
+    page.locator(f'#cases-list[data-count="{wanted["count"]}"]').wait_for(state="attached")
+    page.locator(f'#cases-list tr[data-case="{fire["id"]}"]').wait_for()
+    assert _rows(page) == _as_listed(wanted["cases"])
+
+    # A case's steps, as the API records them.
+    page.locator(f'#cases-list tr[data-case="{fire["id"]}"] button.steps').click()
+    page.locator(f'#cases-steps[data-case="{fire["id"]}"]').wait_for(state="attached")
+    steps = page.locator("#cases-steps tbody tr").evaluate_all(
+        "rows => rows.map((r) => [...r.cells].map((c) => c.textContent))"
+    )
+    events = _known_case(town, fire["id"])["events"]
+    assert [(s[0], s[3], s[4]) for s in steps] == [
+        (str(e["seq"]), e["by"], e["assignee"] or "—") for e in events
+    ]
+    assert steps[1][1] == "派遣" and steps[1][4] == "T01"
+
+
+def test_a_zone_limited_operator_sees_only_its_zones_cases(
+    town: Town, page: Page, base_settings: Settings
+) -> None:
+    overstays = _get(town, "/api/v1/alerts", status="active", kind="overstay")
+    for alert in [a for a in overstays if a["zone"] == "Z01"][:2] + [
+        a for a in overstays if a["zone"] != "Z01"
+    ][:1]:
+        if _case(town, alert["id"]) is None:
+            _open_case_of(town, base_settings, alert)
+    key = _key(town, Role.PARKING_OPERATOR, "Z01 案件", zones=["Z01"])
+    mine = httpx.get(f"{town.base}/api/v1/cases", headers=bearer(key), timeout=10).json()
+    assert mine["count"] >= 1 and {c["zone"] for c in mine["cases"]} == {"Z01"}
+    assert _get(town, "/api/v1/cases")["count"] > mine["count"]  # others exist, not shown
+    _signed_in_live(page, town, key)
+    page.click("#tab-cases")
+    page.locator("#cases-list[data-count]").wait_for(state="attached")
+    assert _rows(page) == _as_listed(mine["cases"])

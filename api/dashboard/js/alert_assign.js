@@ -58,6 +58,7 @@ async function assign(caseId, assignee) {
     const { event: _event, ...updated } = answer;
     cases.set(caseId, updated);
     drafts.delete(caseId);
+    changed("caseStep"); // the cases view reads its list again
   } catch (err) {
     assignErrors.set(caseId, err instanceof ApiError ? err.detail || String(err.status) : String(err));
     reloadCases(); // it may have moved on: show it as it now is
