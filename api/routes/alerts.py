@@ -71,6 +71,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 _AREA = {Domain.PARKING: AreaKind.ZONE, Domain.SANITATION: AreaKind.DISTRICT}
+AlertIdPath = Annotated[str, Path(max_length=200, description="the alert's id")]
 _ALERT_LIST = TypeAdapter(list[AlertOut])
 _RENDERED = RenderedPerSnapshot()
 
@@ -287,7 +288,7 @@ async def acknowledge_alert(
     now: NowDep,
     key: CallerDep,
     limits: LimitsDep,
-    alert_id: Annotated[str, Path(max_length=200, description="the alert's id")],
+    alert_id: AlertIdPath,
     body: AckIn | None = None,
 ) -> AckOut:
     """Record who took the alert on (the key's name, and the person named in the body if
@@ -320,7 +321,7 @@ async def unacknowledge_alert(
     now: NowDep,
     key: CallerDep,
     limits: LimitsDep,
-    alert_id: Annotated[str, Path(max_length=200, description="the alert's id")],
+    alert_id: AlertIdPath,
 ) -> AlertOut:
     """The alert open again, as if the acknowledge had not happened: for the slip noticed at
     once. Any key that may acknowledge the alert may undo, until ``CURBSIDE_API_ACK_UNDO_S``

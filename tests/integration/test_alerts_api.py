@@ -42,6 +42,21 @@ CITY = parse_city(
 ALL = frozenset(AlertKind)
 
 
+def _listening(settings: Settings, topic: str) -> tuple[mqtt.Client, list[dict[str, Any]]]:
+    """A subscriber to ``topic`` and the list the documents it hears are added to."""
+    received: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            received.append(json.loads(msg.payload))
+
+    listener = mqtt_client(settings)
+    listener.on_message = on_message
+    listener.subscribe(topic, qos=1)
+    return listener, received
+
+
 def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -> None:
     store = AlertStore(influx)
     [overstay] = reconcile(
@@ -60,16 +75,7 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
     [old_resolved] = reconcile([old], [], ALL, T0 - timedelta(hours=2))
     store.save([old, old_resolved])
 
-    received: list[dict[str, Any]] = []
-    lock = threading.Lock()
-
-    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        with lock:
-            received.append(json.loads(msg.payload))
-
-    listener = mqtt_client(settings)
-    listener.on_message = on_message
-    listener.subscribe("alerts/overstay/parking/Z01/#", qos=1)
+    listener, received = _listening(settings, "alerts/overstay/parking/Z01/#")
     try:
         desk = issue_key(settings.api.keys_file, Role.DISPATCHER, name="dispatch-desk")
         with admin_client(create_app(settings, CITY), settings) as api:
@@ -182,16 +188,7 @@ def test_an_acknowledge_undone_is_unacknowledged_in_the_api_and_on_mqtt(
     subject = Subject(Domain.SANITATION, "D1", "B1")
     [fire] = reconcile([], [Condition(AlertKind.FIRE, subject, "70 °C")], ALL, T0)
     store.save([fire])
-    received: list[dict[str, Any]] = []
-    lock = threading.Lock()
-
-    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        with lock:
-            received.append(json.loads(msg.payload))
-
-    listener = mqtt_client(settings)
-    listener.on_message = on_message
-    listener.subscribe("alerts/fire/sanitation/D1/#", qos=1)
+    listener, received = _listening(settings, "alerts/fire/sanitation/D1/#")
     window_s = 3.0
     quick = settings.model_copy(
         update={"api": settings.api.model_copy(update={"ack_undo_s": window_s})}
