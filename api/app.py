@@ -244,9 +244,13 @@ def _include_routers(app: FastAPI) -> None:
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
     )
     app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
-    # Cases follow their alerts: listed and reported within the key's areas (in the handlers).
-    for router in (case_routes.router, case_routes.report_router):
-        app.include_router(router, dependencies=[require(Permission.ALERTS_READ)])
+    # Cases follow their alerts: listed and reported within the key's areas (in the handlers);
+    # a zone or district asked for must be one of the key's, as for the alerts.
+    app.include_router(
+        case_routes.router,
+        dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
+    )
+    app.include_router(case_routes.report_router, dependencies=[require(Permission.ALERTS_READ)])
     app.include_router(case_routes.work_router, dependencies=[require(Permission.CASES_WORK)])
     # The platform authenticates by signature (Standard Webhooks), not by API key.
     app.include_router(platform_routes.router)

@@ -133,8 +133,9 @@ def test_cases_filter_by_zone_or_district(keys: dict[str, TestClient]) -> None:
     assert viewer.get("/api/v1/cases", params={"district": "nowhere"}).status_code == 404
     both = viewer.get("/api/v1/cases", params={"zone": ZONE.id, "district": DISTRICT.id})
     assert both.status_code == 422
-    # A key's own areas still bound what a filter shows.
-    assert _ids(keys["operator"], district=DISTRICT.id) == []
+    # A key may not ask for another's area (as for alerts).
+    asked = keys["operator"].get("/api/v1/cases", params={"district": DISTRICT.id})
+    assert asked.status_code == 403
 
 
 def test_a_case_is_over_its_limit_once_open_past_its_deadline(
