@@ -258,6 +258,7 @@ def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMet
         max_window=timedelta(days=settings.api.max_window_days),
         max_results=settings.api.max_results,
         raw_horizon=timedelta(days=settings.influx.raw_retention_days),
+        ack_undo=timedelta(seconds=settings.api.ack_undo_s),
     )
 
 
@@ -285,9 +286,13 @@ def _include_routers(app: FastAPI) -> None:
         dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
     )
     app.include_router(alerts_routes.ack_router, dependencies=[require(Permission.ALERTS_ACK)])
-    # Cases follow their alerts: listed and reported within the key's areas (in the handlers).
-    for router in (case_routes.router, case_routes.report_router):
-        app.include_router(router, dependencies=[require(Permission.ALERTS_READ)])
+    # Cases follow their alerts: listed and reported within the key's areas (in the handlers);
+    # a zone or district asked for must be one of the key's, as for the alerts.
+    app.include_router(
+        case_routes.router,
+        dependencies=[require(Permission.ALERTS_READ), zone_in_scope, district_in_scope],
+    )
+    app.include_router(case_routes.report_router, dependencies=[require(Permission.ALERTS_READ)])
     app.include_router(case_routes.work_router, dependencies=[require(Permission.CASES_WORK)])
     # The platform authenticates by signature (Standard Webhooks), not by API key.
     app.include_router(platform_routes.router)

@@ -156,6 +156,8 @@ class Limits:
     # How far back raw readings reach (CURBSIDE_INFLUX_RAW_RETENTION_DAYS): older history is
     # answered from the hourly rollups (docs/retention.md).
     raw_horizon: timedelta = timedelta(days=90)
+    # How long an acknowledge can be undone (CURBSIDE_API_ACK_UNDO_S).
+    ack_undo: timedelta = timedelta(seconds=10)
 
 
 async def get_limits(request: Request) -> Limits:

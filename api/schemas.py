@@ -331,6 +331,18 @@ class AlertOut(_Response):
     resolved_at: UtcTime | None
     acknowledged_by: str | None
     acknowledged_at: UtcTime | None
+    unacknowledged_at: UtcTime | None = Field(
+        description="when an acknowledge of it was last undone; null if never"
+    )
+
+
+class AckOut(AlertOut):
+    """An alert just acknowledged, and until when that can be undone."""
+
+    undo_until: UtcTime | None = Field(
+        description="POST .../unacknowledge is accepted until then (CURBSIDE_API_ACK_UNDO_S "
+        "after the acknowledge); null once that has passed"
+    )
 
 
 class AckIn(BaseModel):

@@ -1,10 +1,11 @@
-"""GET /api/v1/alerts and POST /api/v1/alerts/{id}/ack: dispatchers' and operators' alerts."""
+"""GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack and .../unacknowledge (an undo within a few
+seconds): dispatchers' and operators' alerts."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -27,7 +28,7 @@ from api.deps import (
 from api.eventstream import CONNECTED, KEEPALIVE, KEEPALIVE_S, event, keyed_stream
 from api.eventstream import openapi_responses as stream_responses
 from api.rendered import RenderedPerSnapshot
-from api.schemas import ID_PATTERN, AckIn, AlertOut, ErrorOut
+from api.schemas import ID_PATTERN, AckIn, AckOut, AlertOut, ErrorOut
 from curbside.adapters.access.keys import ApiKey
 from curbside.adapters.access.policy import may_read
 from curbside.adapters.access.roles import Role
@@ -35,7 +36,13 @@ from curbside.adapters.access.scope import AreaKind
 from curbside.adapters.influx.client import InfluxError
 from curbside.city.registry import City
 from curbside.domain.alerts.document import alert_document
-from curbside.domain.alerts.lifecycle import AlertResolved, acknowledge
+from curbside.domain.alerts.lifecycle import (
+    AlertResolved,
+    UndoRefused,
+    acknowledge,
+    unacknowledge,
+    undo_until,
+)
 from curbside.readmodels.active_alerts import find_alerts
 from curbside.readmodels.alert_list import AlertFilter, count_active
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Domain
@@ -64,6 +71,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 _AREA = {Domain.PARKING: AreaKind.ZONE, Domain.SANITATION: AreaKind.DISTRICT}
+AlertIdPath = Annotated[str, Path(max_length=200, description="the alert's id")]
 _ALERT_LIST = TypeAdapter(list[AlertOut])
 _RENDERED = RenderedPerSnapshot()
 
@@ -90,8 +98,9 @@ def _areas(key: ApiKey, city: City) -> list[tuple[Domain, str]] | None:
     ]
 
 
-def _area_domain(city: City, zone: str | None, district: str | None) -> Domain | None:
-    """The domain of the one area asked for (None: none asked); 422 for both, 404 unknown."""
+def area_domain(city: City, zone: str | None, district: str | None) -> Domain | None:
+    """The domain of the one area asked for (None: none asked); 422 for both, 404 unknown.
+    Alerts and their cases are filtered by area alike."""
     if zone is not None and district is not None:
         raise query_error("district", "give zone or district, not both", district)
     if zone is not None and city.zone(zone) is None:
@@ -125,7 +134,7 @@ async def list_alerts(
     """Alerts of the zones and districts the key may read, matching every filter given;
     without ``status``, all of them."""
     check_results("limit", limit, limits, limit)
-    domain = _area_domain(city, zone, district)
+    domain = area_domain(city, zone, district)
     statuses = _STATUSES[status_] if status_ else ()
     areas = _areas(key, city)
     if active.answers(statuses):
@@ -174,14 +183,12 @@ async def count_alerts(
     """Active alerts (open and acknowledged) of the key's zones and districts (or the one
     given, or the one domain), by status, kind and area: the numbers beside a list's
     filters."""
-    area_domain = _area_domain(city, zone, district)
-    if domain is not None and area_domain not in (None, domain):
+    of_area = area_domain(city, zone, district)
+    if domain is not None and of_area not in (None, domain):
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {area_domain} area is not in {domain}"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"a {of_area} area is not in {domain}"
         )
-    scope = AlertFilter(
-        domain=area_domain or domain, group=zone or district, areas=_areas(key, city)
-    )
+    scope = AlertFilter(domain=of_area or domain, group=zone or district, areas=_areas(key, city))
     if active.loaded:  # polled beside every list: answered from memory, like the lists
         return asdict(count_active(active.all(), scope))
     try:
@@ -280,11 +287,61 @@ async def acknowledge_alert(
     active: ActiveAlertsDep,
     now: NowDep,
     key: CallerDep,
-    alert_id: Annotated[str, Path(max_length=200, description="the alert's id")],
+    limits: LimitsDep,
+    alert_id: AlertIdPath,
     body: AckIn | None = None,
-) -> AlertOut:
+) -> AckOut:
     """Record who took the alert on (the key's name, and the person named in the body if
-    any), and when; acknowledging again changes nothing."""
+    any), and when; acknowledging again changes nothing. ``undo_until`` says until when
+    ``POST .../unacknowledge`` can take it back."""
+    by = key.name if body is None or body.by is None else f"{body.by} via {key.name}"
+
+    def change(alert: Alert) -> Alert:
+        return acknowledge(alert, by, now)
+
+    acked = await _change_alert(desk, active, key, alert_id, change)
+    return AckOut(**_out(acked).model_dump(), undo_until=undo_until(acked, now, limits.ack_undo))
+
+
+@ack_router.post(
+    "/{alert_id}/unacknowledge",
+    responses={
+        **_NOT_FOUND,
+        status.HTTP_409_CONFLICT: {
+            "model": ErrorOut,
+            "description": "resolved, not acknowledged, or the undo window has passed",
+        },
+    },
+    summary="Undo an acknowledge, within a few seconds of it",
+)
+async def unacknowledge_alert(
+    *,
+    desk: AlertsDep,
+    active: ActiveAlertsDep,
+    now: NowDep,
+    key: CallerDep,
+    limits: LimitsDep,
+    alert_id: AlertIdPath,
+) -> AlertOut:
+    """The alert open again, as if the acknowledge had not happened: for the slip noticed at
+    once. Any key that may acknowledge the alert may undo, until ``CURBSIDE_API_ACK_UNDO_S``
+    (default 10 s) after the acknowledge; after that, 409."""
+
+    def change(alert: Alert) -> Alert:
+        return unacknowledge(alert, now, limits.ack_undo)
+
+    return _out(await _change_alert(desk, active, key, alert_id, change))
+
+
+async def _change_alert(
+    desk: AlertsDep,
+    active: ActiveAlertsDep,
+    key: ApiKey,
+    alert_id: str,
+    change: Callable[[Alert], Alert],
+) -> Alert:
+    """The alert changed by a person: read, checked against the key's areas, changed by the
+    domain rule (409 when it refuses), saved, applied to the view and published."""
     try:
         alert = await asyncio.to_thread(desk.get, alert_id)
         if alert is None:
@@ -293,15 +350,14 @@ async def acknowledge_alert(
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"key {key.name!r} may not acknowledge this alert"
             )
-        by = key.name if body is None or body.by is None else f"{body.by} via {key.name}"
         try:
-            acked = acknowledge(alert, by, now)
-        except AlertResolved as exc:
+            changed = change(alert)
+        except (AlertResolved, UndoRefused) as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-        if acked is not alert:
-            await asyncio.to_thread(desk.save, [acked])
-            active.apply(acked)  # at once for the next list; the published change follows
-            desk.publish(acked)
+        if changed is not alert:
+            await asyncio.to_thread(desk.save, [changed])
+            active.apply(changed)  # at once for the next list; the published change follows
+            desk.publish(changed)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
-    return _out(acked)
+    return changed

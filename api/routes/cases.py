@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import CallerDep
 from api.deps import CityDep, LocalDate, NowDep, RecordsDep, query_error
+from api.routes.alerts import area_domain
 from api.schemas import ID_PATTERN, ErrorOut
 from curbside.adapters.access.keys import ApiKey
 from curbside.adapters.access.policy import may_read
@@ -28,7 +29,7 @@ from curbside.adapters.records import case_store
 from curbside.adapters.records.outbox_store import first_time
 from curbside.city.registry import City
 from curbside.domain.cases.document import case_document, event_document
-from curbside.domain.cases.workflow import PERSON_STEPS, StepRefused, take_step
+from curbside.domain.cases.workflow import PERSON_STEPS, StepRefused, over_limit, take_step
 from curbside.readmodels.reports.cases import CaseRow, case_report
 from curbside.readmodels.reports.periods import Period, days_in
 from curbside.vocabulary.alerts import AlertKind, Domain
@@ -80,24 +81,37 @@ async def in_records(sessions: sessionmaker[Session], work: Callable[[Session], 
     return await asyncio.to_thread(run)
 
 
+def _listed(case: Case, now: datetime) -> dict[str, Any]:
+    # over_limit is the API's view for people, not part of the hand-off's case document.
+    return {**case_document(case), "over_limit": over_limit(case, now)}
+
+
 @router.get("", summary="Cases of the key's zones and districts")
 async def list_cases(
     *,
     records: RecordsDep,
+    city: CityDep,
     key: CallerDep,
+    now: NowDep,
     stage: Annotated[Literal["open", "closed", "all"], Query()] = "open",
     kind: Annotated[AlertKind | None, Query()] = None,
+    zone: Annotated[str | None, Query(pattern=ID_PATTERN, description="a parking zone")] = None,
+    district: Annotated[
+        str | None, Query(pattern=ID_PATTERN, description="a sanitation district")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
-    """Newest first; ``open`` is every stage before 结案."""
+    """Newest first; ``open`` is every stage before 结案. ``over_limit``: closed late, or
+    open past its deadline."""
+    domain = area_domain(city, zone, district)
+    area = None if domain is None else (domain, str(zone or district))
 
     def work(db: Session) -> list[Case]:
-        return case_store.list_cases(
-            db, closed={"open": False, "closed": True, "all": None}[stage], kind=kind
-        )
+        closed = {"open": False, "closed": True, "all": None}[stage]
+        return case_store.list_cases(db, closed=closed, kind=kind, area=area)
 
     found = [c for c in await in_records(records, work) if _may_see(key, c)]
-    return {"count": len(found), "cases": [case_document(c) for c in found[:limit]]}
+    return {"count": len(found), "cases": [_listed(c, now) for c in found[:limit]]}
 
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -107,7 +121,9 @@ CaseIdPath = Annotated[str, Path(max_length=240, description="the case's id (its
 
 
 @router.get("/{case_id}", responses=_NOT_FOUND, summary="One case with its steps")
-async def get_case(*, records: RecordsDep, key: CallerDep, case_id: CaseIdPath) -> dict[str, Any]:
+async def get_case(
+    *, records: RecordsDep, key: CallerDep, now: NowDep, case_id: CaseIdPath
+) -> dict[str, Any]:
     """The case's state and every step, with who and when."""
 
     def work(db: Session) -> tuple[Case | None, list[Any]]:
@@ -117,7 +133,7 @@ async def get_case(*, records: RecordsDep, key: CallerDep, case_id: CaseIdPath) 
     case, events = await in_records(records, work)
     if case is None or not _may_see(key, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown case {case_id!r}")
-    return {**case_document(case), "events": [event_document(e) for e in events]}
+    return {**_listed(case, now), "events": [event_document(e) for e in events]}
 
 
 @work_router.post(

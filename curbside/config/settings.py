@@ -152,6 +152,9 @@ class ApiSettings(_Group):
     dispatch_check_s: float = Field(30.0, ge=0, le=3_600)
     # A truck this late for its next stop has the day planned again.
     dispatch_late_after_s: float = Field(600.0, gt=0, le=86_400)
+    # How long an acknowledge can be undone (POST /alerts/{id}/unacknowledge, docs/alerts.md):
+    # long enough to notice a slip, short enough that nobody has acted on it yet.
+    ack_undo_s: float = Field(10.0, gt=0, le=300)
 
 
 class IngestSettings(_Group):
@@ -279,6 +282,11 @@ class HandoffSettings(_Group):
     timeout_s: float = Field(10.0, gt=0, le=300)
     concurrency: int = Field(4, ge=1, le=64)
     poll_s: float = Field(1.0, gt=0, le=60)
+    # Delivered messages are deleted this many days after delivery (0: kept forever), in
+    # batches of prune_batch rows, each its own short transaction; dead letters are kept
+    # until redelivered (docs/handoff.md).
+    retention_days: int = Field(30, ge=0, le=36_500)
+    prune_batch: int = Field(1000, ge=1, le=100_000)
     # The hand-off's Prometheus /metrics (port 0: off)
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = Field(9111, ge=0, le=65535)

@@ -1,5 +1,6 @@
 """``python -m curbside.handoff``: deliver case events to the platform (``run``, the default),
-list the dead letters (``dead``), or put dead letters back in the queue (``redeliver``)."""
+list the dead letters (``dead``), put dead letters back in the queue (``redeliver``), or
+delete the delivered messages past the retention now (``prune``; ``run`` does it by itself)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.config.settings import Settings, SettingsError, load_settings
 from curbside.handoff.deliverer import Deliverer
+from curbside.handoff.pruner import OutboxPruner
 from curbside.vocabulary.outbox import CHANNELS, Channel
 
 
@@ -43,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     again.add_argument("keys", nargs="*", help="idempotency keys (case-id#seq)")
     again.add_argument("--all", action="store_true", help="every dead letter")
     again.add_argument("--channel", choices=CHANNELS)
+    commands.add_parser(
+        "prune",
+        help="delete delivered messages older than CURBSIDE_HANDOFF_RETENTION_DAYS now "
+        "(run does it every 10 minutes); dead letters are kept",
+    )
     return parser
 
 
@@ -76,9 +83,18 @@ def main(argv: list[str] | None = None) -> int:
                 moved = outbox.redeliver(db, datetime.now(UTC), keys, args.channel)
             print(f"{moved} message(s) queued again")
             return 0
+        if args.command == "prune":
+            print(f"{_pruner(settings, sessions).prune()} delivered message(s) pruned")
+            return 0
         return _run(settings, sessions)
     finally:
         engine.dispose()
+
+
+def _pruner(settings: Settings, sessions: sessionmaker[Session]) -> OutboxPruner:
+    days = settings.handoff.retention_days
+    retention = timedelta(days=days) if days else None  # 0: kept forever
+    return OutboxPruner(sessions, retention, settings.handoff.prune_batch)
 
 
 def _run(settings: Settings, sessions: sessionmaker[Session]) -> int:
@@ -89,7 +105,7 @@ def _run(settings: Settings, sessions: sessionmaker[Session]) -> int:
         senders["webhook"] = WebhookSender(handoff.webhook_url, secret, handoff.timeout_s)
     if handoff.mqtt:
         senders["mqtt"] = MqttSender(settings, handoff.timeout_s)
-    deliverer = Deliverer(sessions, senders, handoff)
+    deliverer = Deliverer(sessions, senders, handoff, pruner=_pruner(settings, sessions))
     server = serve_metrics(deliverer.metrics.registry, handoff.metrics_host, handoff.metrics_port)
     log = logging.getLogger("handoff")
     log.info("delivering on %s", ", ".join(senders) or "no channel (nothing configured)")

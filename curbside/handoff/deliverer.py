@@ -18,6 +18,7 @@ from curbside.adapters.records import outbox_store as outbox
 from curbside.adapters.records.models import OutboxMessage
 from curbside.config.settings import HandoffSettings
 from curbside.domain.handoff.retry import gives_up, retry_at
+from curbside.handoff.pruner import OutboxPruner
 from curbside.vocabulary.outbox import Channel
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,11 @@ class HandoffMetrics:
             ["channel", "outcome"],
             registry=self.registry,
         )
+        self.pruned = Counter(
+            "curbside_handoff_pruned",
+            "Delivered messages deleted from the outbox past CURBSIDE_HANDOFF_RETENTION_DAYS",
+            registry=self.registry,
+        )
 
 
 class Deliverer:
@@ -49,6 +55,7 @@ class Deliverer:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         jitter: Callable[[], float] = random.random,
         metrics: HandoffMetrics | None = None,
+        pruner: OutboxPruner | None = None,
     ) -> None:
         self._sessions = sessions
         self._senders = dict(senders)
@@ -56,6 +63,7 @@ class Deliverer:
         self._clock = clock
         self._jitter = jitter
         self.metrics = metrics or HandoffMetrics()
+        self._pruner = pruner
         self._pool = ThreadPoolExecutor(settings.concurrency, thread_name_prefix="handoff")
 
     def run_once(self) -> int:
@@ -63,8 +71,11 @@ class Deliverer:
         return sum(self._round(channel, sender) for channel, sender in self._senders.items())
 
     def run(self, stop: threading.Event) -> None:
-        """Rounds until ``stop``; waits ``poll_s`` after a round that delivered nothing."""
+        """Rounds until ``stop``; waits ``poll_s`` after a round that delivered nothing. The
+        pruner, if any, runs between rounds (every few minutes)."""
         while not stop.is_set():
+            if self._pruner is not None:
+                self.metrics.pruned.inc(self._pruner.tick())
             if not self.run_once():
                 stop.wait(self._settings.poll_s)
 

@@ -79,6 +79,9 @@ class Alert:
     acknowledged_at: datetime | None = None
     # None for alerts stored before details travelled as codes: those show ``detail``.
     message: Message | None = None
+    # When an acknowledge was last undone: the store cannot clear the acknowledgement's
+    # fields, so an undo is kept as this later time (curbside.domain.alerts.lifecycle.judged).
+    unacknowledged_at: datetime | None = None
 
     @property
     def id(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from curbside.adapters.influx.client import InfluxClient
 from curbside.city.registry import parse_city
 from curbside.config.settings import Settings
 from curbside.domain.alerts.lifecycle import reconcile
-from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
+from curbside.vocabulary.alerts import AlertKind, AlertStatus, Condition, Domain, Subject
 from tests.support import SOME_MESSAGE, admin_client, bearer, issue_key, mqtt_client, wait_for
 
 pytestmark = pytest.mark.integration
@@ -39,6 +40,21 @@ CITY = parse_city(
     }
 )
 ALL = frozenset(AlertKind)
+
+
+def _listening(settings: Settings, topic: str) -> tuple[mqtt.Client, list[dict[str, Any]]]:
+    """A subscriber to ``topic`` and the list the documents it hears are added to."""
+    received: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            received.append(json.loads(msg.payload))
+
+    listener = mqtt_client(settings)
+    listener.on_message = on_message
+    listener.subscribe(topic, qos=1)
+    return listener, received
 
 
 def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -> None:
@@ -65,16 +81,7 @@ def test_list_filter_and_acknowledge(settings: Settings, influx: InfluxClient) -
     [old_resolved] = reconcile([old], [], ALL, T0 - timedelta(hours=2))
     store.save([old, old_resolved])
 
-    received: list[dict[str, Any]] = []
-    lock = threading.Lock()
-
-    def on_message(client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        with lock:
-            received.append(json.loads(msg.payload))
-
-    listener = mqtt_client(settings)
-    listener.on_message = on_message
-    listener.subscribe("alerts/overstay/parking/Z01/#", qos=1)
+    listener, received = _listening(settings, "alerts/overstay/parking/Z01/#")
     try:
         desk = issue_key(settings.api.keys_file, Role.DISPATCHER, name="dispatch-desk")
         with admin_client(create_app(settings, CITY), settings) as api:
@@ -175,3 +182,67 @@ def test_an_operator_counts_and_lists_its_own_overstays(
         assert parking["by_kind"] == {"overstay": 1, "sensor_silent": 1}
         mixed = {"domain": "sanitation", "zone": "Z01"}
         assert api.get("/api/v1/alerts/counts", params=mixed).status_code == 422
+
+
+def test_an_acknowledge_undone_is_unacknowledged_in_the_api_and_on_mqtt(
+    settings: Settings, influx: InfluxClient
+) -> None:
+    """Acknowledge, undo: the alert is open again in the lists and counts, in a view freshly
+    loaded from InfluxDB (whose point still carries the old acknowledgement fields) and on
+    MQTT; once the window has passed, undo is refused."""
+    store = AlertStore(influx)
+    subject = Subject(Domain.SANITATION, "D1", "B1")
+    [fire] = reconcile([], [Condition(AlertKind.FIRE, subject, "70 °C", SOME_MESSAGE)], ALL, T0)
+    store.save([fire])
+    listener, received = _listening(settings, "alerts/fire/sanitation/D1/#")
+    window_s = 3.0
+    quick = settings.model_copy(
+        update={"api": settings.api.model_copy(update={"ack_undo_s": window_s})}
+    )
+    desk = issue_key(settings.api.keys_file, Role.DISPATCHER, name="dispatch-desk")
+    viewer = issue_key(settings.api.keys_file, Role.VIEWER, name="wall")
+    other = issue_key(settings.api.keys_file, Role.DISPATCHER, name="night-desk")
+    try:
+        with admin_client(create_app(quick, CITY), quick) as api:
+            acked = api.post(f"/api/v1/alerts/{fire.id}/ack", headers=bearer(desk)).json()
+            assert acked["status"] == "acknowledged"
+            assert acked["undo_until"] is not None
+            refused = api.post(f"/api/v1/alerts/{fire.id}/unacknowledge", headers=bearer(viewer))
+            assert refused.status_code == 403  # a viewer may not acknowledge, so not undo
+            undone = api.post(f"/api/v1/alerts/{fire.id}/unacknowledge", headers=bearer(desk))
+            assert undone.status_code == 200, undone.text
+            assert (undone.json()["status"], undone.json()["acknowledged_by"]) == ("open", None)
+
+            def ids(status: str) -> list[str]:
+                found = api.get("/api/v1/alerts", params={"status": status}).json()
+                return [a["id"] for a in found]
+
+            assert (ids("open"), ids("acknowledged")) == ([fire.id], [])
+            counts = api.get("/api/v1/alerts/counts").json()
+            assert counts["by_status"] == {"open": 1, "acknowledged": 0}
+            again = api.post(f"/api/v1/alerts/{fire.id}/unacknowledge", headers=bearer(desk))
+            assert again.status_code == 409  # nothing to undo any more
+            wait_for(lambda: len(received) == 2, 10, "the acknowledge and the undo on MQTT")
+            assert [m["status"] for m in received] == ["acknowledged", "open"]
+            assert received[1]["acknowledged_by"] is None
+
+        # The InfluxDB point still holds the acknowledgement's fields; read back, it is open.
+        stored = store.get(fire.id)
+        assert stored is not None
+        assert (stored.status, stored.acknowledged_by) == (AlertStatus.OPEN, None)
+        assert [a.id for a in store.find(statuses=(AlertStatus.ACKNOWLEDGED,))] == []
+        with admin_client(create_app(quick, CITY), quick) as api:  # a view loaded afresh
+            listed = api.get("/api/v1/alerts", params={"status": "active"}).json()
+            assert [(a["id"], a["status"]) for a in listed] == [(fire.id, "open")]
+            # Acknowledged again by someone else, then the window passes: undo is refused.
+            acked = api.post(f"/api/v1/alerts/{fire.id}/ack", headers=bearer(other)).json()
+            assert acked["acknowledged_by"] == "night-desk"
+            time.sleep(window_s + 0.5)
+            late = api.post(f"/api/v1/alerts/{fire.id}/unacknowledge", headers=bearer(other))
+            assert late.status_code == 409
+            assert "has passed" in late.json()["detail"]
+            [still] = api.get("/api/v1/alerts", params={"status": "acknowledged"}).json()
+            assert still["acknowledged_by"] == "night-desk"
+    finally:
+        listener.disconnect()
+        listener.loop_stop()

@@ -4,6 +4,7 @@ areas; steps out of order, on a case that moved on, or by a key without the righ
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,29 @@ def test_the_case_report_over_http(keys: dict[str, TestClient]) -> None:
     ]
     mine = keys["operator"].get("/api/v1/reports/cases", params=query).json()["rows"]
     assert [r["kind"] for r in mine] == ["overstay"]
+
+
+def test_cases_filter_by_zone_or_district(keys: dict[str, TestClient]) -> None:
+    viewer = keys["viewer"]
+    assert _ids(viewer, district=DISTRICT.id) == ["full"]
+    assert _ids(viewer, zone=ZONE.id) == ["overstay"]
+    assert viewer.get("/api/v1/cases", params={"district": "nowhere"}).status_code == 404
+    both = viewer.get("/api/v1/cases", params={"zone": ZONE.id, "district": DISTRICT.id})
+    assert both.status_code == 422
+    # A key may not ask for another's area (as for alerts).
+    asked = keys["operator"].get("/api/v1/cases", params={"district": DISTRICT.id})
+    assert asked.status_code == 403
+
+
+def test_a_case_is_over_its_limit_once_open_past_its_deadline(
+    keys: dict[str, TestClient],
+) -> None:
+    viewer = keys["viewer"]
+    [case] = viewer.get("/api/v1/cases", params={"kind": "full"}).json()["cases"]
+    deadline = datetime.fromisoformat(case["deadline"])
+    app: Any = viewer.app
+    for now, late in ((deadline, False), (deadline + timedelta(seconds=1), True)):
+        app.dependency_overrides[get_now] = lambda now=now: now
+        [listed] = viewer.get("/api/v1/cases", params={"kind": "full"}).json()["cases"]
+        one = viewer.get(f"/api/v1/cases/{case['id']}").json()
+        assert (listed["over_limit"], one["over_limit"]) == (late, late), now

@@ -110,8 +110,8 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     # evaluator's metrics (issue 17), two by the recorder's metrics, eight by fee collection
     # (issue 18), twelve by the hand-off (issue 16), two by automatic re-planning (issue 15),
     # two by retention and two by the recorders' lease (issue 14), six by RabbitMQ (issue 21),
-    # one by the API's processes (issue 19)
-    assert len(names) == 99
+    # one by the API's processes (issue 19), three by undo and outbox pruning (issue 16)
+    assert len(names) == 102
     assert names <= documented, sorted(names - documented)
 
 

@@ -2,6 +2,9 @@
 // with filters by kind and status and the API's counts beside them, and an acknowledge button
 // that cannot hit the wrong card.
 
+import { areaChoices, areaField, countQuery, inArea } from "./alert_areas.js";
+import { assignControl, reloadCases } from "./alert_assign.js";
+import { acknowledged, undoControl } from "./alert_undo.js";
 import { ApiError, getJson, postJson, savedName } from "./api.js";
 import { h, show, loading, empty } from "./dom.js";
 import { dateTime } from "./format.js";
@@ -21,12 +24,15 @@ const ackErrors = new Map();
 /** Keep the alert list of one domain in box (an element with filters and cards). */
 export function initAlertList(box, domain) {
   const prefix = box.id;
-  const filter = { kind: "", status: "active" };
-  let counts = null; // GET /api/v1/alerts/counts?domain=, or {error}
+  const area = areaField(domain); // "zone" or "district": the list's area filter
+  const filter = { kind: "", status: "active", [area]: "" };
+  let counts = null; // GET /api/v1/alerts/counts?domain=[&zone|district=], or {error}
+  let areaCounts = null; // the same for the whole domain: the numbers beside each area
   let held = null; // the alerts in the order shown, while the list holds still
   let settleTimer = null;
   let pointerOver = false;
   let countsTimer = null;
+  let countsAsked = 0;
   const filters = h("div", { class: "row alert-filters" });
   const items = h("div", { class: "alert-items" });
   show(box, filters, items);
@@ -35,7 +41,7 @@ export function initAlertList(box, domain) {
     const device = a.space || a.bin;
     if (a.status === "resolved") return h("span", { class: "muted" }, t("status.resolved"));
     if (a.status === "acknowledged") {
-      return h("span", { class: "acked" }, t("s.acked", { by: a.acknowledged_by, at: dateTime(a.acknowledged_at) }));
+      return [h("span", { class: "acked" }, t("s.acked", { by: a.acknowledged_by, at: dateTime(a.acknowledged_at) })), undoControl(a)];
     }
     if (!mayAcknowledge(a)) return h("span", { class: "muted" }, t("s.ackNotAllowed"));
     const waiting = pending.has(a.id);
@@ -55,6 +61,7 @@ export function initAlertList(box, domain) {
       h("div", { class: "alert-head" }, h("strong", {}, t(`kind.${a.kind}`)), h("span", {}, ` ${a.zone || a.district} · ${a.space || a.bin}`), h("span", { class: "muted" }, ` · ${dateTime(a.opened_at)}`)),
       h("p", { class: "alert-detail" }, said(a.message, a.detail)),
       h("div", { class: "alert-action" }, action(a)),
+      assignControl(a),
       error ? h("p", { class: "state error", role: "alert" }, t("s.ackFailed", { detail: error })) : null,
     );
   }
@@ -62,7 +69,8 @@ export function initAlertList(box, domain) {
   function wanted(a) {
     return a.domain === domain
       && (!filter.kind || a.kind === filter.kind)
-      && (filter.status === "active" || a.status === filter.status);
+      && (filter.status === "active" || a.status === filter.status)
+      && inArea(a, filter[area]);
   }
 
   function sorted() {
@@ -117,6 +125,7 @@ export function initAlertList(box, domain) {
           filter[name] = event.target.value;
           held = null; // a new filter is a new list
           renderItems();
+          if (name === area) loadCounts(); // the kind and status counts are the area's
         },
       }, options.map(([value, label, n]) => h("option", { value, selected: value === filter[name], "data-count": n ?? "" }, n === undefined ? label : `${label} (${n})`))),
     ];
@@ -125,7 +134,9 @@ export function initAlertList(box, domain) {
   function renderFilters() {
     const c = counts && !counts.error ? counts : null;
     const kinds = new Set([...(c ? Object.keys(c.by_kind) : []), filter.kind].filter(Boolean));
+    const byArea = areaCounts && !areaCounts.error ? areaCounts : null;
     show(filters,
+      select(area, [["", t(`w.all.${area}`), byArea?.active], ...areaChoices(domain).map(([id, label]) => [id, label, byArea?.by_area[id] ?? 0])]),
       select("kind", [["", t("a.allKinds"), c?.active], ...[...kinds].sort().map((k) => [k, t(`kind.${k}`), c?.by_kind[k] ?? 0])]),
       select("status", STATUSES.map((s) => [s, t(`a.st.${s}`), c ? (s === "active" ? c.active : c.by_status[s] ?? 0) : undefined])),
     );
@@ -133,12 +144,22 @@ export function initAlertList(box, domain) {
 
   async function loadCounts() {
     countsTimer = null;
+    const asked = ++countsAsked; // an area chosen meanwhile makes this answer stale
+    const chosen = filter[area];
+    let answer;
     try {
-      counts = await getJson("/api/v1/alerts/counts", { domain });
+      answer = await Promise.all([
+        getJson("/api/v1/alerts/counts", countQuery(domain, chosen)),
+        chosen ? getJson("/api/v1/alerts/counts", countQuery(domain, "")) : null,
+      ]);
     } catch (err) {
-      counts = { error: err };
+      answer = [{ error: err }, { error: err }];
     }
+    if (asked !== countsAsked) return;
+    [counts, areaCounts] = answer;
+    areaCounts ??= counts;
     box.dataset.counts = counts.error ? "failed" : "loaded";
+    box.dataset.countsFor = chosen; // which area the counts beside kind and status are for
     renderFilters();
   }
 
@@ -154,6 +175,7 @@ export function initAlertList(box, domain) {
       const person = savedName();
       const body = person && person !== store.who?.name ? { by: person } : undefined;
       const updated = await postJson(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, body);
+      acknowledged(updated);
       if (updated.status === "resolved") store.alerts.delete(updated.id);
       else store.alerts.set(updated.id, updated);
     } catch (err) {
@@ -172,8 +194,9 @@ export function initAlertList(box, domain) {
     if (!settleTimer) settle();
   });
   subscribe((topic) => {
-    if (topic === "alerts" || topic === "who" || topic === "lang") renderItems();
-    if (topic === "lang") renderFilters();
+    if (["alerts", "who", "lang", "cases"].includes(topic)) renderItems();
+    if (topic === "alerts" || topic === "who") reloadCases();
+    if (topic === "lang" || topic === "city") renderFilters();
     // The counts follow the stream's changes, at most once a second.
     if (topic === "alerts" && !countsTimer) countsTimer = setTimeout(loadCounts, 1000);
   });

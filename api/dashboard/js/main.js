@@ -5,6 +5,7 @@ import { show, failed } from "./dom.js";
 import { setTimeZone } from "./format.js";
 import { lang, setLang, setMessages, t, translatePage } from "./i18n.js";
 import { startLive, stopLive } from "./live.js";
+import { initCases } from "./cases.js";
 import { initDispatch } from "./dispatch.js";
 import { initMap } from "./map.js";
 import { initParking, openParking } from "./parking.js";
@@ -13,9 +14,9 @@ import { initReports } from "./reports.js";
 import { initSanitation } from "./sanitation.js";
 import { can, changed, setCity, store } from "./store.js";
 
-const VIEWS = ["map", "parking", "sanitation", "dispatch", "reports", "payments"];
+const VIEWS = ["map", "parking", "sanitation", "dispatch", "reports", "cases", "payments"];
 // The permission (from whoami) each view needs; the map shows whatever the key may read.
-const NEEDS = { parking: "parking.read", sanitation: "sanitation.read", dispatch: "dispatch.plan", payments: "plates.read" };
+const NEEDS = { parking: "parking.read", sanitation: "sanitation.read", dispatch: "dispatch.plan", cases: "alerts.read", payments: "plates.read" };
 let booted = false;
 
 function allowed(view) {
@@ -132,6 +133,7 @@ async function start() {
       if (can("sanitation.read")) initSanitation();
       if (allowed("dispatch")) initDispatch();
       if (allowed("reports")) initReports();
+      if (allowed("cases")) initCases();
       if (allowed("payments")) initPayments();
     } catch (err) {
       if (err.status === 401) return;

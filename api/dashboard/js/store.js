@@ -19,7 +19,8 @@ export const store = {
 
 const listeners = new Set();
 
-/** Call fn(topic) on every change: "city", "live", "alerts", "worklist", "plan", "lang", "who". */
+/** Call fn(topic) on every change: "city", "live", "alerts", "worklist", "plan", "lang", "who",
+ * "cases" (the open cases behind alert cards), "caseStep" (a step taken here). */
 export function subscribe(fn) {
   listeners.add(fn);
 }

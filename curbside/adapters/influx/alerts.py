@@ -4,7 +4,9 @@ One point per alert in the measurement ``alert``: tags ``kind``, ``domain``, ``g
 ``device`` (registry ids and a closed set of kinds: bounded cardinality), timestamp the
 alert's ``opened_at``; the detail's code and parameters are the JSON text field ``message``.
 Saving a changed alert writes the same point again; InfluxDB merges the fields, so the point
-always holds the alert's latest state.
+always holds the alert's latest state. A field cannot be cleared, so an undone acknowledge is
+the later ``unacknowledged_at_ms`` beside the old acknowledgement, and every alert read is
+judged (curbside.domain.alerts.lifecycle.judged).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from curbside.adapters.influx.client import InfluxClient, Series
 from curbside.adapters.influx.influxql import literal
 from curbside.adapters.influx.lineprotocol import FieldValue, encode_line, epoch_ms, from_epoch_ms
 from curbside.adapters.influx.retention import KEEP
+from curbside.domain.alerts.lifecycle import judged
 from curbside.vocabulary.alerts import (
     Alert,
     AlertKind,
@@ -47,6 +50,8 @@ def alert_line(alert: Alert) -> str:
     if alert.acknowledged_by is not None and alert.acknowledged_at is not None:
         fields["acknowledged_by"] = alert.acknowledged_by
         fields["acknowledged_at_ms"] = epoch_ms(alert.acknowledged_at)
+    if alert.unacknowledged_at is not None:
+        fields["unacknowledged_at_ms"] = epoch_ms(alert.unacknowledged_at)
     tags = {
         "kind": str(alert.kind),
         "domain": str(alert.subject.domain),
@@ -100,7 +105,9 @@ class AlertStore:
             f"SELECT * FROM {_STORED} WHERE {' AND '.join(where)} "  # noqa: S608 - quoted above
             f"ORDER BY time DESC LIMIT {int(limit)}"
         )
-        return [_alert(row) for s in self._client.query(statement) for row in _rows(s)]
+        found = (_alert(row) for s in self._client.query(statement) for row in _rows(s))
+        # The stored status may be an acknowledge undone since (judged), so filter it again.
+        return [a for a in found if not statuses or a.status in statuses]
 
     def get(self, alert_id: str) -> Alert | None:
         """The alert with this id, or None (also for ids that are not alert ids)."""
@@ -129,17 +136,20 @@ def _alert(row: dict[str, Any]) -> Alert:
     opened_at = _time(row["time"])
     updated_at = _time(row.get("updated_at_ms"))
     assert opened_at is not None and updated_at is not None  # written with every alert
-    return Alert(
-        kind=AlertKind(row["kind"]),
-        subject=Subject(Domain(row["domain"]), row["group"], row["device"]),
-        opened_at=opened_at,
-        status=AlertStatus(row["status"]),
-        detail=row.get("detail") or "",
-        updated_at=updated_at,
-        resolved_at=_time(row.get("resolved_at_ms")),
-        acknowledged_by=row.get("acknowledged_by"),
-        acknowledged_at=_time(row.get("acknowledged_at_ms")),
-        message=_message(row.get("message")),
+    return judged(
+        Alert(
+            kind=AlertKind(row["kind"]),
+            subject=Subject(Domain(row["domain"]), row["group"], row["device"]),
+            opened_at=opened_at,
+            status=AlertStatus(row["status"]),
+            detail=row.get("detail") or "",
+            updated_at=updated_at,
+            resolved_at=_time(row.get("resolved_at_ms")),
+            acknowledged_by=row.get("acknowledged_by"),
+            acknowledged_at=_time(row.get("acknowledged_at_ms")),
+            unacknowledged_at=_time(row.get("unacknowledged_at_ms")),
+            message=_message(row.get("message")),
+        )
     )
 
 

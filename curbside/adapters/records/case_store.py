@@ -223,10 +223,18 @@ def stay_end_after(db: Session, zone: str, space: str, at: datetime) -> datetime
 
 
 def list_cases(
-    db: Session, *, closed: bool | None, kind: AlertKind | None = None, limit: int = 5000
+    db: Session,
+    *,
+    closed: bool | None,
+    kind: AlertKind | None = None,
+    area: tuple[Domain, str] | None = None,
+    limit: int = 5000,
 ) -> list[Case]:
-    """Cases newest first: open ones (``closed=False``), closed ones, or all (None)."""
+    """Cases newest first: open ones (``closed=False``), closed ones, or all (None); of one
+    kind, or of one zone or district (``area``), if given."""
     query = select(CaseRecord)
+    if area is not None:
+        query = query.where(CaseRecord.domain == str(area[0]), CaseRecord.area == area[1])
     if closed is not None:
         done = CaseRecord.stage == str(CaseStage.CLOSED)
         query = query.where(done if closed else ~done)

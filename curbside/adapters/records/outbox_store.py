@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from curbside.adapters.records.inserts import insert_ignoring_duplicates
@@ -104,6 +104,26 @@ def redeliver(
         query = query.where(OutboxMessage.channel == channel)
     moved = db.execute(query.values(dead_at=None, attempts=0, next_at=now))
     return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def prune_delivered(db: Session, channel: Channel, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` messages of ``channel`` delivered before ``before``, oldest
+    delivery first; how many. A message not delivered (pending, retrying, dead) is never
+    touched: a dead letter stays until it is redelivered, and delivered, and aged."""
+    settled = (
+        OutboxMessage.channel == channel,
+        OutboxMessage.delivered_at.is_not(None),
+        OutboxMessage.delivered_at < before,
+        OutboxMessage.dead_at.is_(None),
+    )
+    # A batch by ids (DELETE has no LIMIT in PostgreSQL); (channel, delivered_at) leads the
+    # pending index, so the batch is found without scanning the table.
+    batch = select(OutboxMessage.id).where(*settled).order_by(OutboxMessage.delivered_at)
+    ids = list(db.scalars(batch.limit(limit)))
+    if not ids:
+        return 0
+    gone = db.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids), *settled))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def first_time(db: Session, request_id: str, now: datetime) -> bool:

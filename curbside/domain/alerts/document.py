@@ -43,6 +43,7 @@ def alert_document(alert: Alert) -> dict[str, Any]:
         "resolved_at": iso(alert.resolved_at),
         "acknowledged_by": alert.acknowledged_by,
         "acknowledged_at": iso(alert.acknowledged_at),
+        "unacknowledged_at": iso(alert.unacknowledged_at),
     }
 
 
@@ -61,9 +62,11 @@ def alert_from_document(document: dict[str, Any]) -> Alert:
         acknowledged_by=_optional_text(document.get("acknowledged_by")),
         acknowledged_at=_optional_time(document.get("acknowledged_at")),
         message=message_from_document(document.get("message")),
+        unacknowledged_at=_optional_time(document.get("unacknowledged_at")),
     )
-    # A document from an evaluator older than message codes has no "message": null it is.
-    if alert_document(alert) != {"message": None, **document}:
+    # A document from an evaluator older than message codes or undo has no "message" or
+    # "unacknowledged_at": null they are.
+    if alert_document(alert) != {"message": None, "unacknowledged_at": None, **document}:
         raise ValueError(f"alert {alert.id}: the document does not describe it exactly")
     return alert
 

@@ -1,4 +1,5 @@
-"""An alert's life: opened once per condition, acknowledged by a person, resolved by itself.
+"""An alert's life: opened once per condition, acknowledged by a person (undone within a few
+seconds if that was a slip), resolved by itself.
 
 Pure functions over alerts and the conditions the rules found; the evaluator stores and
 publishes what they return.
@@ -8,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Condition, Subject
 
 
 class AlertResolved(Exception):
     """A resolved alert cannot be acknowledged any more."""
+
+
+class UndoRefused(Exception):
+    """An acknowledge can be undone only while it is recent, and only if there is one."""
 
 
 def reconcile(
@@ -51,6 +56,10 @@ def acknowledge(alert: Alert, by: str, now: datetime) -> Alert:
         raise AlertResolved(f"alert {alert.id} is already resolved")
     if alert.status is AlertStatus.ACKNOWLEDGED:
         return alert
+    undone = alert.unacknowledged_at
+    if undone is not None and now <= undone:
+        # Stored to the millisecond, and an acknowledgement stands only if later than the undo.
+        now = undone + timedelta(milliseconds=1)
     return replace(
         alert,
         status=AlertStatus.ACKNOWLEDGED,
@@ -58,3 +67,50 @@ def acknowledge(alert: Alert, by: str, now: datetime) -> Alert:
         acknowledged_at=now,
         updated_at=now,
     )
+
+
+def unacknowledge(alert: Alert, now: datetime, window: timedelta) -> Alert:
+    """The alert open again, its acknowledgement undone: allowed only within ``window`` of
+    the acknowledge (a slip is noticed at once; later, acknowledging is a fact people acted
+    on). Raises :class:`AlertResolved` or :class:`UndoRefused`."""
+    if alert.status is AlertStatus.RESOLVED:
+        raise AlertResolved(f"alert {alert.id} is already resolved")
+    if alert.status is not AlertStatus.ACKNOWLEDGED or alert.acknowledged_at is None:
+        raise UndoRefused(f"alert {alert.id} is not acknowledged")
+    if now - alert.acknowledged_at > window:
+        raise UndoRefused(
+            f"alert {alert.id}: the acknowledge can be undone for "
+            f"{window.total_seconds():g} s only, and that time has passed"
+        )
+    # Never dated before the acknowledge it undoes (which may have been moved a millisecond
+    # past an earlier undo): a tie goes to the undo.
+    at = max(now, alert.acknowledged_at)
+    return replace(
+        alert,
+        status=AlertStatus.OPEN,
+        acknowledged_by=None,
+        acknowledged_at=None,
+        unacknowledged_at=at,
+        updated_at=at,
+    )
+
+
+def undo_until(alert: Alert, now: datetime, window: timedelta) -> datetime | None:
+    """Until when the alert's acknowledge can be undone; None if it cannot (any more)."""
+    if alert.status is not AlertStatus.ACKNOWLEDGED or alert.acknowledged_at is None:
+        return None
+    until = alert.acknowledged_at + window
+    return until if now <= until else None
+
+
+def judged(alert: Alert) -> Alert:
+    """The alert's state from its stored fields, which only ever accumulate (an InfluxDB
+    point merges what is written into it, and no field can be cleared): an acknowledgement
+    stands only if it is later than the last undo. The one judge of that, for every reader
+    of stored alerts."""
+    undone = alert.unacknowledged_at
+    acked = alert.acknowledged_at
+    if undone is None or (acked is not None and acked > undone):
+        return alert
+    status = AlertStatus.OPEN if alert.status is AlertStatus.ACKNOWLEDGED else alert.status
+    return replace(alert, status=status, acknowledged_by=None, acknowledged_at=None)

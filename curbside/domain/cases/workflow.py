@@ -100,9 +100,17 @@ def verify_by_data(case: Case, basis: str, at: datetime) -> list[Step]:
     return [verified, closed]
 
 
+def over_limit(case: Case, now: datetime) -> bool:
+    """Whether the case went past its time limit: closed late, or still open after its
+    deadline (escalated or not yet)."""
+    if case.closed:
+        return case.on_time is False
+    return now > case.deadline
+
+
 def escalate(case: Case, now: datetime) -> Step | None:
     """The escalation of a case past its deadline and not closed, once; else None."""
-    if case.closed or case.escalated_at is not None or now <= case.deadline:
+    if case.closed or case.escalated_at is not None or not over_limit(case, now):
         return None
     return _advance(case, CaseEventKind.ESCALATED, now, SYSTEM_ACTOR, basis=SUPERVISOR_ROLE)
 

@@ -78,6 +78,7 @@ RULES: dict[str, tuple[str | Permission, dict[str, Any]]] = {
     "GET /api/v1/alerts/stream": (P.ALERTS_READ, {}),
     "GET /api/v1/alerts/counts": (P.ALERTS_READ, {}),
     "POST /api/v1/alerts/{alert_id}/ack": (P.ALERTS_ACK, {}),
+    "POST /api/v1/alerts/{alert_id}/unacknowledge": (P.ALERTS_ACK, {}),
     "GET /api/v1/cases": (P.ALERTS_READ, {}),
     "GET /api/v1/cases/{case_id}": (P.ALERTS_READ, {}),
     "POST /api/v1/cases/{case_id}/steps": (P.CASES_WORK, {}),

@@ -115,6 +115,7 @@ def test_openapi_lists_each_endpoint_under_its_tag(client: TestClient) -> None:
         "GET /api/v1/alerts/stream": ["alerts"],
         "GET /api/v1/alerts/counts": ["alerts"],
         "POST /api/v1/alerts/{alert_id}/ack": ["alerts"],
+        "POST /api/v1/alerts/{alert_id}/unacknowledge": ["alerts"],
         "GET /api/v1/cases": ["cases"],
         "GET /api/v1/cases/{case_id}": ["cases"],
         "POST /api/v1/cases/{case_id}/steps": ["cases"],
