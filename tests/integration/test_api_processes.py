@@ -33,7 +33,7 @@ CITY_DOC = {
     "sanitation_districts": [
         {
             "id": d.id,
-            "name": d.name,
+            "name": str(d.name),
             "clearance_deadline": "19:00",
             "bins": [
                 {"id": b.id, "capacity_l": 240, "depth_cm": 100, "lat": b.lat, "lon": b.lon}
