@@ -67,9 +67,15 @@ from curbside.adapters.mqtt.alert_publisher import AlertPublisher
 from curbside.adapters.records.engine import is_outage, record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
-from curbside.config.rules import clearance_rules, session_rules
+from curbside.config.rules import (
+    alert_thresholds,
+    clearance_rules,
+    collection_rules,
+    session_rules,
+)
 from curbside.config.settings import Settings
 from curbside.readmodels.active_alerts import ActiveAlerts
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
 
@@ -116,6 +122,10 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             settings, client_id=f"curbside-api-alerts-{os.getpid()}", on_alert=feed.deliver
         )
         alerts = PublishingAlertStore(influx, alert_publisher.publish)
+        sanitation = SanitationHistoryReader(influx)
+        trends = FillTrends(
+            city, sanitation, alert_thresholds(settings), collection_rules(settings)
+        )
         # The record store (reports): migrated here too, so the API never reads an old schema.
         records = record_engine(settings.records_database_url)
         await asyncio.to_thread(upgrade, records)
@@ -139,6 +149,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                 city,
                 live=live,
                 alerts=alerts,
+                trends=trends,
                 influx=influx,
                 publish_retained=alert_publisher.publish_retained,
             ) as desk:
@@ -150,8 +161,9 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                         alerts=alerts,
                         feed=feed,
                         active_alerts=active_alerts,
-                        sanitation=SanitationHistoryReader(influx),
+                        sanitation=sanitation,
                         dispatch=desk,
+                        trends=trends,
                     )
                 }
         finally:

@@ -25,6 +25,7 @@ from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import Session
 from curbside.domain.sanitation.clearance import ClearanceRules
 from curbside.readmodels.active_alerts import ActiveAlerts
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import BrokerStatus
 from curbside.readmodels.live.state import LiveState, Snapshot
@@ -84,6 +85,7 @@ class Services:
     active_alerts: ActiveAlerts
     sanitation: SanitationHistory
     dispatch: DispatchDesk
+    trends: FillTrends
 
 
 def get_services(request: Request) -> Services:

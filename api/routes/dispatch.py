@@ -25,6 +25,7 @@ from api.dispatch_schemas import PlanOut, TruckProgressOut, TruckRouteOut
 from api.schemas import ID_PATTERN, ErrorOut
 from curbside.adapters.influx.client import InfluxError
 from curbside.domain.dispatch.problem import Plan
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.dispatch import DispatchDesk
 
 
@@ -54,22 +55,44 @@ def _whole_county(city: CityDep, key: CallerDep) -> None:
         )
 
 
+async def get_trends(request: Request) -> FillTrends:
+    """Each bin's fill trend, read from the stored history when a plan is made."""
+    return get_services(request).trends
+
+
+TrendsDep = Annotated[FillTrends, Depends(get_trends)]
+
+
 async def _replan(
-    city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDesk, now: NowDep
+    *,
+    city: CityDep,
+    live: LiveStateDep,
+    alerts: AlertsDep,
+    trends: FillTrends,
+    desk: DispatchDesk,
+    now: NowDep,
 ) -> Plan:
     snapshot = current_snapshot(live)
     try:
-        return await replan_from(city, snapshot, alerts, desk, now)
+        return await replan_from(city, snapshot, alerts=alerts, trends=trends, desk=desk, now=now)
     except InfluxError as exc:
         raise database_unavailable(exc) from exc
 
 
 @router.get("/plan", summary="The current collection plan", dependencies=[Depends(_whole_county)])
 async def plan(
-    city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDep, now: NowDep
+    *,
+    city: CityDep,
+    live: LiveStateDep,
+    alerts: AlertsDep,
+    trends: TrendsDep,
+    desk: DispatchDep,
+    now: NowDep,
 ) -> PlanOut:
     """Every truck's route and the bins left out; made now if there is none yet."""
-    current = desk.current or await _replan(city, live, alerts, desk, now)
+    current = desk.current or await _replan(
+        city=city, live=live, alerts=alerts, trends=trends, desk=desk, now=now
+    )
     return PlanOut.from_plan(current)
 
 
@@ -85,13 +108,16 @@ async def truck_plan(
     city: CityDep,
     live: LiveStateDep,
     alerts: AlertsDep,
+    trends: TrendsDep,
     desk: DispatchDep,
     now: NowDep,
 ) -> TruckRouteOut:
     """The truck's stops with arrival times and loads (what its tablet shows)."""
     if truck not in {t.id for t in city.trucks}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown truck {truck!r}")
-    current = desk.current or await _replan(city, live, alerts, desk, now)
+    current = desk.current or await _replan(
+        city=city, live=live, alerts=alerts, trends=trends, desk=desk, now=now
+    )
     route = current.route_of(truck)
     if route is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"truck {truck} has no work in the plan")
@@ -116,8 +142,16 @@ async def progress(desk: DispatchDep) -> list[TruckProgressOut]:
     responses={status.HTTP_403_FORBIDDEN: {"model": ErrorOut}},
 )
 async def replan(
-    city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDep, now: NowDep
+    *,
+    city: CityDep,
+    live: LiveStateDep,
+    alerts: AlertsDep,
+    trends: TrendsDep,
+    desk: DispatchDep,
+    now: NowDep,
 ) -> PlanOut:
     """A new plan from the live fill levels and the active fire and full alerts; each truck's
     route is published (retained) on ``dispatch/{truck}/route``."""
-    return PlanOut.from_plan(await _replan(city, live, alerts, desk, now))
+    return PlanOut.from_plan(
+        await _replan(city=city, live=live, alerts=alerts, trends=trends, desk=desk, now=now)
+    )
