@@ -21,6 +21,7 @@ from curbside.domain.dispatch.solver import solve
 from curbside.domain.dispatch.travel import GreatCircleTravel, TravelModel
 from curbside.domain.dispatch.triggers import Trigger, TruckProgress, replan_trigger
 from curbside.domain.sanitation.bins import BinState
+from curbside.domain.sanitation.worklist import Point
 from curbside.readmodels.bin_trends import BinTrend
 from curbside.vocabulary.alerts import Alert, AlertKind
 
@@ -112,10 +113,18 @@ class DispatchDesk:
                 skip_penalty_m=self.rules.skip_penalty_m,
             )
             kept, pinned = problem, list[Pinned]()
+            positions: dict[str, Point] = {}
             if self._plan is not None:
                 kept, pinned = pin_driven_stops(problem, self._plan, now)
+                # Where a truck reported being since the previous plan began is where its
+                # re-planned route begins (a report from before that is of an older day).
+                positions = {
+                    p.truck: p.where
+                    for p in self._progress.values()
+                    if p.where is not None and self._plan.start <= p.at <= now
+                }
             fresh = solve(kept, self._travel, time_limit_s=self._time_limit_s)
-            plan = with_pinned(fresh, pinned, problem, self._travel)
+            plan = with_pinned(fresh, pinned, problem, self._travel, positions)
             self._plan = plan
             self._next_due = self.next_plan_after(now)
         if self._publish is not None:

@@ -117,6 +117,9 @@ def test_plan_replan_and_the_retained_route(settings: Settings, influx: InfluxCl
         assert route["truck"] == "T03"
         assert [s["id"] for s in route["stops"]] in (["B1", "B2", "S1"], ["B2", "B1", "S1"])
         assert route["distance_m"] == ROUTE_M
+        # T03 leaves from its home station S1 (the registry's) and ends the day there.
+        home = {"kind": "station", "id": "S1", "lat": 29.87, "lon": 121.54}
+        assert route["origin"] == route["destination"] == home
         # 60 % and 50 % of 240 l: 144 l and 120 l, 264 l after both, 0 after unloading.
         first = {"B1": 144, "B2": 120}[route["stops"][0]["id"]]
         assert [s["load_after_l"] for s in route["stops"]] == [first, 264, 0]

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from curbside.domain.dispatch.problem import BinJob, Problem, StationSpot, TruckSpec
+from curbside.domain.dispatch.problem import BinJob, Place, Problem, StationSpot, TruckSpec
 from curbside.domain.dispatch.solver import solve
 from curbside.domain.sanitation.worklist import Point
 
@@ -69,6 +69,8 @@ def test_capacity_forces_an_unload_trip() -> None:
     assert [s.kind for s in route.stops] == ["bin", "unload", "bin", "unload"]
     assert [s.load_after_l for s in route.stops] == [6, 0, 6, 0]
     assert route.unload_trips == 2
+    # It leaves from its home station and ends there.
+    assert route.origin == route.destination == Place("station", STATION.where, "S")
 
 
 def test_a_deadline_forces_the_order() -> None:

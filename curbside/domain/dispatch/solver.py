@@ -21,6 +21,7 @@ from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 from curbside.domain.dispatch.problem import (
     BinJob,
     LeftOut,
+    Place,
     Plan,
     Problem,
     Stop,
@@ -91,6 +92,7 @@ def solve(
         truck = inst.trucks[route.vehicle_type()]
         stops, done = _stops(problem, route.schedule(), admitted, truck.initial_load_l)
         visited |= done
+        home = Place("station", problem.stations[inst.station_index[truck.home]].where, truck.home)
         routes.append(
             TruckRoute(
                 truck=truck.id,
@@ -98,6 +100,8 @@ def solve(
                 end=problem.start + timedelta(seconds=route.end_time()),
                 distance_m=route.distance(),
                 stops=stops,
+                origin=home if truck.start_at is None else Place("stop", truck.start_at),
+                destination=home,
             )
         )
     left_out += [_dropped(problem.bins[i]) for i in admitted if i not in visited]
