@@ -75,10 +75,16 @@ from curbside.adapters.mqtt.link import MqttLink
 from curbside.adapters.records.engine import is_outage, record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.city.registry import City
-from curbside.config.rules import clearance_rules, session_rules
+from curbside.config.rules import (
+    alert_thresholds,
+    clearance_rules,
+    collection_rules,
+    session_rules,
+)
 from curbside.config.settings import Settings
 from curbside.domain.alerts.document import TOPIC_PREFIX as ALERTS_PREFIX
 from curbside.readmodels.active_alerts import ActiveAlerts
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.live.feed import LiveFeed
 from curbside.readmodels.live.state import LiveState
 
@@ -115,12 +121,14 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         # same intake.
         broker = LiveFeed(link, Intake.from_settings(settings, city))
         live = _live_state(settings, city, influx, broker)
-        stale_after = timedelta(seconds=settings.space_stale_after_s)
-        history = HistoryReader(influx, session_rules(settings), stale_after)
+        history = HistoryReader(
+            influx, session_rules(settings), timedelta(seconds=settings.space_stale_after_s)
+        )
         active_alerts = ActiveAlerts(AlertStore(influx).active)
         feed = AlertFeed(on_change=active_alerts.heard)
         link.subscribe(f"{ALERTS_PREFIX}/#", relay_alerts(feed.deliver))
         alerts = PublishingAlertStore(influx, lambda alert: link.publish(*alert_message(alert)))
+        sanitation, trends = _sanitation_readers(settings, city, influx)
         # The record store (reports): migrated here too, so the API never reads an old schema.
         records = record_engine(settings.records_database_url)
         role = process_role(app)
@@ -145,7 +153,15 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             # The plan is one per deployment: the designated process keeps it, any other
             # passes the dispatch routes on to it (api/dispatch_forward.py).
             plan_desk = (
-                running_dispatch(settings, city, live=live, alerts=alerts, influx=influx, link=link)
+                running_dispatch(
+                    settings,
+                    city,
+                    live=live,
+                    alerts=alerts,
+                    trends=trends,
+                    influx=influx,
+                    link=link,
+                )
                 if role.designated
                 else forwarding(app, role, settings.api.dispatch_time_limit_s)
             )
@@ -158,8 +174,9 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                         alerts=alerts,
                         feed=feed,
                         active_alerts=active_alerts,
-                        sanitation=SanitationHistoryReader(influx),
+                        sanitation=sanitation,
                         dispatch=desk,
+                        trends=trends,
                     )
                 }
         finally:
@@ -196,6 +213,16 @@ async def _close_link(link: MqttLink, running: asyncio.Task[None]) -> None:
     running.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await running
+
+
+def _sanitation_readers(
+    settings: Settings, city: City, influx: InfluxClient
+) -> tuple[SanitationHistoryReader, FillTrends]:
+    """The bins' history, and each bin's fill trend read from it when a plan is made."""
+    sanitation = SanitationHistoryReader(influx)
+    return sanitation, FillTrends(
+        city, sanitation, alert_thresholds(settings), collection_rules(settings)
+    )
 
 
 def _live_state(settings: Settings, city: City, influx: InfluxClient, feed: LiveFeed) -> LiveState:

@@ -26,6 +26,7 @@ from curbside.domain.parking.occupancy_history import OccupancyBucket
 from curbside.domain.parking.sessions import Session
 from curbside.domain.sanitation.clearance import ClearanceRules
 from curbside.readmodels.active_alerts import ActiveAlerts
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.dispatch import DispatchDesk
 from curbside.readmodels.live.feed import BrokerStatus
 from curbside.readmodels.live.state import LiveState, Snapshot
@@ -86,6 +87,7 @@ class Services:
     sanitation: SanitationHistory
     # Only in the designated process (api/processes.py); the others forward dispatch routes.
     dispatch: DispatchDesk | None
+    trends: FillTrends
 
 
 def get_services(request: Request) -> Services:

@@ -25,6 +25,7 @@ from curbside.config.settings import Settings
 from curbside.domain.dispatch.problem import URGENT_WITHIN, Plan
 from curbside.domain.dispatch.triggers import TruckProgress
 from curbside.domain.sanitation.worklist import Point
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.dispatch import DispatchDesk, bin_fills
 from curbside.readmodels.live.snapshot import Snapshot
 from curbside.readmodels.live.state import LiveState
@@ -41,15 +42,22 @@ MIN_GAP = timedelta(minutes=5)
 
 
 async def replan_from(
-    city: City, snapshot: Snapshot, alerts: AlertStore, desk: DispatchDesk, now: datetime
+    city: City,
+    snapshot: Snapshot,
+    *,
+    alerts: AlertStore,
+    trends: FillTrends,
+    desk: DispatchDesk,
+    now: datetime,
 ) -> Plan:
-    """A new plan from the live fill levels and the active fire and full alerts (a solve
-    takes seconds: it runs in a worker thread). Raises InfluxError when alerts are unreadable."""
+    """A new plan from the live fill levels, each bin's fill trend and the active fire and
+    full alerts (a solve takes seconds: it runs in a worker thread). Raises InfluxError when
+    the alerts or the bins' history are unreadable."""
     states = [b for d in city.sanitation_districts for b in snapshot.bins[d.id]]
 
     def run() -> Plan:
         active = alerts.find(statuses=_ACTIVE, domain=Domain.SANITATION)
-        return desk.replan(now, bin_fills(states, active))
+        return desk.replan(now, bin_fills(states, active, trends.read(now), now))
 
     return await asyncio.to_thread(run)
 
@@ -80,6 +88,7 @@ async def autoplan(
     city: City,
     live: LiveState,
     alerts: AlertStore,
+    trends: FillTrends,
     desk: DispatchDesk,
     *,
     check_s: float,
@@ -108,7 +117,7 @@ async def autoplan(
                 continue
             log.info("re-planning (%s): %s", trigger.reason, trigger.detail)
             last = now
-            await replan_from(city, snapshot, alerts, desk, now)
+            await replan_from(city, snapshot, alerts=alerts, trends=trends, desk=desk, now=now)
         except InfluxError as exc:
             log.warning("automatic re-plan skipped: %s", exc)
 
@@ -120,6 +129,7 @@ async def running_dispatch(
     *,
     live: LiveState,
     alerts: AlertStore,
+    trends: FillTrends,
     influx: InfluxClient,
     link: MqttLink,
 ) -> AsyncIterator[DispatchDesk]:
@@ -142,6 +152,7 @@ async def running_dispatch(
                 city,
                 live,
                 alerts,
+                trends,
                 desk,
                 check_s=settings.api.dispatch_check_s,
                 late_after=timedelta(seconds=settings.api.dispatch_late_after_s),

@@ -8,7 +8,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import UtcTime
-from curbside.domain.dispatch.problem import LeftOutReason, Plan, Stop, TruckRoute
+from curbside.domain.dispatch.problem import (
+    LeftOutReason,
+    Place,
+    PlaceKind,
+    Plan,
+    Stop,
+    TruckRoute,
+)
 from curbside.domain.dispatch.triggers import TruckProgress
 
 
@@ -41,8 +48,27 @@ class StopOut(_Response):
         )
 
 
+class PlaceOut(_Response):
+    """Where a route begins or ends."""
+
+    kind: PlaceKind = Field(
+        description="station: a transfer station; position: where the truck last reported "
+        "being (a re-plan mid-shift); stop: re-planned without a report, the stop the previous "
+        "plan had it at last"
+    )
+    id: str | None = Field(description="the station's id, or the stop's; null for a position")
+    lat: float
+    lon: float
+
+    @classmethod
+    def from_place(cls, place: Place) -> PlaceOut:
+        """The API's view of a route's end."""
+        return cls(kind=place.kind, id=place.id, lat=place.where.lat, lon=place.where.lon)
+
+
 class TruckRouteOut(_Response):
-    """One truck's route for the rest of the day."""
+    """One truck's route for the rest of the day: from ``origin`` through ``stops`` to
+    ``destination`` (its home station, where it unloads last)."""
 
     truck: str
     start: UtcTime
@@ -50,6 +76,8 @@ class TruckRouteOut(_Response):
     distance_m: int = Field(description="travel model: great-circle x detour (docs/dispatch.md)")
     bins: int
     unload_trips: int
+    origin: PlaceOut = Field(description="where the route begins")
+    destination: PlaceOut = Field(description="where it ends the day: its home station")
     stops: list[StopOut]
 
     @classmethod
@@ -62,6 +90,8 @@ class TruckRouteOut(_Response):
             distance_m=route.distance_m,
             bins=route.bins,
             unload_trips=route.unload_trips,
+            origin=PlaceOut.from_place(route.origin),
+            destination=PlaceOut.from_place(route.destination),
             stops=[StopOut.from_stop(s) for s in route.stops],
         )
 

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
-from api.dispatch_schemas import StopOut, TruckRouteOut
+from api.dispatch_schemas import PlaceOut, StopOut, TruckRouteOut
 from curbside.adapters.mqtt.client import BrokerAccess, new_client
-from curbside.domain.dispatch.problem import Stop, TruckRoute
+from curbside.domain.dispatch.problem import Place, Stop, TruckRoute
 from curbside.domain.sanitation.worklist import Point
 from curbside.vocabulary.topics import route_topic
 
@@ -54,7 +54,14 @@ def parse_route(payload: bytes) -> TruckRoute:
         where = ".".join(str(p) for p in first["loc"]) or "document"
         raise ValueError(f"{where}: {first['msg']}") from None
     stops = tuple(_stop(s) for s in route.stops)
-    return TruckRoute(route.truck, route.start, route.end, route.distance_m, stops)
+    return TruckRoute(
+        route.truck, route.start, route.end, route.distance_m, stops,
+        _place(route.origin), _place(route.destination),
+    )  # fmt: skip
+
+
+def _place(place: PlaceOut) -> Place:
+    return Place(place.kind, Point(place.lat, place.lon), place.id)
 
 
 class HeldRoutes:

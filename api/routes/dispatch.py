@@ -6,6 +6,7 @@ A solve takes seconds (``CURBSIDE_API_DISPATCH_TIME_LIMIT_S``); it runs in a wor
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
@@ -23,9 +24,13 @@ from api.deps import (
 from api.dispatch_autoplan import replan_from
 from api.dispatch_schemas import PlanOut, TruckProgressOut, TruckRouteOut
 from api.schemas import ID_PATTERN, ErrorOut
+from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxError
+from curbside.city.registry import City
 from curbside.domain.dispatch.problem import Plan
+from curbside.readmodels.bin_trends import FillTrends
 from curbside.readmodels.dispatch import DispatchDesk
+from curbside.readmodels.live.state import LiveState
 
 
 async def get_dispatch(request: Request) -> DispatchDesk:
@@ -59,23 +64,75 @@ def _whole_county(city: CityDep, key: CallerDep) -> None:
         )
 
 
-async def _replan(
-    city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDesk, now: NowDep
-) -> Plan:
-    snapshot = current_snapshot(live)
-    try:
-        return await replan_from(city, snapshot, alerts, desk, now)
-    except InfluxError as exc:
-        raise database_unavailable(exc) from exc
+async def get_trends(request: Request) -> FillTrends:
+    """Each bin's fill trend, read from the stored history when a plan is made."""
+    return get_services(request).trends
+
+
+TrendsDep = Annotated[FillTrends, Depends(get_trends)]
+
+
+class PlanMaker:
+    """The desk's current plan, or a new one made now from the live state, the active alerts
+    and the bins' trends: what every plan route needs."""
+
+    def __init__(
+        self,
+        *,
+        city: City,
+        live: LiveState,
+        alerts: AlertStore,
+        trends: FillTrends,
+        desk: DispatchDesk,
+        now: datetime,
+    ) -> None:
+        self.city = city
+        self._live = live
+        self._alerts = alerts
+        self._trends = trends
+        self._desk = desk
+        self._now = now
+
+    async def current(self) -> Plan:
+        """The plan held, made now if there is none yet."""
+        return self._desk.current or await self.replan()
+
+    async def replan(self) -> Plan:
+        """A new plan from now; 503 when the database cannot be read."""
+        snapshot = current_snapshot(self._live)
+        try:
+            return await replan_from(
+                self.city,
+                snapshot,
+                alerts=self._alerts,
+                trends=self._trends,
+                desk=self._desk,
+                now=self._now,
+            )
+        except InfluxError as exc:
+            raise database_unavailable(exc) from exc
+
+
+async def get_plan_maker(
+    *,
+    city: CityDep,
+    live: LiveStateDep,
+    alerts: AlertsDep,
+    trends: TrendsDep,
+    desk: DispatchDep,
+    now: NowDep,
+) -> PlanMaker:
+    """What the plan routes read and re-plan with."""
+    return PlanMaker(city=city, live=live, alerts=alerts, trends=trends, desk=desk, now=now)
+
+
+PlanMakerDep = Annotated[PlanMaker, Depends(get_plan_maker)]
 
 
 @router.get("/plan", summary="The current collection plan", dependencies=[Depends(_whole_county)])
-async def plan(
-    city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDep, now: NowDep
-) -> PlanOut:
+async def plan(maker: PlanMakerDep) -> PlanOut:
     """Every truck's route and the bins left out; made now if there is none yet."""
-    current = desk.current or await _replan(city, live, alerts, desk, now)
-    return PlanOut.from_plan(current)
+    return PlanOut.from_plan(await maker.current())
 
 
 @router.get(
@@ -85,19 +142,12 @@ async def plan(
     responses={status.HTTP_404_NOT_FOUND: {"model": ErrorOut}},
 )
 async def truck_plan(
-    *,
-    truck: Annotated[str, Path(pattern=ID_PATTERN)],
-    city: CityDep,
-    live: LiveStateDep,
-    alerts: AlertsDep,
-    desk: DispatchDep,
-    now: NowDep,
+    truck: Annotated[str, Path(pattern=ID_PATTERN)], maker: PlanMakerDep
 ) -> TruckRouteOut:
     """The truck's stops with arrival times and loads (what its tablet shows)."""
-    if truck not in {t.id for t in city.trucks}:
+    if truck not in {t.id for t in maker.city.trucks}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown truck {truck!r}")
-    current = desk.current or await _replan(city, live, alerts, desk, now)
-    route = current.route_of(truck)
+    route = (await maker.current()).route_of(truck)
     if route is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"truck {truck} has no work in the plan")
     return TruckRouteOut.from_route(route)
@@ -120,9 +170,7 @@ async def progress(desk: DispatchDep) -> list[TruckProgressOut]:
     dependencies=[Depends(_whole_county)],
     responses={status.HTTP_403_FORBIDDEN: {"model": ErrorOut}},
 )
-async def replan(
-    city: CityDep, live: LiveStateDep, alerts: AlertsDep, desk: DispatchDep, now: NowDep
-) -> PlanOut:
+async def replan(maker: PlanMakerDep) -> PlanOut:
     """A new plan from the live fill levels and the active fire and full alerts; each truck's
     route is published (retained) on ``dispatch/{truck}/route``."""
-    return PlanOut.from_plan(await _replan(city, live, alerts, desk, now))
+    return PlanOut.from_plan(await maker.replan())

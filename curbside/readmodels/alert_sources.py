@@ -27,8 +27,8 @@ from curbside.domain.sanitation.clearance import (
     not_cleared_detail,
     not_cleared_message,
 )
-from curbside.domain.sanitation.collections import Level, detect_collections
 from curbside.domain.sanitation.forecast import overflow_soon_conditions
+from curbside.readmodels.bin_trends import since_last_collection
 from curbside.readmodels.clearance import as_of, district_day
 from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
 
@@ -128,15 +128,13 @@ class SanitationSource:
         for district in self._city.sanitation_districts:
             bounds = day_bounds(today, district.clearance_deadline, tz)
             read = as_of(self._history.readings(district.id, bounds.start, at), at)
-            since_collection: dict[str, list[Level]] = {}
+            found_since = since_last_collection(
+                read, (b.id for b in district.bins), self._rules.collection
+            )
+            since_collection = {bin_id: s.levels for bin_id, s in found_since.items()}
             states: list[BinState] = []
             for b in district.bins:
                 levels = read.levels.get(b.id, [])
-                collections = detect_collections(
-                    levels, read.reports.get(b.id, []), self._rules.collection
-                )
-                last = collections[-1].ts if collections else None
-                since_collection[b.id] = [v for v in levels if last is None or v.ts > last]
                 if levels:
                     states.append(
                         BinState(district.id, b.id, levels[-1].fill_pct, levels[-1].ts,

@@ -21,17 +21,26 @@ from curbside.domain.dispatch.solver import solve
 from curbside.domain.dispatch.travel import GreatCircleTravel, TravelModel
 from curbside.domain.dispatch.triggers import Trigger, TruckProgress, replan_trigger
 from curbside.domain.sanitation.bins import BinState
+from curbside.domain.sanitation.worklist import Point
+from curbside.readmodels.bin_trends import BinTrend
 from curbside.vocabulary.alerts import Alert, AlertKind
 
 _URGENT_KINDS: dict[AlertKind, Urgency] = {AlertKind.FIRE: "fire", AlertKind.FULL: "full"}
 
 
 def bin_fills(
-    states: Iterable[BinState], alerts: Iterable[Alert]
+    states: Iterable[BinState],
+    alerts: Iterable[Alert],
+    trends: Mapping[tuple[str, str], BinTrend] | None = None,
+    now: datetime | None = None,
 ) -> dict[tuple[str, str], BinFill]:
     """Each reporting bin's fill, urgent when a fire or full alert is active or it is tilted.
 
-    Bins that never reported a fill are not in the plan: nothing says they hold rubbish.
+    With ``trends`` (curbside/readmodels/bin_trends.py) a bin rises at its trend's rate and
+    knows when it was last emptied; its last reported fill is carried forward along the
+    trend to ``now`` (the plan's start), so a bin that reported a while ago is not planned as
+    emptier than it is. Bins that never reported a fill are not in the plan: nothing says
+    they hold rubbish.
     """
     urgent: dict[tuple[str, str], Urgency] = {}
     # Fire before full: the more urgent reason wins when a bin has both.
@@ -46,7 +55,15 @@ def bin_fills(
             continue
         key = (state.district, state.bin)
         reason = urgent.get(key) or ("tilted" if state.tilted else None)
-        fills[key] = BinFill(state.fill_pct, urgent=reason)
+        trend = (trends or {}).get(key)
+        if trend is None:
+            fills[key] = BinFill(state.fill_pct, urgent=reason)
+            continue
+        reported = BinFill(state.fill_pct, trend.rate_pct_h)
+        since_h = 0.0
+        if now is not None and state.last_seen is not None:
+            since_h = (now - state.last_seen) / timedelta(hours=1)
+        fills[key] = BinFill(reported.fill_at(since_h), trend.rate_pct_h, reason, trend.emptied_at)
     return fills
 
 
@@ -96,10 +113,18 @@ class DispatchDesk:
                 skip_penalty_m=self.rules.skip_penalty_m,
             )
             kept, pinned = problem, list[Pinned]()
+            positions: dict[str, Point] = {}
             if self._plan is not None:
                 kept, pinned = pin_driven_stops(problem, self._plan, now)
+                # Where a truck reported being since the previous plan began is where its
+                # re-planned route begins (a report from before that is of an older day).
+                positions = {
+                    p.truck: p.where
+                    for p in self._progress.values()
+                    if p.where is not None and self._plan.start <= p.at <= now
+                }
             fresh = solve(kept, self._travel, time_limit_s=self._time_limit_s)
-            plan = with_pinned(fresh, pinned, problem, self._travel)
+            plan = with_pinned(fresh, pinned, problem, self._travel, positions)
             self._plan = plan
             self._next_due = self.next_plan_after(now)
         if self._publish is not None:

@@ -21,6 +21,7 @@ from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
 from tests.browser.chromium import ask_for_quote, sign_in
 from tests.browser.conftest import Town
+from tests.e2e.town import small_city
 from tests.support import bearer, issue_key, publish_once, wait_for
 
 pytestmark = pytest.mark.browser
@@ -419,12 +420,16 @@ _GEOMETRY = """() => {
     bins[el.dataset.id] = [Number(el.getAttribute('x')) + Number(el.getAttribute('width')) / 2,
                            Number(el.getAttribute('y')) + Number(el.getAttribute('height')) / 2];
   }
+  const stations = {};
+  for (const el of document.querySelectorAll('#map circle.station-dot')) {
+    stations[el.dataset.id] = [Number(el.getAttribute('cx')), Number(el.getAttribute('cy'))];
+  }
   const lines = [...document.querySelectorAll('#map polyline.truck-route')].map((el) => ({
     truck: el.dataset.truck,
     stroke: el.getAttribute('stroke'),
     points: el.getAttribute('points').split(' ').map((p) => p.split(',').map(Number)),
   }));
-  return { bins, lines };
+  return { bins, stations, lines };
 }"""
 
 
@@ -461,8 +466,13 @@ def test_the_dispatch_view_shows_each_trucks_route_as_the_api_plans_it(
     assert len(set(fleet)) == 30 and fleet[: len(colours)] == [
         lines[r["truck"]]["stroke"] for r in plan["routes"]
     ]
+    # Each line begins at its truck's home station (the town's registry says which; the first
+    # plan of the day has no truck on the road yet), then goes through the stops.
+    homes = {t["id"]: t["station"] for t in small_city()["trucks"]}
     for truck, route in routes.items():
-        points = lines[truck]["points"]
+        (hx, hy), *points = lines[truck]["points"]
+        sx, sy = geometry["stations"][homes[truck]]
+        assert abs(hx - sx) < 0.01 and abs(hy - sy) < 0.01, (truck, homes[truck])
         assert len(points) == len(route["stops"]), truck
         for stop, (x, y) in zip(route["stops"], points, strict=True):
             if stop["kind"] == "bin":

@@ -117,6 +117,9 @@ def test_plan_replan_and_the_retained_route(settings: Settings, influx: InfluxCl
         assert route["truck"] == "T03"
         assert [s["id"] for s in route["stops"]] in (["B1", "B2", "S1"], ["B2", "B1", "S1"])
         assert route["distance_m"] == ROUTE_M
+        # T03 leaves from its home station S1 (the registry's) and ends the day there.
+        home = {"kind": "station", "id": "S1", "lat": 29.87, "lon": 121.54}
+        assert route["origin"] == route["destination"] == home
         # 60 % and 50 % of 240 l: 144 l and 120 l, 264 l after both, 0 after unloading.
         first = {"B1": 144, "B2": 120}[route["stops"][0]["id"]]
         assert [s["load_after_l"] for s in route["stops"]] == [first, 264, 0]
@@ -250,3 +253,42 @@ def test_a_late_truck_has_the_day_planned_again_by_itself(
         cleaner.publish("dispatch/T03/route", b"", qos=1, retain=True).wait_for_publish(5)
         cleaner.disconnect()
         cleaner.loop_stop()
+
+
+# 10:00 in Shanghai (today's, or yesterday's when that is still to come): nine hours before
+# the 19:00 deadline, so the 日产日清 sweep is off and a bin is must-clear only when it is
+# about to overflow (docs/dispatch.md, "Which bins a plan must clear").
+MORNING = datetime.now(UTC).replace(hour=2, minute=0, second=0, microsecond=0)
+if datetime.now(UTC) < MORNING:
+    MORNING -= timedelta(days=1)
+
+
+def test_a_bin_filling_fast_is_sent_for_before_it_is_full(
+    settings: Settings, influx: InfluxClient
+) -> None:
+    # B1 read 48, 60 and 72 % 50, 30 and 10 minutes before the plan: 12 points per 20 min is
+    # 36 %/h, so it is full (100 - 72) / 36 h = 46 min 40 s after its last reading, 36 min
+    # 40 s after the plan is made. B2 is fuller (85 %) but flat, and B3 nearly empty (5 %):
+    # neither need go. Without a trend B1 is just a 78 % bin, as optional as B2.
+    readings = {"B1": (48, 60, 72), "B2": (85, 85, 85), "B3": (5, 5, 5)}
+    influx.write(
+        [
+            to_line(BinLevel("D1", bin_id, fill_pct=pct, ts=MORNING - timedelta(minutes=ago)))
+            for bin_id, fills in readings.items()
+            for ago, pct in zip((50, 30, 10), fills, strict=True)
+        ]
+    )
+    full_at = MORNING - timedelta(minutes=10) + timedelta(hours=(100 - 72) / 36)
+    app = create_app(settings.replace(api_dispatch_time_limit_s=1.0, api_dispatch_check_s=0), CITY)
+    app.dependency_overrides[get_now] = lambda: MORNING
+    with admin_client(app, settings) as client:
+        plan = client.post("/api/v1/dispatch/replan")
+        assert plan.status_code == 200, plan.text
+        body = plan.json()
+    (route,) = body["routes"]
+    bins = [s for s in route["stops"] if s["kind"] == "bin"]
+    assert [s["id"] for s in bins] == ["B1"]
+    (arrival,) = [datetime.fromisoformat(s["arrival"]) for s in bins]
+    assert MORNING <= arrival < full_at
+    left = {o["bin"]: (o["must"], o["reason"]) for o in body["left_out"]}
+    assert left == {"B2": (False, "skipped_optional"), "B3": (False, "skipped_optional")}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from curbside.domain.dispatch.problem import Plan, Problem, Stop, TruckRoute
+from curbside.domain.dispatch.problem import Place, Plan, Problem, Stop, TruckRoute
 from curbside.domain.dispatch.replan import driving_to, pin_driven_stops, with_pinned
 from curbside.domain.dispatch.solver import solve
+from curbside.domain.sanitation.worklist import Point
 from tests.unit.test_dispatch_solver import SERVICE, START, STATION, GridTravel, job, truck
 
 A, B, C = job("A", 0, 1), job("B", 0, 2), job("C", 0, -1, deadline=START + timedelta(seconds=500))
@@ -17,6 +18,7 @@ def seconds(n: int) -> timedelta:
     return timedelta(seconds=n)
 
 
+HOME = Place("station", STATION.where, "S")
 # The morning's plan, written out: S -> A (1 km: 100 s) -> B (+120 s service +100 s: 320 s)
 # -> S (+120 +200: 640 s).
 MORNING = Plan(
@@ -32,6 +34,8 @@ MORNING = Plan(
                 Stop("bin", "B", "D1", B.where, START + seconds(320), 2),
                 Stop("unload", "S", None, STATION.where, START + seconds(640), 0),
             ),
+            HOME,
+            HOME,
         ),
     ),
     (),
@@ -58,12 +62,21 @@ def test_a_new_bin_is_fitted_in_after_the_stop_being_driven_to() -> None:
     problem = Problem(now, (A, B, C), (truck(),), (STATION,), service=SERVICE)
     kept, pinned = pin_driven_stops(problem, MORNING, now)
     assert [b.bin for b in kept.bins] == ["B", "C"]
-    plan = with_pinned(solve(kept, GridTravel(), time_limit_s=1), pinned, problem, GridTravel())
+    fresh = solve(kept, GridTravel(), time_limit_s=1)
+    plan = with_pinned(fresh, pinned, problem, GridTravel())
     (route,) = plan.routes
     assert [s.id for s in route.stops] == ["A", "C", "B", "S"]
     assert [s.arrival - START for s in route.stops] == [seconds(t) for t in (100, 420, 840, 1160)]
     assert [s.load_after_l for s in route.stops] == [1, 2, 3, 0]
     assert plan.left_out == ()
+    # Nobody reported where the truck is: its route begins where the morning's plan had it
+    # last (it left S for A), and ends at home.
+    assert (route.origin, route.destination) == (HOME, HOME)
+    # Its tablet said it was half-way to A: the route begins there.
+    halfway = Point(0, 0.5)
+    reported = with_pinned(fresh, pinned, problem, GridTravel(), {"T1": halfway})
+    assert reported.routes[0].origin == Place("position", halfway)
+    assert reported.routes[0].destination == HOME
 
 
 def test_a_truck_driving_home_goes_home_first() -> None:
@@ -81,6 +94,8 @@ def test_a_truck_driving_home_goes_home_first() -> None:
     plan = with_pinned(solve(kept, GridTravel(), time_limit_s=1), pinned, problem, GridTravel())
     (route,) = plan.routes
     assert [s.id for s in route.stops] == ["S", "D", "S"]
+    # Last planned at B (emptied at 320 s) on its way home: the route begins there.
+    assert route.origin == Place("stop", B.where, "B")
     assert [s.arrival - START for s in route.stops] == [seconds(t) for t in (640, 740, 960)]
     assert [s.load_after_l for s in route.stops] == [0, 1, 0]
     assert [o.bin for o in plan.left_out] == ["C"]

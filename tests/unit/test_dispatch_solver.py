@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from curbside.domain.dispatch.problem import BinJob, Problem, StationSpot, TruckSpec
+from curbside.domain.dispatch.problem import BinJob, Place, Problem, StationSpot, TruckSpec
 from curbside.domain.dispatch.solver import solve
 from curbside.domain.sanitation.worklist import Point
 
@@ -69,6 +70,8 @@ def test_capacity_forces_an_unload_trip() -> None:
     assert [s.kind for s in route.stops] == ["bin", "unload", "bin", "unload"]
     assert [s.load_after_l for s in route.stops] == [6, 0, 6, 0]
     assert route.unload_trips == 2
+    # It leaves from its home station and ends there.
+    assert route.origin == route.destination == Place("station", STATION.where, "S")
 
 
 def test_a_deadline_forces_the_order() -> None:
@@ -126,6 +129,26 @@ def test_two_bins_that_fit_alone_but_not_together() -> None:
     (out,) = plan.left_out
     assert out.reason == "fleet_full"
     assert {out.bin, route.stops[0].id} == {"A", "B"}
+
+
+def test_when_one_fits_a_bin_about_to_overflow_goes_before_one_due_for_the_sweep() -> None:
+    # A (due for the 日产日清 sweep) 1 km east, B (about to overflow) 2 km west, both due at
+    # 600 s. A alone: out at 100 s, back at 320 s; B alone: there at 200 s, back at 520 s;
+    # both: at least 100 + 120 + 300 (3 km) = 520 s to the second, 840 s home, past the
+    # 600 s shift end. Both must go; the fleet can take one, and B, further but overflowing
+    # otherwise until a later plan, is the one: A is nearer, so equal prizes would take A.
+    due = START + timedelta(seconds=600)
+    short = Problem(
+        START,
+        (job("A", 0, 1, deadline=due), replace(job("B", 0, -2, deadline=due), overflow_at=due)),
+        (TruckSpec("T1", "S", 100, START, due),),
+        (STATION,),
+        service=SERVICE,
+    )
+    plan = solve(short, GridTravel(), time_limit_s=1)
+    (route,) = plan.routes
+    assert [s.id for s in route.stops] == ["B", "S"]
+    assert [(o.bin, o.reason) for o in plan.left_out] == [("A", "fleet_full")]
 
 
 def test_an_optional_bin_is_taken_only_when_worth_its_detour() -> None:

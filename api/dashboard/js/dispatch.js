@@ -63,6 +63,13 @@ function progressOf(truck) {
   return (store.progress || []).find((p) => p.truck === truck) || null;
 }
 
+/** A route's origin or destination in words: a station, a reported position, or a stop. */
+function placeName(place) {
+  if (place.kind === "station") return `${place.id} ${stationName(place.id)}`;
+  if (place.kind === "position") return t("dp.position", { lat: place.lat.toFixed(5), lon: place.lon.toFixed(5) });
+  return place.id;
+}
+
 function truckCard(route) {
   const report = progressOf(route.truck);
   const done = new Set(report?.done || []);
@@ -92,6 +99,7 @@ function truckCard(route) {
       bins: route.bins, trips: route.unload_trips, km: (route.distance_m / 1000).toFixed(1),
       start: clock(route.start), end: clock(route.end),
     })),
+    h("p", { class: "truck-ends", "data-origin": route.origin.kind }, t("dp.ends", { from: placeName(route.origin), to: placeName(route.destination) })),
     h("p", { class: "truck-progress" }, h("strong", { "data-done": binsDone }, t("dp.progress", { done: binsDone, bins: route.bins })), " · ", where),
     h(
       "table",

@@ -174,7 +174,7 @@ function drawStreets(city) {
       h(
         "g",
         { class: "station" },
-        h("circle", { cx: x, cy: y, r: 1, "data-scale-stroke": 2, class: "station-dot" }),
+        h("circle", { cx: x, cy: y, r: 1, "data-scale-stroke": 2, class: "station-dot", "data-id": station.id }),
         h("text", { x, y, dy: "-0.8em", "text-anchor": "middle", class: "station-label", "data-scale-font": 12 }, named(station)),
       ),
     );
@@ -394,8 +394,8 @@ function drawRoutes() {
   applyView();
 }
 
-/** Each truck's planned route as a line in its own colour through its stops, in order, and
- * where it last reported being. */
+/** Each truck's planned route as a line in its own colour from where it begins through its
+ * stops, in order, and where it last reported being. */
 function drawPlan() {
   if (!layer.plan) return;
   layer.plan.replaceChildren();
@@ -403,7 +403,8 @@ function drawPlan() {
   if (!plan) return;
   for (const route of plan.routes) {
     const colour = store.planColours.get(route.truck);
-    const path = route.stops.map(project);
+    // From where the truck leaves (its home station, or where it was when re-planned).
+    const path = [route.origin, ...route.stops].map(project);
     layer.plan.append(
       h("polyline", {
         points: path.map((p) => p.join(",")).join(" "),

@@ -21,6 +21,7 @@ URGENT_WITHIN: Final = timedelta(hours=1)
 SERVICE: Final = timedelta(minutes=2)
 
 LeftOutReason = Literal["no_truck_in_time", "too_big", "fleet_full", "skipped_optional"]
+PlaceKind = Literal["station", "position", "stop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +123,28 @@ class Stop:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Where a route begins or ends: a transfer station (``id`` its id); where the truck last
+    reported being (a re-plan mid-shift); or, re-planned without a report, the stop the
+    previous plan had it at last (``id`` the bin's or station's id)."""
+
+    kind: PlaceKind
+    where: Point
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TruckRoute:
-    """A truck's day: its stops in order, ending with the unload at its home station."""
+    """A truck's day: from ``origin`` through its stops in order, ending with the unload at
+    its home station (``destination``)."""
 
     truck: str
     start: datetime
     end: datetime
     distance_m: int
     stops: tuple[Stop, ...]
+    origin: Place
+    destination: Place
 
     @property
     def unload_trips(self) -> int:

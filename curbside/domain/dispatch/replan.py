@@ -3,20 +3,24 @@ driving to stays its next stop, and the rest of its day is planned again from th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from curbside.domain.dispatch.problem import Plan, Problem, Stop, TruckRoute, TruckSpec
+from curbside.domain.dispatch.problem import Place, Plan, Problem, Stop, TruckRoute, TruckSpec
 from curbside.domain.dispatch.travel import TravelModel, drive
+from curbside.domain.sanitation.worklist import Point
 
 
 @dataclass(frozen=True, slots=True)
 class Pinned:
-    """A truck's stop kept from the previous plan, and where that leaves the truck."""
+    """A truck's stop kept from the previous plan, where that leaves the truck, and where the
+    previous plan had it last (the stop before, or where its route began)."""
 
     truck: str
     stop: Stop
     free_at: datetime
+    came_from: Place
 
 
 def driving_to(route: TruckRoute, now: datetime) -> Stop | None:
@@ -46,7 +50,14 @@ def pin_driven_stops(
             continue
         home = stop.kind == "unload" and stop.id == truck.home
         free_at = stop.arrival + (problem.service if stop.kind == "bin" else timedelta())
-        pinned.append(Pinned(truck.id, stop, free_at))
+        assert route is not None  # a stop is driven to only on a route
+        before = route.stops.index(stop) - 1
+        came_from = (
+            route.origin
+            if before < 0
+            else Place("stop", route.stops[before].where, route.stops[before].id)
+        )
+        pinned.append(Pinned(truck.id, stop, free_at, came_from))
         if free_at >= truck.shift_end:
             continue
         trucks.append(
@@ -62,21 +73,28 @@ def pin_driven_stops(
     return replace(problem, bins=bins, trucks=tuple(trucks)), pinned
 
 
-def with_pinned(plan: Plan, pinned: list[Pinned], problem: Problem, travel: TravelModel) -> Plan:
+def with_pinned(
+    plan: Plan,
+    pinned: list[Pinned],
+    problem: Problem,
+    travel: TravelModel,
+    positions: Mapping[str, Point] | None = None,
+) -> Plan:
     """The new plan with each pinned stop put back in front of its truck's route.
 
-    A truck the solver gave nothing more drives from its pinned stop straight home to unload.
+    Such a route begins where the truck last reported being (``positions``, by truck), or
+    without a report where the previous plan had it last. A truck the solver gave nothing
+    more drives from its pinned stop straight home to unload.
     """
     routes = {r.truck: r for r in plan.routes}
     homes = {t.id: t.home for t in problem.trucks}
     stations = {s.id: s.where for s in problem.stations}
     for pin in pinned:
+        reported = (positions or {}).get(pin.truck)
+        origin = pin.came_from if reported is None else Place("position", reported)
         after = routes.get(pin.truck)
         if after is not None:
-            routes[pin.truck] = replace(
-                after,
-                stops=(pin.stop, *after.stops),
-            )
+            routes[pin.truck] = replace(after, stops=(pin.stop, *after.stops), origin=origin)
             continue
         if pin.stop.kind == "unload" and pin.stop.id == homes[pin.truck]:
             stops: tuple[Stop, ...] = (pin.stop,)
@@ -85,5 +103,8 @@ def with_pinned(plan: Plan, pinned: list[Pinned], problem: Problem, travel: Trav
             home = stations[homes[pin.truck]]
             metres, took = drive(travel, pin.stop.where, home, pin.free_at)
             stops = (pin.stop, Stop("unload", homes[pin.truck], None, home, pin.free_at + took, 0))
-        routes[pin.truck] = TruckRoute(pin.truck, plan.start, stops[-1].arrival, metres, stops)
+        destination = Place("station", stations[homes[pin.truck]], homes[pin.truck])
+        routes[pin.truck] = TruckRoute(
+            pin.truck, plan.start, stops[-1].arrival, metres, stops, origin, destination
+        )
     return replace(plan, routes=tuple(sorted(routes.values(), key=lambda r: r.truck)))

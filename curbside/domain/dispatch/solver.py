@@ -21,6 +21,7 @@ from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 from curbside.domain.dispatch.problem import (
     BinJob,
     LeftOut,
+    Place,
     Plan,
     Problem,
     Stop,
@@ -32,6 +33,11 @@ from curbside.domain.sanitation.worklist import Point
 
 # A must-clear bin is worth more than any detour a county could ask for (10,000 km).
 MUST_PRIZE_M = 10_000_000
+# A bin that is full, burning, tilted or about to overflow is worth ten of those: when the
+# fleet cannot clear every must-clear bin, it leaves out bins due for the 日产日清 sweep (a
+# missed clearance) before one that would otherwise stand overflowing until the next plan
+# reaches it, often overnight (measured: tools/bench/dispatch_week, docs/dispatch.md).
+OVERFLOW_PRIZE_M = 10 * MUST_PRIZE_M
 # A small county's search settles in well under a second: stop it there rather than at the time
 # limit. The demo county (about 100 iterations a second on 2 CPUs) reaches the time limit first.
 SETTLED_AFTER_ITERATIONS = 2_000
@@ -91,6 +97,7 @@ def solve(
         truck = inst.trucks[route.vehicle_type()]
         stops, done = _stops(problem, route.schedule(), admitted, truck.initial_load_l)
         visited |= done
+        home = Place("station", problem.stations[inst.station_index[truck.home]].where, truck.home)
         routes.append(
             TruckRoute(
                 truck=truck.id,
@@ -98,6 +105,8 @@ def solve(
                 end=problem.start + timedelta(seconds=route.end_time()),
                 distance_m=route.distance(),
                 stops=stops,
+                origin=home if truck.start_at is None else Place("stop", truck.start_at),
+                destination=home,
             )
         )
     left_out += [_dropped(problem.bins[i]) for i in admitted if i not in visited]
@@ -166,7 +175,7 @@ def _model(inst: _Instance, admitted: list[int]) -> Model:
             pickup=[job.load_l],
             service_duration=service,
             tw_late=_offset(problem, problem.latest_arrival(job)),
-            prize=MUST_PRIZE_M if job.must else job.skip_penalty_m,
+            prize=_prize(job),
             required=False,
             name=job.bin,
         )
@@ -182,6 +191,12 @@ def _model(inst: _Instance, admitted: list[int]) -> Model:
                 duration=inst.legs.seconds(a, b),
             )
     return model
+
+
+def _prize(job: BinJob) -> int:
+    if job.urgent is not None or job.overflow_at is not None:
+        return OVERFLOW_PRIZE_M
+    return MUST_PRIZE_M if job.must else job.skip_penalty_m
 
 
 def _offset(problem: Problem, moment: datetime) -> int:

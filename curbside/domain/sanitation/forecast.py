@@ -8,6 +8,7 @@ condition when that moment comes before the truck does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
@@ -43,6 +44,44 @@ class FillReading(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FillLine:
+    """The least-squares line through a bin's recent fill: its fill at the latest reading
+    and how fast it rises (percent per hour, above 0)."""
+
+    at: datetime
+    fill_pct: float
+    rate_pct_h: float
+
+
+def fill_line(
+    readings: Iterable[FillReading],
+    now: datetime,
+    *,
+    min_readings: int = 3,
+    window: timedelta = timedelta(hours=4),
+    min_r2: float = 0.7,
+) -> FillLine | None:
+    """The rising line through the readings since the bin's last collection, or None.
+
+    Only readings in ``(now - window, now]`` count. None: fewer than ``min_readings``
+    readings, all at one moment, a flat or falling line, or a fit whose R² is below
+    ``min_r2``. The overflow forecast here and the dispatch planner's fill trend
+    (curbside/readmodels/bin_trends.py) both take their rate from this one line.
+    """
+    recent = _recent(readings, now, window)
+    if len(recent) < min_readings:
+        return None
+    # Hours since the latest reading: small numbers, and exact whatever the epoch.
+    latest = recent[-1].ts
+    hours = np.array([(r.ts - latest) / timedelta(hours=1) for r in recent])
+    fit = _rising_line(hours, np.array([r.fill_pct for r in recent]), min_r2)
+    if fit is None:
+        return None
+    slope, intercept = fit
+    return FillLine(latest, intercept, slope)
+
+
 def predict_full_at(
     readings: Iterable[FillReading],
     now: datetime,
@@ -55,28 +94,25 @@ def predict_full_at(
 
     Only readings in ``(now - window, now]`` count. A bin that already read 100 % reached it
     at its first such reading: the sensor cannot read more, so the line would bend there.
-    Otherwise the time the least-squares line reaches 100 %, or None: fewer than
-    ``min_readings`` readings, all at one moment, a flat or falling line, or a fit whose R²
-    is below ``min_r2``. The prediction may lie before ``now`` when a bin close to full last
-    read a little low.
+    Otherwise the time the line of :func:`fill_line` reaches 100 %, or None when there is no
+    such line. The prediction may lie before ``now`` when a bin close to full last read a
+    little low.
     """
-    recent = sorted((r for r in readings if now - window < r.ts <= now), key=lambda r: r.ts)
+    recent = _recent(readings, now, window)
     reached = [r.ts for r in recent if r.fill_pct >= FULL_PCT]
     if reached:
         return reached[0]
-    if len(recent) < min_readings:
+    line = fill_line(recent, now, min_readings=min_readings, window=window, min_r2=min_r2)
+    if line is None:
         return None
-    # Hours since the latest reading: small numbers, and exact whatever the epoch.
-    latest = recent[-1].ts
-    hours = np.array([(r.ts - latest) / timedelta(hours=1) for r in recent])
-    fit = _rising_line(hours, np.array([r.fill_pct for r in recent]), min_r2)
-    if fit is None:
-        return None
-    slope, intercept = fit
-    hours_to_full = (FULL_PCT - intercept) / slope
+    hours_to_full = (FULL_PCT - line.fill_pct) / line.rate_pct_h
     if hours_to_full > _FLAT_BEYOND / timedelta(hours=1):
         return None
-    return latest + timedelta(hours=hours_to_full)
+    return line.at + timedelta(hours=hours_to_full)
+
+
+def _recent(readings: Iterable[FillReading], now: datetime, window: timedelta) -> list[FillReading]:
+    return sorted((r for r in readings if now - window < r.ts <= now), key=lambda r: r.ts)
 
 
 def _rising_line(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from api.dispatch_schemas import TruckRouteOut
 from curbside.city.registry import City
-from curbside.domain.dispatch.problem import Stop, TruckRoute
+from curbside.domain.dispatch.problem import Place, Stop, TruckRoute
 from curbside.domain.dispatch.travel import GreatCircleTravel
 from curbside.domain.sanitation.worklist import Point
 from simulators.driving import IDLE_S, TruckDriver
@@ -41,8 +41,14 @@ def stop(kind: str, id_: str, where: Point, minutes: int) -> Stop:
     return Stop(kind, id_, district, where, T0 + timedelta(minutes=minutes), 0)  # type: ignore[arg-type]
 
 
+def ends(stops: tuple[Stop, ...]) -> tuple[Place, Place]:
+    """A route's origin and destination: its last stop's station, as the planner gives them."""
+    home = Place("station", stops[-1].where, stops[-1].id)
+    return home, home
+
+
 def route(*stops: Stop, start: datetime = T0) -> TruckRoute:
-    return TruckRoute("T1", start, stops[-1].arrival, 0, stops)
+    return TruckRoute("T1", start, stops[-1].arrival, 0, stops, *ends(stops))
 
 
 class Bins:
@@ -144,7 +150,8 @@ def test_in_a_run_only_the_planned_bins_are_emptied_and_report_empty_next(
     stops = [Stop("bin", b, "D1", where[b], depart, 0) for b in wanted]
     stops.append(Stop("unload", station.id, None, Point(station.lat, station.lon), depart, 0))
     feed = HeldRoutes()
-    planned = TruckRouteOut.from_route(TruckRoute("T01", depart, depart, 0, tuple(stops)))
+    driven = tuple(stops)
+    planned = TruckRouteOut.from_route(TruckRoute("T01", depart, depart, 0, driven, *ends(driven)))
     feed.take("T01", planned.model_dump_json().encode())
     truth_path = tmp_path / "truth.jsonl"
     options = SimulationOptions(
@@ -191,7 +198,7 @@ def test_a_bad_or_misaddressed_route_is_counted_and_the_old_one_kept() -> None:
     assert kept is not None and [s.id for s in kept.stops] == ["B1", "S1"]
     for payload in (b"{not json", b'{"truck": "T1"}', b"x" * (2 * 1024 * 1024)):
         feed.take("T1", payload)
-    other = TruckRouteOut.from_route(TruckRoute("T2", T0, T0, 0, good.stops))
+    other = TruckRouteOut.from_route(TruckRoute("T2", T0, T0, 0, good.stops, *ends(good.stops)))
     feed.take("T1", other.model_dump_json().encode())
     feed.take("T1", b"")  # a cleared retained route: nothing to take, nothing wrong
     assert feed.rejected == 4
