@@ -14,6 +14,12 @@ from datetime import datetime, timedelta
 from curbside.vocabulary.alerts import Alert, AlertKind, AlertStatus, Condition, Subject
 
 
+def alert_time(moment: datetime) -> datetime:
+    """``moment`` to the millisecond: an alert's id, its stored point and the document on MQTT
+    all carry milliseconds, so an alert dated finer would not read back as itself."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 class AlertResolved(Exception):
     """A resolved alert cannot be acknowledged any more."""
 
@@ -33,6 +39,7 @@ def reconcile(
     Only kinds in ``evaluated`` are resolved when their condition is absent, so a rule that
     did not run this time (its data was unavailable) resolves nothing.
     """
+    now = alert_time(now)
     current: dict[tuple[AlertKind, Subject], Alert] = {
         (a.kind, a.subject): a for a in active if a.active
     }
@@ -56,6 +63,7 @@ def acknowledge(alert: Alert, by: str, now: datetime) -> Alert:
         raise AlertResolved(f"alert {alert.id} is already resolved")
     if alert.status is AlertStatus.ACKNOWLEDGED:
         return alert
+    now = alert_time(now)
     undone = alert.unacknowledged_at
     if undone is not None and now <= undone:
         # Stored to the millisecond, and an acknowledgement stands only if later than the undo.
@@ -77,6 +85,7 @@ def unacknowledge(alert: Alert, now: datetime, window: timedelta) -> Alert:
         raise AlertResolved(f"alert {alert.id} is already resolved")
     if alert.status is not AlertStatus.ACKNOWLEDGED or alert.acknowledged_at is None:
         raise UndoRefused(f"alert {alert.id} is not acknowledged")
+    now = alert_time(now)
     if now - alert.acknowledged_at > window:
         raise UndoRefused(
             f"alert {alert.id}: the acknowledge can be undone for "
