@@ -149,6 +149,20 @@ class ApiSettings(_Group):
     dispatch_check_s: float = Field(30.0, ge=0, le=3_600)
     # A truck this late for its next stop has the day planned again.
     dispatch_late_after_s: float = Field(600.0, gt=0, le=86_400)
+    # A zone's sessions (docs/api.md): an answer this old is rendered again in the background
+    # (the last one sent meanwhile); one sessions_max_age_s old is never sent, a request waits
+    # for the render instead, and gets its error if the record store fails.
+    sessions_refresh_s: float = Field(1.0, gt=0, le=3_600)
+    sessions_max_age_s: float = Field(10.0, gt=0, le=3_600)
+
+    @model_validator(mode="after")
+    def _check_sessions_ages(self) -> Self:
+        if self.sessions_max_age_s <= self.sessions_refresh_s:
+            raise ValueError(
+                "CURBSIDE_API_SESSIONS_MAX_AGE_S must be longer than "
+                "CURBSIDE_API_SESSIONS_REFRESH_S (an answer is refreshed before it is too old)"
+            )
+        return self
 
 
 class IngestSettings(_Group):
