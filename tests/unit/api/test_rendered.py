@@ -40,17 +40,25 @@ class _Clock:
         return self.now
 
 
+class _Gate:
+    """Renders a text as its bytes once ``release`` is set, noting each call."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.calls: list[str] = []
+
+    async def render(self, text: str) -> bytes:
+        self.calls.append(text)
+        await self.release.wait()
+        return text.encode()
+
+
 def test_requests_arriving_during_a_first_render_wait_for_it_and_render_nothing() -> None:
     async def scenario() -> None:
         clock = _Clock()
         rendered = RenderedForAWhile[bytes](1.0, 10.0, clock=clock)
-        release = asyncio.Event()
-        calls: list[str] = []
-
-        async def render(text: str) -> bytes:
-            calls.append(text)
-            await release.wait()
-            return text.encode()
+        gate = _Gate()
+        calls, release, render = gate.calls, gate.release, gate.render
 
         first = asyncio.ensure_future(rendered.get_or_render("k", lambda: render("a")))
         others = [
@@ -79,13 +87,8 @@ def test_a_stale_window_is_answered_at_once_with_the_last_body_and_refreshed_onc
     async def scenario() -> None:
         clock = _Clock()
         rendered = RenderedForAWhile[bytes](1.0, 10.0, clock=clock)
-        release = asyncio.Event()
-        calls: list[str] = []
-
-        async def render(text: str) -> bytes:
-            calls.append(text)
-            await release.wait()
-            return text.encode()
+        gate = _Gate()
+        calls, release, render = gate.calls, gate.release, gate.render
 
         release.set()
         assert await rendered.get_or_render("k", lambda: render("a")) == b"a"
