@@ -36,6 +36,7 @@ from api.essential_tasks import stop_if_ended
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.payment_desk import PaymentDesk
 from api.processes import ProcessRole
+from api.rendered import RenderedForAWhile
 from api.routes import alerts as alerts_routes
 from api.routes import (
     arrears,
@@ -60,7 +61,7 @@ from api.routes import city as city_routes
 from api.routes import dispatch as dispatch_routes
 from api.routes import platform as platform_routes
 from api.routes.dashboard import mount_dashboard
-from api.session_bodies import SessionBodies
+from api.session_bodies import SessionBodies, SessionsAnswer
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.alerts import AlertStore
@@ -273,6 +274,9 @@ def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMet
     """What the routes read from ``app.state``: fixed for the app's life."""
     app.state.city = city
     app.state.session_bodies = SessionBodies(city)
+    app.state.sessions_answers = RenderedForAWhile[SessionsAnswer](
+        settings.api.sessions_refresh_s, settings.api.sessions_max_age_s
+    )
     app.state.case_channels = settings.handoff.channels  # where case steps are handed off
     app.state.inbound_secret = settings.handoff.inbound_secret  # the platform signs with it
     app.state.clearance_rules = clearance_rules(settings)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from api.alertfeed import AlertFeed
-from api.session_bodies import SessionBodies
+from api.rendered import RenderedForAWhile
+from api.session_bodies import SessionBodies, SessionsAnswer
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.client import InfluxError
 from curbside.adapters.influx.rollups import HourlyLevel
@@ -184,6 +185,12 @@ async def get_session_bodies(request: Request) -> SessionBodies:
     return bodies
 
 
+async def get_sessions_answers(request: Request) -> RenderedForAWhile[SessionsAnswer]:
+    """The sessions answers rendered lately, by window (kept with the app)."""
+    answers: RenderedForAWhile[SessionsAnswer] = request.app.state.sessions_answers
+    return answers
+
+
 T = TypeVar("T")
 
 
@@ -215,6 +222,7 @@ SanitationHistoryDep = Annotated[SanitationHistory, Depends(get_sanitation_histo
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 RecordsDep = Annotated[sessionmaker[DbSession], Depends(get_records)]
 SessionBodiesDep = Annotated[SessionBodies, Depends(get_session_bodies)]
+SessionsAnswersDep = Annotated[RenderedForAWhile[SessionsAnswer], Depends(get_sessions_answers)]
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$")

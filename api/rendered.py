@@ -4,17 +4,30 @@ Between two live-state ticks every request for the same thing gets the same answ
 request after a tick renders it and the others send the same bytes: building and
 validating a hundred response models per request was most of an occupancy request's cost.
 The active alerts use it the same way, with the alert view's version for the snapshot.
+A zone's sessions, read from the records, have no snapshot to follow: they are rendered again
+after a while, in the background, the last body served meanwhile (``RenderedForAWhile``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from curbside.adapters.log_throttle import Throttle
 
 # Keys are bounded by the registry and the keys' scopes, but a caller choosing odd parameters
 # (every ``limit`` from 1 to 10,000) must not fill memory before the next snapshot.
 MAX_BODIES = 1_000
+
+V = TypeVar("V")
+log = logging.getLogger(__name__)
+# One line a minute per key: a record store that is down fails every window's refresh.
+_FAILURES_LOGGED = Throttle(60.0)
 
 
 class RenderedPerSnapshot:
@@ -37,52 +50,128 @@ class RenderedPerSnapshot:
         return body
 
 
-class RenderedForAWhile:
-    """Bodies by key, each sent again for ``ttl_s`` seconds after it was rendered: for answers
-    from data another process keeps (the records), which the API cannot see change.
+class RenderedForAWhile(Generic[V]):
+    """Values (rendered bodies) by key, for answers from data another process keeps (the
+    records), which the API cannot see change: stale-while-revalidate.
 
-    One render per key at a time: requests arriving while it runs wait for its body rather
-    than render the same again (under load, dozens would, each slower for the others).
+    - A value younger than ``refresh_after_s`` is sent again as it is.
+    - An older one, up to ``max_age_s``, is still sent at once, while one background task per
+      key renders the next; at most ``max_refreshes`` of those run at a time, so a burst of
+      windows going stale together cannot take the CPU from the requests (the rest queue).
+    - A key with no value, or only one ``max_age_s`` old or more, waits for its render, which
+      requests arriving meanwhile share (under load, dozens would render the same again);
+      that render is not queued behind the refreshes.
+    - A failed refresh is retried ``refresh_after_s`` later; the last good value is served
+      meanwhile, until it is ``max_age_s`` old: then requests wait for a render and get its
+      exception if it fails too.
+    - A value ``max_age_s`` old is of no use and is dropped, so memory holds only keys asked
+      for within ``max_age_s``, and at most ``max_kept`` of them (the oldest go first).
+
+    Ages count from when the render was asked for, so a value is never older than it says.
     Use it from the event loop only.
     """
 
-    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_s = ttl_s
+    def __init__(
+        self,
+        refresh_after_s: float,
+        max_age_s: float,
+        *,
+        max_refreshes: int = 2,
+        max_kept: int = MAX_BODIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < refresh_after_s < max_age_s:
+            raise ValueError("need 0 < refresh_after_s < max_age_s")
+        self._refresh_after_s = refresh_after_s
+        self._max_age_s = max_age_s
+        self._max_kept = max_kept
         self._clock = clock
-        self._bodies: dict[Hashable, tuple[float, bytes]] = {}
-        self._rendering: dict[Hashable, asyncio.Future[bytes]] = {}
+        self._refreshes = asyncio.Semaphore(max_refreshes)
+        # Oldest first (a new value moves its key to the end).
+        self._kept: OrderedDict[Hashable, _Kept[V]] = OrderedDict()
+        self._rendering: dict[Hashable, asyncio.Future[V]] = {}
+        self.failed_refreshes = 0
+        """Background renders that failed so far (each logged, throttled per key)."""
 
-    async def get_or_render(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
-        """The body rendered for ``key`` less than ``ttl_s`` ago, else the one ``render``
-        makes (or is making for another request); its exception, if it fails, to each."""
-        kept = self._bodies.get(key)
-        if kept is not None and self._clock() - kept[0] < self._ttl_s:
-            return kept[1]
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    async def get_or_render(self, key: Hashable, render: Callable[[], Awaitable[V]]) -> V:
+        """The value for ``key``: the kept one while younger than ``max_age_s`` (a refresh
+        started in the background once it is ``refresh_after_s`` old), else the one
+        ``render`` makes (or is making for another request); its exception, if it fails, to
+        each caller waiting for it."""
+        now = self._clock()
+        self._forget_old(now)
+        kept = self._kept.get(key)
+        if kept is not None and now - kept.asked_at < self._max_age_s:
+            if now >= kept.refresh_at and key not in self._rendering:
+                self._start(key, render, now, queued=True)
+            return kept.value
         task = self._rendering.get(key)
         if task is None:
-            # A task of its own: a caller that goes away does not cancel the others' answer.
-            task = self._rendering[key] = asyncio.ensure_future(self._render(key, render))
-            task.add_done_callback(_retrieved)
+            task = self._start(key, render, now, queued=False)
         return await asyncio.shield(task)
 
-    async def _render(self, key: Hashable, render: Callable[[], Awaitable[bytes]]) -> bytes:
+    def _start(
+        self, key: Hashable, render: Callable[[], Awaitable[V]], asked_at: float, *, queued: bool
+    ) -> asyncio.Future[V]:
+        # A task of its own: a caller that goes away does not cancel the others' answer.
+        task = asyncio.ensure_future(self._render(key, render, asked_at, queued))
+        self._rendering[key] = task
+        task.add_done_callback(_retrieved)
+        return task
+
+    async def _render(
+        self, key: Hashable, render: Callable[[], Awaitable[V]], asked_at: float, queued: bool
+    ) -> V:
         try:
-            body = await render()
+            if queued:
+                async with self._refreshes:
+                    value = await render()
+            else:
+                value = await render()
+        except Exception as exc:
+            kept = self._kept.get(key)
+            if kept is not None:  # a refresh: keep serving the last value, try again later
+                kept.refresh_at = self._clock() + self._refresh_after_s
+                self.failed_refreshes += 1
+                if _FAILURES_LOGGED.allow(repr(key)):
+                    log.warning(
+                        "refresh of %r failed (%s: %s); its last answer is served until it "
+                        "is %.0f s old",
+                        key,
+                        type(exc).__name__,
+                        exc,
+                        self._max_age_s,
+                    )
+            raise
         finally:
             del self._rendering[key]
-        self._put(key, body)
-        return body
+        self._put(key, _Kept(value, asked_at, asked_at + self._refresh_after_s))
+        return value
 
-    def _put(self, key: Hashable, body: bytes) -> None:
-        if len(self._bodies) >= MAX_BODIES:
-            now = self._clock()
-            self._bodies = {k: v for k, v in self._bodies.items() if now - v[0] < self._ttl_s}
-            if len(self._bodies) >= MAX_BODIES:
-                self._bodies = {}
-        self._bodies[key] = (self._clock(), body)
+    def _put(self, key: Hashable, kept: _Kept[V]) -> None:
+        self._kept.pop(key, None)
+        self._kept[key] = kept
+        while len(self._kept) > self._max_kept:
+            self._kept.popitem(last=False)
+
+    def _forget_old(self, now: float) -> None:
+        # Values enter in about the order they were asked for: the front is the oldest.
+        kept = self._kept
+        while kept and now - next(iter(kept.values())).asked_at >= self._max_age_s:
+            kept.popitem(last=False)
 
 
-def _retrieved(task: asyncio.Future[bytes]) -> None:
+@dataclass(slots=True)
+class _Kept(Generic[V]):
+    value: V
+    asked_at: float  # when its render was asked for: its age counts from then
+    refresh_at: float  # when to render it again (later after a failed refresh)
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
     # Each waiter gets the exception; when all of them went away, nobody needs it logged.
     if not task.cancelled():
         task.exception()

@@ -12,6 +12,7 @@ one definition of what a session looks like.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,14 @@ from curbside.readmodels.parking_sessions import recorded_session
 # full, so one unusual window cannot make it grow without end.
 MAX_KEPT = 50_000
 _SESSION = TypeAdapter(SessionOut)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsAnswer:
+    """A window's rendered JSON and the moment it is as of (open stays priced up to then)."""
+
+    body: bytes
+    as_of: datetime
 
 
 class SessionBodies:

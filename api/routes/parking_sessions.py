@@ -25,6 +25,7 @@ from api.deps import (
     RecordsDep,
     Rfc3339,
     SessionBodiesDep,
+    SessionsAnswersDep,
     check_results,
     check_window,
     database_unavailable,
@@ -32,7 +33,6 @@ from api.deps import (
     local_day,
     require_zone,
 )
-from api.rendered import RenderedForAWhile
 from api.schemas import (
     ID_PATTERN,
     ErrorOut,
@@ -41,7 +41,9 @@ from api.schemas import (
     RevenueTotalOut,
     SessionOut,
     ZoneRevenueOut,
+    rfc3339,
 )
+from api.session_bodies import SessionsAnswer
 from curbside.adapters.influx.client import InfluxError
 from curbside.adapters.records.parking_store import sessions_overlapping
 from curbside.city.registry import City, Zone
@@ -59,10 +61,9 @@ router = APIRouter(
 )
 
 
-# How old a sessions answer may be: the records themselves trail the stream by about a second
-# (docs/performance.md, the recorder's lag).
-SESSIONS_FRESH_S = 1.0
-_RENDERED = RenderedForAWhile(SESSIONS_FRESH_S)
+# When the answer was rendered (open stays' durations and fees run up to then); ``Age``
+# (RFC 9111) says the same in whole seconds.
+AS_OF_HEADER = "X-Curbside-As-Of"
 
 
 @router.get("/sessions", summary="Parking sessions of a zone or a space")
@@ -71,6 +72,7 @@ async def sessions(
     city: CityDep,
     records: RecordsDep,
     bodies: SessionBodiesDep,
+    answers: SessionsAnswersDep,
     now: NowDep,
     limits: LimitsDep,
     zone: Annotated[str, Query(pattern=ID_PATTERN, description="the zone")],
@@ -79,23 +81,26 @@ async def sessions(
     space: Annotated[str | None, Query(pattern=ID_PATTERN, description="only this space")] = None,
 ) -> list[SessionOut]:
     """The sessions overlapping ``[start, end)``, by start time, with their fees so far, as
-    the record store holds them (curbside/readmodels/parking_sessions.py)."""
+    the record store holds them (curbside/readmodels/parking_sessions.py), as of the
+    ``X-Curbside-As-Of`` header: at most ``CURBSIDE_API_SESSIONS_MAX_AGE_S`` old."""
     check_window(start, end, limits)
     z = require_zone(city, zone)
     if space is not None and city.space(z.id, space) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown space {space!r} in zone {z.id!r}")
 
-    def render(db: DbSession) -> bytes:
+    def render(db: DbSession) -> SessionsAnswer:
         rows = sessions_overlapping(db, z.id, space, start, end)
         check_results("end", len(rows), limits, end.isoformat())
-        return bodies.render(db, rows, now)
+        return SessionsAnswer(bodies.render(db, rows, now), now)
 
-    # Dashboards poll the same window: the answer is rendered at most once a second, by one
-    # request while the others asking meanwhile wait for it.
-    body = await _RENDERED.get_or_render(
-        (records, z.id, space, start, end), lambda: in_records(records, render)
+    # Dashboards poll the same window: the last answer is sent while one task renders the
+    # next in the background (api/rendered.py); only a window's first request waits.
+    answer = await answers.get_or_render(
+        (z.id, space, start, end), lambda: in_records(records, render)
     )
-    return Response(body, media_type="application/json")  # type: ignore[return-value]
+    age_s = max(0, int((now - answer.as_of).total_seconds()))
+    headers = {AS_OF_HEADER: rfc3339(answer.as_of), "Age": str(age_s)}
+    return Response(answer.body, media_type="application/json", headers=headers)  # type: ignore[return-value]
 
 
 def _zone_revenue(

@@ -155,6 +155,20 @@ class ApiSettings(_Group):
     # How long an acknowledge can be undone (POST /alerts/{id}/unacknowledge, docs/alerts.md):
     # long enough to notice a slip, short enough that nobody has acted on it yet.
     ack_undo_s: float = Field(10.0, gt=0, le=300)
+    # A zone's sessions (docs/api.md): an answer this old is rendered again in the background
+    # (the last one sent meanwhile); one sessions_max_age_s old is never sent, a request waits
+    # for the render instead, and gets its error if the record store fails.
+    sessions_refresh_s: float = Field(1.0, gt=0, le=3_600)
+    sessions_max_age_s: float = Field(10.0, gt=0, le=3_600)
+
+    @model_validator(mode="after")
+    def _check_sessions_ages(self) -> Self:
+        if self.sessions_max_age_s <= self.sessions_refresh_s:
+            raise ValueError(
+                "CURBSIDE_API_SESSIONS_MAX_AGE_S must be longer than "
+                "CURBSIDE_API_SESSIONS_REFRESH_S (an answer is refreshed before it is too old)"
+            )
+        return self
 
 
 class IngestSettings(_Group):

@@ -79,6 +79,13 @@ def test_a_raw_retention_shorter_than_the_admitted_age_is_refused_by_name() -> N
     assert load_settings(influx_raw_retention_days=8).influx.raw_retention_days == 8
 
 
+def test_a_sessions_max_age_not_past_the_refresh_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError, match="CURBSIDE_API_SESSIONS_MAX_AGE_S must be longer"):
+        load_settings(api_sessions_refresh_s=5, api_sessions_max_age_s=5)
+    with pytest.raises(SettingsError, match="CURBSIDE_API_SESSIONS_REFRESH_S"):
+        load_settings(api_sessions_refresh_s=0)
+
+
 def test_a_lease_that_ticks_could_not_renew_twice_is_refused_by_name() -> None:
     with pytest.raises(SettingsError, match="recorder_lease_s"):
         load_settings(recorder_tick_s=30, recorder_lease_s=59)
@@ -110,8 +117,9 @@ def test_every_setting_is_documented_in_the_readme_under_its_variable() -> None:
     # evaluator's metrics (issue 17), two by the recorder's metrics, eight by fee collection
     # (issue 18), twelve by the hand-off (issue 16), two by automatic re-planning (issue 15),
     # two by retention and two by the recorders' lease (issue 14), six by RabbitMQ (issue 21),
-    # one by the API's processes (issue 19), three by undo and outbox pruning (issue 16)
-    assert len(names) == 102
+    # one by the API's processes (issue 19), three by undo and outbox pruning (issue 16), two
+    # by the sessions' ages (issue 19)
+    assert len(names) == 104
     assert names <= documented, sorted(names - documented)
 
 

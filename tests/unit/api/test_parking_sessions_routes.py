@@ -3,6 +3,7 @@ history where InfluxDB is)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -343,6 +344,64 @@ def test_an_open_stay_in_a_zone_without_a_tariff_has_no_fee(
     record(factory, stay("A-1", -30, None, -1, ONGOING))
     [body] = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW}).json()
     assert body["fee"] is None
+
+
+def _sessions_client(
+    tmp_path: Path, keys_file: Path, admin_token: str, clock: list[datetime], **settings: Any
+) -> tuple[TestClient, sessionmaker[DbSession]]:
+    """The app with "now" read from ``clock[0]`` and its own record store."""
+    app = create_app(load_settings(api_keys_file=keys_file, **settings), make_city())
+    app.dependency_overrides[get_now] = lambda: clock[0]
+    client = TestClient(app, headers=bearer(admin_token))
+    return client, record_store(tmp_path, client)
+
+
+def test_a_sessions_answer_says_which_moment_it_is_as_of(
+    tmp_path: Path, keys_file: Path, admin_token: str
+) -> None:
+    clock = [NOW]
+    client, factory = _sessions_client(tmp_path, keys_file, admin_token, clock)
+    record(factory, stay("A-1", -30, None, -1, ONGOING))
+    first = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
+    assert (first.headers["X-Curbside-As-Of"], first.headers["Age"]) == (
+        "2026-11-27T08:00:00.000Z",
+        "0",
+    )
+    record(factory, stay("A-2", -20, None, -1, ONGOING))
+    clock[0] = NOW + timedelta(seconds=3)
+    second = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
+    # Well within the 10 s maximum age: the last answer again, saying how old it is.
+    assert second.content == first.content
+    assert (second.headers["X-Curbside-As-Of"], second.headers["Age"]) == (
+        "2026-11-27T08:00:00.000Z",
+        "3",
+    )
+
+
+def test_a_sessions_answer_is_never_older_than_the_maximum_age(
+    tmp_path: Path, keys_file: Path, admin_token: str
+) -> None:
+    clock = [NOW]
+    client, factory = _sessions_client(
+        tmp_path,
+        keys_file,
+        admin_token,
+        clock,
+        api_sessions_refresh_s=0.001,
+        api_sessions_max_age_s=0.002,
+    )
+    record(factory, stay("A-1", -30, None, -1, ONGOING))
+    first = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
+    assert [s["space"] for s in first.json()] == ["A-1"]
+    record(factory, stay("A-2", -20, None, -1, ONGOING))
+    clock[0] = NOW + timedelta(seconds=3)
+    time.sleep(0.01)  # the first answer is now past its 2 ms maximum age
+    second = client.get("/api/v1/parking/sessions", params={"zone": "Z1", **WINDOW})
+    assert [s["space"] for s in second.json()] == ["A-1", "A-2"]
+    assert (second.headers["X-Curbside-As-Of"], second.headers["Age"]) == (
+        "2026-11-27T08:00:03.000Z",
+        "0",
+    )
 
 
 @pytest.mark.parametrize(
