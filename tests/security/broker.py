@@ -3,11 +3,15 @@ a subscriber really receives, and a raw MQTT client for what paho refuses to sen
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
@@ -18,6 +22,7 @@ from tests.support import mqtt_client, settings_as, wait_for
 
 NOT_AUTHORISED = 135  # paho's number for MQTT 3.1.1's CONNACK 5, "not authorised"
 BAD_CREDENTIALS = 134  # CONNACK 4, "bad user name or password": RabbitMQ's refusal
+REPO = Path(__file__).resolve().parents[2]
 
 
 def refusal(settings: Settings) -> int:
@@ -138,3 +143,21 @@ def raw_publish(access: BrokerAccess, topic: str, payload: bytes) -> bool:
             return sock.recv(1) == b""
         except TimeoutError:
             return False
+
+
+def provisioning_command(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m curbside.cli.provisioning ARGS`` for the broker of ``settings``."""
+    env = {
+        **os.environ,
+        "CURBSIDE_RUN_DIR": str(settings.run_dir),
+        "CURBSIDE_MQTT_PORT": str(settings.mqtt.port),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "curbside.cli.provisioning", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
