@@ -16,9 +16,12 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 
 from curbside.adapters.mqtt.client import BrokerAccess
-from curbside.adapters.provisioning.changes import Issued
+from curbside.adapters.provisioning.changes import Issued, add_devices, revoke
+from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.store import BrokerFiles, load_accounts
+from curbside.city.registry import load_city
 from curbside.config.settings import Settings
-from tests.support import mqtt_client, settings_as, wait_for
+from tests.support import mqtt_client, reload_and_wait, settings_as, wait_for
 
 NOT_AUTHORISED = 135  # paho's number for MQTT 3.1.1's CONNACK 5, "not authorised"
 BAD_CREDENTIALS = 134  # CONNACK 4, "bad user name or password": RabbitMQ's refusal
@@ -161,3 +164,21 @@ def provisioning_command(settings: Settings, *args: str) -> subprocess.Completed
         timeout=60,
         check=False,
     )
+
+
+@contextmanager
+def provisioned_devices(
+    settings: Settings, files: BrokerFiles, ids: Sequence[str]
+) -> Iterator[dict[str, Issued]]:
+    """Devices of the city registry with fresh passwords, by user name, the broker reloaded;
+    those still there afterwards are revoked."""
+    city = load_city(settings.city_file)
+    issued = add_devices(files, find_devices(city, ids), rotate=True)
+    reload_and_wait(files, settings, issued)
+    try:
+        yield {i.username: i for i in issued}
+    finally:
+        left = [i.username for i in issued if i.username in load_accounts(files)]
+        if left:
+            revoke(files, left)
+            reload_and_wait(files, settings, [])

@@ -15,8 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.dispatch_schemas import TruckRouteOut
-from curbside.adapters.provisioning.changes import Issued, add_devices, revoke
-from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.changes import Issued, revoke
 from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
@@ -26,6 +25,7 @@ from tests.security.broker import (
     attempt,
     listening,
     logged_in,
+    provisioned_devices,
     provisioning_command,
     publish_all,
 )
@@ -44,12 +44,8 @@ def files(base_settings: Settings) -> BrokerFiles:
 @pytest.fixture
 def trucks(base_settings: Settings, files: BrokerFiles) -> Iterator[dict[str, Issued]]:
     """Two trucks of the demo city with accounts of their own; revoked afterwards."""
-    city = load_city(base_settings.city_file)
-    issued = add_devices(files, find_devices(city, [TRUCK, OTHER_TRUCK]), rotate=True)
-    reload_and_wait(files, base_settings, issued)
-    yield {i.username: i for i in issued}
-    revoke(files, [i.username for i in issued])
-    reload_and_wait(files, base_settings, [])
+    with provisioned_devices(base_settings, files, [TRUCK, OTHER_TRUCK]) as issued:
+        yield issued
 
 
 def test_a_truck_reads_its_own_route_and_not_another_trucks(
