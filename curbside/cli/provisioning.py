@@ -8,6 +8,7 @@ broker (Mosquitto), or apply them through the management API (RabbitMQ, with
     python -m curbside.cli.provisioning device list
     python -m curbside.cli.provisioning device revoke Z01-002
     python -m curbside.cli.provisioning gateway add field-gw-1 --district D1
+    python -m curbside.cli.provisioning gateway add sim --all --trucks  # the demo's simulator
     python -m curbside.cli.provisioning service add ingest             # user name curbside-ingest
     python -m curbside.cli.provisioning list
     python -m curbside.cli.provisioning revoke field-gw-1
@@ -37,7 +38,12 @@ from curbside.adapters.provisioning.changes import (
     list_accounts,
     revoke,
 )
-from curbside.adapters.provisioning.devices import Device, find_devices, select_devices
+from curbside.adapters.provisioning.devices import (
+    Device,
+    city_trucks,
+    find_devices,
+    select_devices,
+)
 from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.city.registry import CityFileError, load_city
 from curbside.config.settings import Settings, SettingsError, load_settings
@@ -99,6 +105,11 @@ def _selection(parser: argparse.ArgumentParser) -> None:
         "--district", action="append", default=[], help="every bin of this district"
     )
     parser.add_argument("--all", action="store_true", help="every space and bin of the city")
+    parser.add_argument(
+        "--trucks",
+        action="store_true",
+        help="every truck of the city (each reads its own route, reports its own progress)",
+    )
 
 
 def _rotate(parser: argparse.ArgumentParser) -> None:
@@ -108,10 +119,12 @@ def _rotate(parser: argparse.ArgumentParser) -> None:
 
 
 def _devices(args: argparse.Namespace, city_file: Path) -> list[Device]:
-    if not (args.ids or args.zone or args.district or args.all):
-        raise ProvisioningError("name devices by id, or give --zone, --district or --all")
+    if not (args.ids or args.zone or args.district or args.all or args.trucks):
+        raise ProvisioningError("name devices by id, or give --zone, --district, --all or --trucks")
     city = load_city(city_file)
     chosen = find_devices(city, args.ids)
+    if args.trucks:
+        chosen += city_trucks(city)
     if args.all:
         chosen += select_devices(city)
     elif args.zone or args.district:

@@ -35,6 +35,7 @@ from curbside.config.settings import Settings
 from ingest.service import Ingester
 from tests.e2e.test_sanitation_day import _expected_clearance
 from tests.e2e.town import REPO, process_env, read_truth, wait_until_stored
+from tests.records.databases import BACKENDS, empty_records_database
 from tests.records.recorder_process import recording
 from tests.support import admin_client, mqtt_client, wait_for
 
@@ -63,12 +64,6 @@ class SimulatedTime:
         with self._lock:
             if self.latest is None or ts > self.latest:
                 self.latest = ts
-
-
-@pytest.fixture
-def records_url(tmp_path: Path) -> str:
-    # The frozen-day path is tested on both stores elsewhere; this test is about the loop.
-    return f"sqlite:///{tmp_path / 'records.db'}"
 
 
 def _simulator(
@@ -126,6 +121,13 @@ def _plans_followed(
         done = [b for truck, b, at in visits if truck == route["truck"] and at >= before]
         missing = [b for b in wanted if b not in done]
         assert not missing, f"{route['truck']} did not drive {missing} of the plan of {last_at}"
+
+
+@pytest.fixture(params=BACKENDS)
+def records_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The day is frozen and reported from each of the two record stores."""
+    with empty_records_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.mark.usefixtures("clean_routes")

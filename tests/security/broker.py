@@ -3,21 +3,29 @@ a subscriber really receives, and a raw MQTT client for what paho refuses to sen
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
 from curbside.adapters.mqtt.client import BrokerAccess
-from curbside.adapters.provisioning.changes import Issued
+from curbside.adapters.provisioning.changes import Issued, add_devices, revoke
+from curbside.adapters.provisioning.devices import find_devices
+from curbside.adapters.provisioning.store import BrokerFiles, load_accounts
+from curbside.city.registry import load_city
 from curbside.config.settings import Settings
-from tests.support import mqtt_client, settings_as, wait_for
+from tests.support import mqtt_client, reload_and_wait, settings_as, wait_for
 
 NOT_AUTHORISED = 135  # paho's number for MQTT 3.1.1's CONNACK 5, "not authorised"
 BAD_CREDENTIALS = 134  # CONNACK 4, "bad user name or password": RabbitMQ's refusal
+REPO = Path(__file__).resolve().parents[2]
 
 
 def refusal(settings: Settings) -> int:
@@ -138,3 +146,39 @@ def raw_publish(access: BrokerAccess, topic: str, payload: bytes) -> bool:
             return sock.recv(1) == b""
         except TimeoutError:
             return False
+
+
+def provisioning_command(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m curbside.cli.provisioning ARGS`` for the broker of ``settings``."""
+    env = {
+        **os.environ,
+        "CURBSIDE_RUN_DIR": str(settings.run_dir),
+        "CURBSIDE_MQTT_PORT": str(settings.mqtt.port),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "curbside.cli.provisioning", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@contextmanager
+def provisioned_devices(
+    settings: Settings, files: BrokerFiles, ids: Sequence[str]
+) -> Iterator[dict[str, Issued]]:
+    """Devices of the city registry with fresh passwords, by user name, the broker reloaded;
+    those still there afterwards are revoked."""
+    city = load_city(settings.city_file)
+    issued = add_devices(files, find_devices(city, ids), rotate=True)
+    reload_and_wait(files, settings, issued)
+    try:
+        yield {i.username: i for i in issued}
+    finally:
+        left = [i.username for i in issued if i.username in load_accounts(files)]
+        if left:
+            revoke(files, left)
+            reload_and_wait(files, settings, [])

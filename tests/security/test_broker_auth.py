@@ -18,19 +18,19 @@ import pytest
 from curbside.adapters.mqtt.client import connack
 from curbside.adapters.provisioning.changes import (
     Issued,
-    add_devices,
     add_gateway,
     add_service,
     revoke,
 )
 from curbside.adapters.provisioning.devices import find_devices
-from curbside.adapters.provisioning.store import BrokerFiles, broker_files, load_accounts
+from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.city.registry import load_city
 from curbside.config.settings import Settings
 from tests.security.broker import (
     attempt,
     listening,
     logged_in,
+    provisioned_devices,
     publish_all,
     raw_publish,
     refusal,
@@ -63,14 +63,8 @@ def files(base_settings: Settings) -> BrokerFiles:
 @pytest.fixture
 def devices(base_settings: Settings, files: BrokerFiles) -> Iterator[dict[str, Issued]]:
     """Three devices of the demo city with fresh passwords; revoked afterwards."""
-    city = load_city(base_settings.city_file)
-    issued = add_devices(files, find_devices(city, [SPACE, OTHER_SPACE, BIN]), rotate=True)
-    reload_and_wait(files, base_settings, issued)
-    yield {i.username: i for i in issued}
-    left = [i.username for i in issued if i.username in load_accounts(files)]
-    if left:
-        revoke(files, left)
-        reload_and_wait(files, base_settings, [])
+    with provisioned_devices(base_settings, files, [SPACE, OTHER_SPACE, BIN]) as issued:
+        yield issued
 
 
 def test_a_device_reaches_its_own_topic_and_no_other(

@@ -101,6 +101,17 @@ def select_devices(
     ]
 
 
+def city_trucks(city: City) -> list[Device]:
+    """Every truck of the registry."""
+    return [d for d in city_devices(city) if d.role == "truck"]
+
+
 def gateway_rights(devices: Iterable[Device]) -> Rights:
-    """A gateway publishes for each device behind it, on that device's topics only."""
-    return Rights(write=tuple(topic for d in devices for topic in d.topics))
+    """A gateway acts for each device behind it with that device's rights and no more: a
+    truck's route to read and its progress to report come with the truck (docs/dispatch.md)."""
+    devices = list(devices)
+    # dict.fromkeys: every truck writes the same emptied filter; one ACL line is enough.
+    return Rights(
+        write=tuple(dict.fromkeys(t for d in devices for t in d.rights.write)),
+        read=tuple(dict.fromkeys(t for d in devices for t in d.rights.read)),
+    )

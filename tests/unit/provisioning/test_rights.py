@@ -17,6 +17,7 @@ from curbside.adapters.provisioning.accounts import (
 )
 from curbside.adapters.provisioning.devices import (
     city_devices,
+    city_trucks,
     find_devices,
     gateway_rights,
     select_devices,
@@ -95,6 +96,24 @@ def test_a_gateway_writes_exactly_its_devices_topics(city: City) -> None:
     rights = gateway_rights(devices)
     assert set(rights.write) == {t for d in devices for t in d.topics}
     assert rights.read == ()
+
+
+def test_a_gateway_for_trucks_reads_their_routes_and_reports_their_progress_only(
+    city: City,
+) -> None:
+    # The demo's simulator with --trucks plan acts for the trucks it drives, and only them.
+    first, second, *others = city_trucks(city)
+    rights = gateway_rights([*find_devices(city, ["D1-B001"]), first, second])
+    assert set(rights.read) == {f"dispatch/{first.id}/route", f"dispatch/{second.id}/route"}
+    assert set(rights.write) == {
+        "sanitation/D1/D1-B001/fill",
+        "sanitation/D1/D1-B001/emptied",
+        "sanitation/+/+/emptied",
+        f"dispatch/{first.id}/progress",
+        f"dispatch/{second.id}/progress",
+    }
+    assert len(rights.write) == len(set(rights.write)), "one ACL line per topic"
+    assert others and {t.id for t in city_trucks(city)} == {t.id for t in city.trucks}
 
 
 def test_acl_has_one_user_block_per_account_and_nothing_else(city: City) -> None:
