@@ -505,7 +505,10 @@ class WorkItemOut(_Response):
     district: str
     bin: str
     reason: Literal["fire", "full", "overflow_soon", "not_cleared"]
-    detail: str
+    detail: str = Field(description="in English words, for API clients")
+    message: MessageOut | None = Field(
+        description="the detail as a code with parameters; null on alerts stored before codes"
+    )
     fill_pct: float | None = Field(description="the latest reading today, if any")
     lat: float
     lon: float
