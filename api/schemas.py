@@ -576,7 +576,8 @@ class TariffNamesOut(_Response):
 class CityOut(_Response):
     """The registry's layout: what a map of the city needs, in registry order."""
 
-    name: str
+    name: str = Field(description="both names in one, as before names had languages")
+    names: NamesOut = Field(description="the city's name in zh and en")
     timezone: str = Field(description='IANA time zone of "a day", e.g. Asia/Shanghai')
     zones: list[ZoneMapOut]
     districts: list[DistrictMapOut]
