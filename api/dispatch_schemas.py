@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import UtcTime
+from api.schemas import MessageOut, UtcTime
 from curbside.domain.dispatch.problem import (
+    LeftOut,
     LeftOutReason,
     Place,
     PlaceKind,
@@ -103,10 +104,20 @@ class LeftOutOut(_Response):
     bin: str
     must: bool = Field(description="it had to be cleared by its district's deadline")
     reason: LeftOutReason
-    detail: str
+    detail: str = Field(description="the reason in English words, local times (for API clients)")
+    message: MessageOut = Field(description="the reason as a code with parameters")
 
-    # Field for field the planner's LeftOut.
-    model_config = ConfigDict(frozen=True, from_attributes=True)
+    @classmethod
+    def from_left_out(cls, out: LeftOut) -> LeftOutOut:
+        """The API's view of a bin left out."""
+        return cls(
+            district=out.district,
+            bin=out.bin,
+            must=out.must,
+            reason=out.reason,
+            detail=out.detail,
+            message=MessageOut.model_validate(out.message.document()),
+        )
 
 
 class PlanOut(_Response):
@@ -129,7 +140,7 @@ class PlanOut(_Response):
             solve_s=round(plan.solve_s, 3),
             distance_m=plan.distance_m,
             routes=[TruckRouteOut.from_route(r) for r in plan.routes],
-            left_out=[LeftOutOut.model_validate(o) for o in plan.left_out],
+            left_out=[LeftOutOut.from_left_out(o) for o in plan.left_out],
             notes=list(plan.notes),
         )
 

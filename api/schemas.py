@@ -505,7 +505,10 @@ class WorkItemOut(_Response):
     district: str
     bin: str
     reason: Literal["fire", "full", "overflow_soon", "not_cleared"]
-    detail: str
+    detail: str = Field(description="in English words, for API clients")
+    message: MessageOut | None = Field(
+        description="the detail as a code with parameters; null on alerts stored before codes"
+    )
     fill_pct: float | None = Field(description="the latest reading today, if any")
     lat: float
     lon: float
@@ -573,7 +576,8 @@ class TariffNamesOut(_Response):
 class CityOut(_Response):
     """The registry's layout: what a map of the city needs, in registry order."""
 
-    name: str
+    name: str = Field(description="both names in one, as before names had languages")
+    names: NamesOut = Field(description="the city's name in zh and en")
     timezone: str = Field(description='IANA time zone of "a day", e.g. Asia/Shanghai')
     zones: list[ZoneMapOut]
     districts: list[DistrictMapOut]

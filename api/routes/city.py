@@ -27,7 +27,8 @@ async def city_layout(city: CityDep, areas: ReadableAreasDep) -> CityOut:
     stations if it may read any district; no live data. Where a zone's spaces are is
     that zone's data: a key limited to one zone learns nothing of the others."""
     return CityOut(
-        name=city.name,
+        name=str(city.name),
+        names=NamesOut.of(city.name),
         timezone=city.timezone,
         zones=[
             ZoneMapOut(

@@ -59,6 +59,7 @@ from curbside.domain.sanitation.clearance import (
     ClearanceRules,
     day_bounds,
     not_cleared_detail,
+    not_cleared_message,
     summarise,
 )
 from curbside.domain.sanitation.collections import Collection, detect_collections
@@ -351,7 +352,9 @@ def _alert_tasks(city: City, districts: Sequence[District], alerts: Sequence[Ale
         # Alerts about bins gone from the registry have nowhere to send a truck.
         if reason is not None and group in wanted and found is not None:
             where = Point(found.lat, found.lon)
-            tasks.append(Task(group, device, reason, alert.detail, alert.opened_at, where))
+            tasks.append(
+                Task(group, device, reason, alert.detail, alert.opened_at, where, alert.message)
+            )
     return tasks
 
 
@@ -371,8 +374,9 @@ def _clearance_tasks(
             verdict = verdicts[b.id]
             if verdict.not_cleared:
                 detail = not_cleared_detail(verdict, deadline, now, city.tz)
+                message = not_cleared_message(verdict, deadline, now)
                 where = Point(b.lat, b.lon)
-                tasks.append(Task(d.id, b.id, NOT_CLEARED, detail, deadline, where))
+                tasks.append(Task(d.id, b.id, NOT_CLEARED, detail, deadline, where, message))
     return tasks
 
 
@@ -425,6 +429,7 @@ async def worklist_now(
                 bin=t.bin,
                 reason=t.reason,
                 detail=t.detail,
+                message=None if t.message is None else t.message.document(),
                 fill_pct=_latest_fill(read_by_district[t.district], t.bin),
                 lat=t.where.lat,
                 lon=t.where.lon,

@@ -227,7 +227,7 @@ def demo_city(seed: int = 20261127) -> dict[str, Any]:
     ]
     trucks = [{"id": f"T{n + 1:02d}", "station": stations[n % 3]["id"]} for n in range(10)]
     return {
-        "name": "Curbside demo county",
+        "name": _names("示范县 Curbside demo county"),
         "timezone": "Asia/Shanghai",
         "tariffs": {"main-road": MAIN_ROAD_TARIFF, "secondary": SECONDARY_TARIFF},
         "workday_calendar": {

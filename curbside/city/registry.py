@@ -137,7 +137,7 @@ class Truck(_Strict):
 class City(_Strict):
     """The whole registry. Use :func:`load_city` to read one from a file."""
 
-    name: str = "Curbside demo county"
+    name: Named = DisplayName(zh="示范县", en="Curbside demo county")
     timezone: str = "Asia/Shanghai"
     tariffs: dict[Id, Tariff] = Field(default_factory=dict)
     tariff_versions: dict[Id, list[DatedTariff]] = Field(
@@ -266,6 +266,7 @@ class City(_Strict):
         """Where a name is missing in a language (``parking_zones[Z01].name: no en``): that
         language shows the other name, or the plain one."""
         named: list[tuple[str, DisplayName | None]] = [
+            ("name", self.name),
             *((f"tariffs[{i}].name", t.name) for i, t in self.tariffs.items()),
             *((f"parking_zones[{z.id}].name", z.name) for z in self.parking_zones),
             *((f"sanitation_districts[{d.id}].name", d.name) for d in self.sanitation_districts),

@@ -51,6 +51,7 @@ _BASIS = Choice(
         "data:reading": ("数据核查：传感器恢复上报", "verified by the data: the sensor reported"),
     }
 )
+_DEADLINE = Choice({"urgent": ("紧急", "urgent "), "due": ("", "")})
 
 CATALOGUE: Mapping[str, Phrase] = {
     "bin.full": Phrase(
@@ -106,6 +107,32 @@ CATALOGUE: Mapping[str, Phrase] = {
     ),
     "bin.not_cleared.no_start": Phrase(
         {"deadline": "time"}, zh="有垃圾，截止时间 {deadline}", en="rubbish, deadline {deadline}"
+    ),
+    "plan.no_truck_on_shift": Phrase({}, zh="没有在班的车辆", en="no truck on shift"),
+    "plan.too_big": Phrase(
+        {"load_l": "number", "largest_l": "number"},
+        zh="{load_l} 升超过最大车辆的容量（{largest_l} 升）",
+        en="{load_l} l is more than the largest truck takes ({largest_l} l)",
+    ),
+    "plan.unreachable": Phrase(
+        {},
+        zh="没有车辆能到达并在班次结束前返回",
+        en="no truck could reach it and be home before its shift ends",
+    ),
+    "plan.too_late": Phrase(
+        {"earliest": "time", "latest": "time", "deadline": _DEADLINE},
+        zh="最早 {earliest} 到达，晚于其{deadline}最晚到达时间 {latest}",
+        en="earliest arrival {earliest} is after its latest {deadline}time {latest}",
+    ),
+    "plan.fleet_full": Phrase(
+        {},
+        zh="车辆的班次、容量和其他截止时间已容不下它",
+        en="the trucks' shifts, capacity and the other deadlines leave no room for it",
+    ),
+    "plan.skipped_optional": Phrase(
+        {"penalty_m": "number"},
+        zh="可选：绕行代价超过其不清运代价（{penalty_m} 米）",
+        en="optional: the detour costs more than its skip penalty ({penalty_m} m)",
     ),
     "fee.flat": Phrase(
         {"units": "number", "unit_fen": "fen", "day": _WORKDAY},

@@ -1,10 +1,14 @@
 """The dashboard speaks one language at a time: with an alert of every kind and a fee
 breakdown on screen, the Chinese page's alert cards and fee calculator hold no English, the
 English page's no Chinese; dates are YYYY-MM-DD in both, and every time is the city's local
-time (the browser runs in Europe/London, the city in Asia/Shanghai).
+time (the browser runs in Europe/London, the city in Asia/Shanghai). So do the header's city
+name, the sanitation worklist, the dispatch view's bins at risk and the cases view with every
+step of cases taken through each kind of step.
 
 The alerts come from the real rules, run on device states made to raise each kind, and stored
-as the evaluator stores them; the API serves the demo county over them."""
+as the evaluator stores them; the cases are opened from those alerts and stepped by the
+workflow's own functions, kept as the recorder keeps them; the API serves the demo county over
+them, its trucks shrunk so that no truck can take a bin (every bin that must go is at risk)."""
 
 from __future__ import annotations
 
@@ -12,14 +16,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from playwright.sync_api import Page
 
 from curbside.adapters.influx.alerts import AlertStore
-from curbside.city.registry import load_city
+from curbside.adapters.influx.schema import to_line
+from curbside.adapters.records.case_store import add_case, save_steps
+from curbside.adapters.records.engine import record_engine, session_factory
+from curbside.adapters.records.migrate import upgrade
+from curbside.city.registry import City, load_city
 from curbside.config.settings import Settings
 from curbside.domain.alerts.bin_rules import (
     fire_conditions,
@@ -31,6 +41,7 @@ from curbside.domain.alerts.bin_rules import (
 from curbside.domain.alerts.lifecycle import reconcile
 from curbside.domain.alerts.overstay import overstay_conditions
 from curbside.domain.alerts.thresholds import AlertThresholds
+from curbside.domain.cases.workflow import Step, escalate, open_case, take_step, verify_by_data
 from curbside.domain.parking.occupancy import SpaceState
 from curbside.domain.parking.sessions import Session
 from curbside.domain.sanitation.bins import BinState
@@ -41,7 +52,9 @@ from curbside.domain.sanitation.clearance import (
 )
 from curbside.domain.sanitation.collections import Level
 from curbside.domain.sanitation.forecast import overflow_soon_conditions
-from curbside.vocabulary.alerts import AlertKind, Condition, Domain, Subject
+from curbside.vocabulary.alerts import Alert, AlertKind, Condition, Domain, Subject
+from curbside.vocabulary.cases import CaseEventKind
+from curbside.vocabulary.readings import BinLevel
 from tests.browser.chromium import ask_for_quote, sign_in
 from tests.browser.conftest import county_database
 from tests.e2e.town import api_server
@@ -50,14 +63,16 @@ pytestmark = pytest.mark.browser
 
 CITY = ZoneInfo("Asia/Shanghai")
 LIMITS = AlertThresholds()
-# What may stay Latin on the Chinese page, and why: registry ids (Z01-001, D1-B001: the
+# What may stay Latin on the Chinese page, and why: registry ids (Z01-001, D1-B001, TS1: the
 # labels painted on the kerb and the bins), and the SI unit symbols V and °C, which GB 3102
 # writes the same in Chinese text.
-ALLOWED_LATIN = re.compile(r"\b[A-Z]\d+(?:-[A-Z]?\d+)*\b|°C|\bV\b")
+ALLOWED_LATIN = re.compile(r"\b[A-Z]{1,2}\d+(?:-[A-Z]?\d+)*\b|°C|\bV\b")
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 # A date in any writing (11-27, 27/11/2026, 27.11.2026); a decimal such as 3.1 V is not one.
 DATE_LIKE = re.compile(r"\d+[-/]\d+(?:[-/]\d+)?|\d+\.\d+\.\d+")
 TIME_PARAMS = ("since", "deadline", "full_at", "round_at")
+# The person who takes the cases' steps: a name as typed, shown as is in both languages.
+PERSON = "王五"
 # Fee quotes that need every kind of fee item: workday tiers, night flat price, non-workday
 # tiers (Saturday 2026-11-28), and a one-tier tariff.
 QUOTES = [
@@ -120,22 +135,79 @@ def _conditions(now: datetime) -> list[Condition]:
     return found
 
 
+def _small_trucks(city_file: Path, tmp: Path) -> Path:
+    """The demo county with trucks of 1 l bodies: no truck takes a bin, so every bin that
+    must be cleared is at risk in the plan (too_big), whatever the hour."""
+    city = yaml.safe_load(city_file.read_text(encoding="utf-8"))
+    for truck in city["trucks"]:
+        truck["body_l"] = 1
+    out = tmp / "city.yaml"
+    out.write_text(yaml.safe_dump(city, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def _keep_cases(url: str, city: City, alerts: list[Alert], now: datetime) -> None:
+    """Cases opened from the alerts, each taken through other steps: verified by the data,
+    verified by a person through the platform, sent back for rework, escalated."""
+    tz = ZoneInfo(city.timezone)
+    engine = record_engine(url)
+    upgrade(engine)
+    opened = [s for a in alerts if (s := open_case(a, city.cases, city.workday_calendar, tz))]
+    assert len(opened) >= 4
+
+    def person(step: Step, kind: CaseEventKind, by: str = PERSON, to: str | None = None) -> Step:
+        return take_step(step[0], kind, step[0].last_at + timedelta(minutes=5), by, to)
+
+    def dispatched(step: Step, by: str = PERSON) -> list[Step]:
+        sent = person(step, CaseEventKind.DISPATCHED, by, "T02")
+        return [sent, person(sent, CaseEventKind.HANDLED, by)]
+
+    with session_factory(engine)() as db, db.begin():
+        for (case, event), story in zip(opened, range(len(opened)), strict=True):
+            add_case(db, case, event, tz, now)
+            first = (case, event)
+            steps: list[Step] = []
+            if story % 4 == 0:
+                steps = dispatched(first)
+                steps += verify_by_data(steps[-1][0], "data:collection", steps[-1][0].last_at)
+            elif story % 4 == 1:
+                steps = dispatched(first, f"{PERSON} via platform")
+                steps.append(person(steps[-1], CaseEventKind.VERIFIED))
+                steps.append(person(steps[-1], CaseEventKind.CLOSED))
+            elif story % 4 == 2:
+                steps = dispatched(first)
+                steps.append(person(steps[-1], CaseEventKind.REWORK))
+            elif (late := escalate(case, case.deadline + timedelta(minutes=1))) is not None:
+                steps = [late]
+            save_steps(db, case, steps, tz, now)
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def desk(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     tmp = tmp_path_factory.mktemp("language")
     records = f"sqlite:///{tmp / 'records.sqlite3'}"  # a store of its own, empty
     with county_database(base_settings, tmp) as (settings, influx):
-        city = load_city(settings.city_file)
+        city_file = _small_trucks(settings.city_file, tmp)
+        city = load_city(city_file)
         now = datetime.now(UTC).replace(microsecond=0)
         conditions = _conditions(now)
         for c in conditions:  # the subjects are the demo county's
             assert city.space(c.subject.group, c.subject.device) or city.bin(
                 c.subject.group, c.subject.device
             ), c.subject
-        AlertStore(influx).save(reconcile([], conditions, frozenset(AlertKind), now))
-        with api_server(
-            settings, settings.city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records
-        ) as api:
+        alerts = reconcile([], conditions, frozenset(AlertKind), now)
+        AlertStore(influx).save(alerts)
+        # The full and the burning bin's readings: the plan must clear them (urgent).
+        seen = now - timedelta(minutes=5)
+        influx.write(
+            [
+                to_line(BinLevel("D1", "D1-B001", fill_pct=97.0, ts=seen)),
+                to_line(BinLevel("D1", "D1-B002", fill_pct=40.0, temp_c=75.5, ts=seen)),
+            ]
+        )
+        _keep_cases(records, city, alerts, now)
+        with api_server(settings, city_file, tmp / "api.log", CURBSIDE_RECORDS_URL=records) as api:
             answer = api.get("/api/v1/alerts", params={"status": "active"})
             assert answer.status_code == 200, answer.text
             key = api.headers["Authorization"].removeprefix("Bearer ")
@@ -179,6 +251,7 @@ def _quotes(page: Page) -> list[str]:
 
 
 def _in_one_language(text: str, language: str) -> None:
+    text = text.replace(PERSON, "")  # a name, as typed
     if language == "zh":
         latin = re.findall(r"[A-Za-z]+", ALLOWED_LATIN.sub("", text))
         assert latin == [], f"English on the Chinese page: {latin} in {text!r}"
@@ -206,3 +279,59 @@ def test_alerts_and_fees_are_shown_in_one_language_with_local_times(
                 assert _local(params[name]) in text, (alert["kind"], name, text)
     for shown in _quotes(page):
         _in_one_language(shown, language)
+
+
+def _worklist(page: Page) -> str:
+    page.click("#tab-sanitation")
+    page.locator("#worklist tbody tr").first.wait_for()
+    return page.inner_text("#worklist")
+
+
+def _at_risk(page: Page) -> str:
+    page.click("#tab-dispatch")
+    page.locator("#dispatch-routes[data-as-of]").wait_for()  # the first request plans
+    rows = page.locator("#dispatch-risk tbody tr")
+    rows.first.wait_for()
+    reasons = {
+        rows.nth(i).locator("[data-reason]").get_attribute("data-reason")
+        for i in range(rows.count())
+    }
+    assert reasons == {"too_big"}, reasons  # the 1 l trucks: every bin that must go
+    return page.inner_text("#dispatch-risk")
+
+
+def _cases_shown(page: Page) -> list[str]:
+    """The cases list (every stage) and each case's steps."""
+    page.click("#tab-cases")
+    page.locator("#cases-list[data-count]").wait_for()
+    page.select_option("#cases-stage", "all")
+    page.locator("#cases-list[data-count] tbody tr").first.wait_for()
+    shown = [page.inner_text("#cases-filters"), page.inner_text("#cases-list")]
+    rows = page.locator("#cases-list tbody tr")
+    for i in range(rows.count()):
+        case_id = rows.nth(i).get_attribute("data-case")
+        rows.nth(i).locator("button.steps").click()
+        page.locator(f'#cases-steps[data-case="{case_id}"] tbody tr').first.wait_for()
+        shown.append(page.inner_text("#cases-steps"))
+    return shown
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_worklist_plan_cases_and_city_are_shown_in_one_language(
+    desk: Desk, page: Page, language: str
+) -> None:
+    _open(page, desk, language)
+    header = page.locator("#city-name")
+    header.wait_for()
+    _in_one_language(header.inner_text(), language)
+    _in_one_language(_worklist(page), language)
+    _in_one_language(_at_risk(page), language)
+    steps = _cases_shown(page)
+    assert len(steps) >= 6  # filters, list, and the steps of every case
+    for shown in steps:
+        _in_one_language(shown, language)
+    # Every kind of step was on screen: by the data, through the platform, rework, escalation.
+    said = "\n".join(steps)
+    for word in (("系统", "城管平台", "退回重办", "主管") if language == "zh" else
+                 ("by the data", "the platform", "back to the crew", "supervisor")):  # fmt: skip
+        assert word in said, (word, said)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.dispatch_schemas import TruckRouteOut
+from api.dispatch_schemas import PlaceOut, TruckRouteOut
 from curbside.adapters.provisioning.changes import Issued, revoke
 from curbside.adapters.provisioning.store import BrokerFiles, broker_files
 from curbside.city.registry import load_city
@@ -90,6 +90,9 @@ def test_a_truck_reports_its_own_progress_and_not_another_trucks(
     assert leaked == [], f"{TRUCK} published {leaked}"
 
 
+HOME = PlaceOut(kind="station", id="S1", lat=29.87, lon=121.54)
+
+
 def _route(truck: str, distance_m: int) -> bytes:
     start = datetime.now(UTC).replace(microsecond=0)
     return (
@@ -101,6 +104,8 @@ def _route(truck: str, distance_m: int) -> bytes:
             bins=0,
             unload_trips=0,
             stops=[],
+            origin=HOME,
+            destination=HOME,
         )
         .model_dump_json()
         .encode()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from curbside.domain.dispatch.problem import LeftOut, Plan
 from curbside.domain.dispatch.triggers import Trigger, TruckProgress, replan_trigger
+from curbside.vocabulary.messages import Message
 from tests.unit.test_dispatch_replan import MORNING, seconds
 from tests.unit.test_dispatch_solver import START
 
@@ -49,7 +50,9 @@ def test_an_urgent_bin_the_routes_do_not_reach() -> None:
 
 
 def test_an_urgent_bin_the_plan_could_not_reach_does_not_loop() -> None:
-    known = LeftOut("D1", "C", True, "no_truck_in_time", "earliest arrival after its time")
+    known = LeftOut(
+        "D1", "C", True, "no_truck_in_time", "no truck on shift", Message("plan.no_truck_on_shift")
+    )
     plan = replace(MORNING, left_out=(known,))
     assert trigger(10, urgent=[("D1", "C")], plan=plan) is None
 

@@ -23,7 +23,7 @@ from curbside.vocabulary.messages import (
 )
 
 SOURCE = Path(curbside.__file__).parent
-CODE = re.compile(r"^(bin|device|space|fee|case)\.[a-z_.]+$")
+CODE = re.compile(r"^(bin|device|space|fee|case|plan)\.[a-z_.]+$")
 CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 # Latin letters a Chinese text may hold: the units volt and degree Celsius (GB 3102 symbols,
 # written the same in Chinese text).

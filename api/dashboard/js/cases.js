@@ -6,12 +6,16 @@
 import { getJson } from "./api.js";
 import { empty, failed, h, loading, show, table } from "./dom.js";
 import { dateTime } from "./format.js";
-import { said, t } from "./i18n.js";
+import { named, said, t } from "./i18n.js";
 import { store, subscribe } from "./store.js";
 
 const STAGES = ["open", "closed", "all"];
 const KINDS = ["not_cleared", "full", "fire", "tilted", "overstay", "sensor_silent", "low_battery"];
 const filter = { stage: "open", kind: "", area: "" };
+// Who acts when the data decides (SYSTEM_ACTOR in curbside/vocabulary/cases.py), and how a
+// step through another party is recorded: "王五 via 调度台", "王五 via platform".
+const SYSTEM_ACTOR = "curbside";
+const PLATFORM = "platform";
 let shownCase = null; // the id whose steps are shown
 let asked = 0;
 
@@ -33,8 +37,8 @@ function select(name, options) {
 
 function renderFilters() {
   const areas = [
-    ...(store.city?.zones || []).map((z) => [`zone:${z.id}`, `${z.id} ${z.name || ""}`]),
-    ...(store.city?.districts || []).map((d) => [`district:${d.id}`, `${d.id} ${d.name || ""}`]),
+    ...(store.city?.zones || []).map((z) => [`zone:${z.id}`, `${z.id} ${named(z)}`]),
+    ...(store.city?.districts || []).map((d) => [`district:${d.id}`, `${d.id} ${named(d)}`]),
   ];
   show(document.getElementById("cases-filters"),
     select("stage", STAGES.map((s) => [s, t(`cs.st.${s}`)])),
@@ -54,6 +58,14 @@ function row(c) {
     h("td", {}, c.over_limit ? h("strong", { class: "late" }, t("cs.over")) : t("cs.inTime")),
     h("td", {}, h("button", { type: "button", class: "steps", onclick: () => showSteps(c.id) }, t("cs.steps"))),
   );
+}
+
+/** Who took a step, Curbside's own words (the system, the platform) in the page's language. */
+function actor(by) {
+  if (by === SYSTEM_ACTOR) return t("cs.bySystem");
+  const word = (name) => (name === PLATFORM ? t("cs.platform") : name);
+  const at = by.lastIndexOf(" via ");
+  return at < 0 ? word(by) : t("cs.via", { who: word(by.slice(0, at)), through: word(by.slice(at + 5)) });
 }
 
 async function loadCases() {
@@ -87,7 +99,7 @@ async function showSteps(id) {
     show(out,
       h("h3", {}, `${t(`kind.${c.kind}`)} ${c.zone || c.district} · ${c.space || c.bin}`),
       table(t("cs.stepsCaption"), [t("cs.seq"), t("cs.event"), t("cs.at"), t("cs.by"), t("cs.assignee"), t("cs.basis")],
-        c.events.map((e) => [String(e.seq), t(`cs.ev.${e.event}`), dateTime(e.at), e.by, e.assignee || "—", e.basis ? said(e.message, e.basis) : "—"]),
+        c.events.map((e) => [String(e.seq), t(`cs.ev.${e.event}`), dateTime(e.at), actor(e.by), e.assignee || "—", e.basis ? said(e.message, e.basis) : "—"]),
         { numeric: [0] }),
     );
   } catch (err) {

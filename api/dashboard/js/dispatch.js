@@ -5,7 +5,7 @@
 import { getJson, postJson } from "./api.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, dateTime } from "./format.js";
-import { named, t } from "./i18n.js";
+import { named, said, t } from "./i18n.js";
 import { changed, store, subscribe } from "./store.js";
 
 const REFRESH_MS = 60_000; // the plan changes on re-plans, progress as trucks report
@@ -139,7 +139,7 @@ function render() {
     risk,
     atRisk.length
       ? table(null, [t("dp.bin"), t("f.district"), t("dp.reason")],
-        atRisk.map((o) => [o.bin, o.district, h("span", { "data-reason": o.reason }, `${t(`dp.reason.${o.reason}`)} · ${o.detail}`)]))
+        atRisk.map((o) => [o.bin, o.district, h("span", { "data-reason": o.reason }, `${t(`dp.reason.${o.reason}`)} · ${said(o.message, o.detail)}`)]))
       : empty(t("dp.noneAtRisk")),
     optional ? h("p", { class: "muted" }, t("dp.optional", { n: optional })) : null,
   );

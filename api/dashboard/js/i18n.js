@@ -332,6 +332,9 @@ const TEXT = {
     "cs.ev.rework": "返工",
     "cs.ev.closed": "结案",
     "cs.ev.escalated": "超时上报",
+    "cs.bySystem": "系统（按数据）",
+    "cs.platform": "城管平台",
+    "cs.via": "{who}（经{through}）",
   },
   en: {
     skip: "Skip to main content",
@@ -659,6 +662,9 @@ const TEXT = {
     "cs.ev.rework": "Sent back for rework",
     "cs.ev.closed": "Closed",
     "cs.ev.escalated": "Escalated (over the limit)",
+    "cs.bySystem": "Curbside (by the data)",
+    "cs.platform": "the platform",
+    "cs.via": "{who} via {through}",
   },
 };
 

@@ -3,7 +3,7 @@
 import { ApiError, getJson, onUnauthorized, savedKey, savedName, signIn, signOut, whoami } from "./api.js";
 import { show, failed } from "./dom.js";
 import { setTimeZone } from "./format.js";
-import { lang, setLang, setMessages, t, translatePage } from "./i18n.js";
+import { lang, locale, named, setLang, setMessages, t, translatePage } from "./i18n.js";
 import { startLive, stopLive } from "./live.js";
 import { initCases } from "./cases.js";
 import { initDispatch } from "./dispatch.js";
@@ -63,6 +63,15 @@ function wireTabs() {
   window.addEventListener("hashchange", () => showView(location.hash.slice(1)));
 }
 
+// Say whose clock the page's times are on: the city's, not the device's; the zone by its name
+// in the page's language (中国标准时间), its IANA id where the browser has no name for it.
+function renderCityName() {
+  const { timezone } = store.city;
+  const zone = new Intl.DateTimeFormat(locale(), { timeZone: timezone, timeZoneName: "long" })
+    .formatToParts(new Date()).find((part) => part.type === "timeZoneName")?.value;
+  document.getElementById("city-name").textContent = `${named(store.city)} · ${zone || timezone}`;
+}
+
 function wireLanguage() {
   const button = document.getElementById("lang");
   const label = () => {
@@ -76,6 +85,7 @@ function wireLanguage() {
     setLang(lang() === "zh" ? "en" : "zh");
     label();
     renderWho();
+    if (store.city) renderCityName();
     changed("lang");
   });
 }
@@ -127,7 +137,7 @@ async function start() {
       setMessages(messages);
       setCity(city);
       // Say whose clock the page's times are on: the city's, not the device's.
-      document.getElementById("city-name").textContent = `${city.name} · ${city.timezone}`;
+      renderCityName();
       initMap();
       if (can("parking.read")) initParking();
       if (can("sanitation.read")) initSanitation();

@@ -6,7 +6,7 @@ import { initAlertList } from "./alerts.js";
 import { progress } from "./charts.js";
 import { h, show, loading, failed, empty, table } from "./dom.js";
 import { clock, dateTime, dayBefore, duration, localDate, percent } from "./format.js";
-import { named, t } from "./i18n.js";
+import { named, said, t } from "./i18n.js";
 import { changed, store, subscribe } from "./store.js";
 
 const reports = { today: null, yesterday: null, worklist: null };
@@ -94,7 +94,7 @@ function renderWorklist() {
       h("button", { type: "button", onclick: () => { location.hash = "#map"; } }, t("s.showMap"))),
     h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": t("s.worklist") },
       table(null, [t("col.order"), t("col.bin"), t("col.district"), t("col.reason"), t("col.detail"), t("col.fill")],
-        items.map((i) => [order.get(i.bin) ?? "—", i.bin, i.district, h("span", { class: `reason r-${i.reason}` }, t(`reason.${i.reason}`)), i.detail, percent(i.fill_pct)]),
+        items.map((i) => [order.get(i.bin) ?? "—", i.bin, i.district, h("span", { class: `reason r-${i.reason}` }, t(`reason.${i.reason}`)), said(i.message, i.detail), percent(i.fill_pct)]),
         { numeric: [5] })),
   );
 }

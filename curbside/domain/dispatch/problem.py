@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from curbside.domain.sanitation.worklist import Point
+from curbside.vocabulary.messages import Message
 
 Urgency = Literal["fire", "full", "tilted"]
 URGENT: Final[tuple[Urgency, ...]] = ("fire", "full", "tilted")
@@ -159,13 +160,15 @@ class TruckRoute:
 
 @dataclass(frozen=True, slots=True)
 class LeftOut:
-    """A bin not in the plan, and why (``detail`` says it in words with the times)."""
+    """A bin not in the plan, and why (``detail`` says it in English words with the times,
+    ``message`` as a code with parameters for people in either language)."""
 
     district: str
     bin: str
     must: bool
     reason: LeftOutReason
     detail: str
+    message: Message
 
 
 @dataclass(frozen=True, slots=True)

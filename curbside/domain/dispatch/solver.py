@@ -30,6 +30,7 @@ from curbside.domain.dispatch.problem import (
 )
 from curbside.domain.dispatch.travel import TravelModel
 from curbside.domain.sanitation.worklist import Point
+from curbside.vocabulary.messages import Message, utc_time
 
 # A must-clear bin is worth more than any detour a county could ask for (10,000 km).
 MUST_PRIZE_M = 10_000_000
@@ -231,7 +232,14 @@ def _alone_reason(inst: _Instance, job: BinJob, place: int) -> LeftOut | None:
     """Why no truck could clear this bin even if it were the only one, or None."""
     problem = inst.problem
     if not inst.trucks:
-        return LeftOut(job.district, job.bin, job.must, "no_truck_in_time", "no truck on shift")
+        return LeftOut(
+            job.district,
+            job.bin,
+            job.must,
+            "no_truck_in_time",
+            "no truck on shift",
+            Message("plan.no_truck_on_shift"),
+        )
     biggest = max(t.capacity_l for t in inst.trucks)
     if job.load_l > biggest:
         return LeftOut(
@@ -240,6 +248,7 @@ def _alone_reason(inst: _Instance, job: BinJob, place: int) -> LeftOut | None:
             job.must,
             "too_big",
             f"{job.load_l} l is more than the largest truck takes ({biggest} l)",
+            Message("plan.too_big", {"load_l": job.load_l, "largest_l": biggest}),
         )
     latest = problem.latest_arrival(job)
     earliest: datetime | None = None
@@ -256,12 +265,21 @@ def _alone_reason(inst: _Instance, job: BinJob, place: int) -> LeftOut | None:
     tz = problem.start.tzinfo
     if earliest is None:
         detail = "no truck could reach it and be home before its shift ends"
+        message = Message("plan.unreachable")
     else:
         detail = (
             f"earliest arrival {earliest.astimezone(tz):%H:%M} is after its latest "
             f"{'urgent ' if job.urgent else ''}time {latest.astimezone(tz):%H:%M}"
         )
-    return LeftOut(job.district, job.bin, job.must, "no_truck_in_time", detail)
+        message = Message(
+            "plan.too_late",
+            {
+                "earliest": utc_time(earliest),
+                "latest": utc_time(latest),
+                "deadline": "urgent" if job.urgent else "due",
+            },
+        )
+    return LeftOut(job.district, job.bin, job.must, "no_truck_in_time", detail, message)
 
 
 def _dropped(job: BinJob) -> LeftOut:
@@ -272,6 +290,7 @@ def _dropped(job: BinJob) -> LeftOut:
             job.must,
             "fleet_full",
             "the trucks' shifts, capacity and the other deadlines leave no room for it",
+            Message("plan.fleet_full"),
         )
     return LeftOut(
         job.district,
@@ -279,4 +298,5 @@ def _dropped(job: BinJob) -> LeftOut:
         job.must,
         "skipped_optional",
         f"optional: the detour costs more than its skip penalty ({job.skip_penalty_m} m)",
+        Message("plan.skipped_optional", {"penalty_m": job.skip_penalty_m}),
     )

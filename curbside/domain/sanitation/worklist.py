@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
+from curbside.vocabulary.messages import Message
+
 Reason = Literal["fire", "full", "overflow_soon", "not_cleared"]
 FIRE: Final = "fire"
 FULL: Final = "full"
@@ -49,6 +51,7 @@ class Task:
     detail: str
     due: datetime
     where: Point
+    message: Message | None = None  # the detail as a code; None on alerts stored before codes
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ def test_city_lists_every_zone_district_and_place_in_registry_order(client: Test
     assert response.status_code == 200
     body = response.json()
     city = make_city()
-    assert (body["name"], body["timezone"]) == (city.name, "Asia/Shanghai")
+    assert (body["name"], body["timezone"]) == ("示范县 Curbside demo county", "Asia/Shanghai")
+    assert body["names"] == {"zh": "示范县", "en": "Curbside demo county"}
     assert [(z["id"], z["name"], z["tariff"]) for z in body["zones"]] == [
         (z.id, str(z.name), z.tariff) for z in city.parking_zones
     ]

@@ -357,6 +357,7 @@ def test_worklist_order_shape_and_routes(
             "bin": "D1-B1",
             "reason": "fire",
             "detail": "fire detail",
+            "message": None,  # an alert stored before codes
             "fill_pct": 4.0,
             "lat": 0.0,
             "lon": 0.001,
@@ -366,6 +367,7 @@ def test_worklist_order_shape_and_routes(
             "bin": "D1-B2",
             "reason": "full",
             "detail": "full detail",
+            "message": None,  # an alert stored before codes
             "fill_pct": 81.0,
             "lat": 0.0,
             "lon": 0.002,
@@ -375,6 +377,7 @@ def test_worklist_order_shape_and_routes(
             "bin": "D1-B3",
             "reason": "overflow_soon",
             "detail": "overflow_soon detail",
+            "message": None,  # an alert stored before codes
             "fill_pct": 3.0,
             "lat": 0.0,
             "lon": 0.004,
@@ -384,6 +387,10 @@ def test_worklist_order_shape_and_routes(
             "bin": "D2-B1",
             "reason": "not_cleared",
             "detail": "rubbish since 00:00, not cleared by the 12:00 deadline",
+            "message": {  # the same, as a code: times in UTC, the page shows them local
+                "code": "bin.not_cleared.missed",
+                "params": {"since": "2026-11-26T16:00:00Z", "deadline": "2026-11-27T04:00:00Z"},
+            },
             "fill_pct": 50.0,
             "lat": 0.0,
             "lon": 0.003,
