@@ -14,6 +14,7 @@ from playwright.sync_api import Page
 
 from curbside.adapters.access.roles import Role
 from curbside.config.settings import Settings
+from curbside.vocabulary.cases import SYSTEM_ACTOR
 from tests.browser.conftest import Town
 from tests.browser.test_dashboard import _get, _key, _signed_in_live
 from tests.support import bearer, publish_once, wait_for
@@ -227,9 +228,18 @@ def test_the_cases_view_lists_filters_and_shows_a_cases_steps_as_the_api(
     )
     events = _known_case(town, fire["id"])["events"]
     assert [(s[0], s[3], s[4]) for s in steps] == [
-        (str(e["seq"]), e["by"], e["assignee"] or "—") for e in events
+        (str(e["seq"]), _shown_by(e["by"]), e["assignee"] or "—") for e in events
     ]
     assert steps[1][1] == "派遣" and steps[1][4] == "T01"
+
+
+def _shown_by(by: str) -> str:
+    """Who took a step, as the Chinese page words it: Curbside's own steps (verified by the
+    data) as the system, a step through a key or the platform as "who（经 through）"."""
+    if by == SYSTEM_ACTOR:
+        return "系统（按数据）"
+    who, via, through = by.partition(" via ")
+    return f"{who}（经{through}）" if via else by
 
 
 def test_a_zone_limited_operator_sees_only_its_zones_cases(
