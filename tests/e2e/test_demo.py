@@ -11,6 +11,7 @@ import stat
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,11 +25,28 @@ pytestmark = pytest.mark.e2e
 START_S = 180
 
 
+# The town's display names in Chinese: a city file with names in one language only starts with a
+# warning that says which (curbside/city/registry.py), and the demo must start quietly.
+ZH = {"E2E town": "端到端小城", "Main": "主路", "Side": "支路", "East": "东片", "West": "西片"}
+
+
+def _named_in_both_languages(city: dict[str, Any]) -> dict[str, Any]:
+    """The city with its own, its zones', districts' and stations' names in zh and en."""
+
+    def both(entry: dict[str, Any]) -> dict[str, Any]:
+        return entry | {"name": {"zh": ZH.get(entry["name"], "中转站"), "en": entry["name"]}}
+
+    return both(city) | {
+        group: [both(entry) for entry in city[group]]
+        for group in ("parking_zones", "sanitation_districts", "transfer_stations")
+    }
+
+
 def _demo_env(tmp: Path) -> dict[str, str]:
     """A user's environment: none of the tests' CURBSIDE_* settings, ports of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURBSIDE_")}
     city = tmp / "city.yaml"
-    city.write_text(yaml.safe_dump(small_city(), allow_unicode=True))
+    city.write_text(yaml.safe_dump(_named_in_both_languages(small_city()), allow_unicode=True))
     # Seven ports, none of them another's (nothing is bound to them until the demo starts).
     mqtt = free_port(also=1)  # and its TLS listener
     influx = free_port(mqtt + 2, span=100, also=2)  # and InfluxDB's RPC
