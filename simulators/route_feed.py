@@ -16,6 +16,7 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from api.dispatch_schemas import PlaceOut, StopOut, TruckRouteOut
+from curbside.adapters.log_throttle import Throttle
 from curbside.adapters.mqtt.client import BrokerAccess, new_client
 from curbside.domain.dispatch.problem import Place, Stop, TruckRoute
 from curbside.domain.sanitation.worklist import Point
@@ -71,6 +72,8 @@ class HeldRoutes:
         self.rejected = 0
         self._lock = threading.Lock()
         self._routes: dict[str, TruckRoute] = {}
+        # A flood of bad routes is counted in full but logged once a minute per truck.
+        self._logged = Throttle(60.0)
 
     def take(self, truck: str, payload: bytes) -> None:
         """A route payload heard for ``truck`` (an empty retained message clears nothing)."""
@@ -82,7 +85,8 @@ class HeldRoutes:
                 raise ValueError(f"the route is {route.truck!r}'s, heard on {truck!r}'s topic")
         except ValueError as exc:
             self.rejected += 1
-            log.warning("route for %s ignored: %s", truck[:64], exc)
+            if self._logged.allow(truck[:64]):
+                log.warning("route for %s ignored (%d so far): %s", truck[:64], self.rejected, exc)
             return
         with self._lock:
             self._routes[truck] = route
