@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
 from curbside.adapters.records import parking_store as store
+from curbside.adapters.records import zone_revisions
 from curbside.adapters.records.day_totals import refresh_zone_days
 from curbside.adapters.records.models import Charge, ParkingSession
 from curbside.city.registry import City
@@ -51,6 +52,8 @@ class ParkingRecorder:
         self._spaces = {z.id: len(z.spaces) for z in city.parking_zones}
         # The (zone, local day) pairs whose day totals the current call changed.
         self._touched: set[tuple[str, date]] = set()
+        # Zones whose stays or charges this refresh changed: their revisions move with them.
+        self._changed_zones: set[str] = set()
         # Each space's newest report seen since start: lets close_due skip the open stays that
         # time cannot close yet (an occupied report, not yet silent). Unknown means refresh.
         self._latest: dict[tuple[str, str], tuple[datetime, bool]] = {}
@@ -109,6 +112,7 @@ class ParkingRecorder:
         # histories are read first, in a few statements, then each space is brought up to date.
         bounds = {space: ts - self._settled for space, ts in since.items()}
         self._touched.clear()
+        self._changed_zones.clear()
         self._to_charge.clear()
         self._occupied.clear()
         found = store.histories(db, bounds)
@@ -131,6 +135,7 @@ class ParkingRecorder:
                 self._charge(db, row, session, None, now)
         store.add_occupied_seconds(db, self._occupied, self._spaces, self._city.tz)
         refresh_zone_days(db, self._touched)
+        zone_revisions.bump(db, self._changed_zones)
 
     def _apply(
         self, db: DbSession, session: Session, row: ParkingSession | None, now: datetime
@@ -154,6 +159,7 @@ class ParkingRecorder:
                 revised_at=now,
             )
             db.add(row)
+            self._changed_zones.add(row.zone)
             if session.end is not None:
                 self._touch(row.zone, end_day)
                 self._to_charge.append((row, session))  # once the flush gave it an id
@@ -167,6 +173,7 @@ class ParkingRecorder:
         )
         if unchanged:
             return
+        self._changed_zones.add(row.zone)
         self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(row.zone, row.start, row.end, -1)
@@ -188,6 +195,7 @@ class ParkingRecorder:
         self._settle_charges(db, row, session if status == store.CLOSED else None, now)
 
     def _void(self, db: DbSession, row: ParkingSession, now: datetime) -> None:
+        self._changed_zones.add(row.zone)
         self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(row.zone, row.start, row.end, -1)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from curbside.adapters.records import parking_store
+from curbside.adapters.records import parking_store, zone_revisions
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.models import (
     Charge,
@@ -106,6 +106,25 @@ def test_a_redelivered_batch_records_nothing_twice(db: Session) -> None:
     run(recorder, db, batch, now_min=90)
     assert len(sessions(db)) == 1
     assert [c.amount_fen for c in charges(db)] == [100]
+
+
+def test_a_zone_s_revision_moves_with_its_stays_and_only_then(db: Session) -> None:
+    # The API reads a zone's sessions again only when this number moved (docs/api.md).
+    recorder = ParkingRecorder(city(), RULES)
+    assert zone_revisions.all_revisions(db) == {}
+    moved = []
+    for reports, now_min in [
+        ([report(0, True)], 5),  # a stay opens
+        ([report(0, True)], 5),  # the same report redelivered: nothing changes
+        ([report(10, True)], 15),  # a heartbeat: the open stay's last confirmation moves
+        ([report(70, False)], 80),  # it closes, with its charge
+        ([report(70, False)], 90),  # redelivered again
+    ]:
+        before = zone_revisions.revision_of(db, "Z1")
+        run(recorder, db, reports, now_min=now_min)
+        moved.append(zone_revisions.revision_of(db, "Z1") > before)
+    assert moved == [True, False, True, True, False]
+    assert set(zone_revisions.all_revisions(db)) == {"Z1"}
 
 
 def test_the_records_do_not_depend_on_how_the_stream_was_cut(db: Session) -> None:

@@ -110,6 +110,16 @@ class Charge(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ZoneRevision(Base):
+    """A number that changes whenever a zone's stays or charges do, so that a reader holding
+    a zone's sessions can tell in one cheap read whether to read them again."""
+
+    __tablename__ = "zone_revisions"
+
+    zone: Mapped[str] = mapped_column(Id, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class ZoneOccupancyHour(Base):
     """Seconds of closed stays inside one UTC hour in one zone (time-weighted occupancy);
     ``day`` is the local day the hour belongs to, for reports by day."""
