@@ -9,7 +9,8 @@ occupancy and bin answers equal what InfluxDB holds, then loads each endpoint wi
 (50 connections, 2 threads; a Lua script reports p50, p99 and errors) one after the other,
 while a steady trickle of sensor messages flows through MQTT (the county's rates for the
 city's size, tools/bench/traffic.py; ``--trickle-per-s 0`` for none), which the API's live feed
-applies as it serves.
+applies as it serves; the zones those reports are for have their record revision moved each
+second, as the recorder would (so the sessions windows of those zones are read again).
 ``--api-key`` (or ``CURBSIDE_BENCH_API_KEY``) is sent as ``Authorization: Bearer``.
 
 Prints a table and appends it to docs/performance.md (``--no-record`` to skip).
@@ -28,7 +29,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
@@ -39,7 +40,8 @@ from curbside.adapters.influx.alerts import AlertStore
 from curbside.adapters.influx.client import InfluxClient
 from curbside.adapters.influx.lineprotocol import encode_line
 from curbside.adapters.influx.schema import BIN_LEVEL, PARKING
-from curbside.adapters.records.engine import record_engine
+from curbside.adapters.records import zone_revisions
+from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.models import Charge, ParkingSession
 from curbside.city.registry import City
@@ -404,15 +406,26 @@ def run_wrk(name: str, paths: list[str], api_pid: int, wrk: Wrk, processes: int 
 
 
 class Trickle:
-    """Sensor messages published at a steady rate, in a thread of its own, while it is entered."""
+    """Sensor messages published at a steady rate, in a thread of its own, while it is entered.
 
-    def __init__(self, stack: Stack, city: City, per_s: float) -> None:
+    With ``records_url``, the revision of each zone a status report was published for is
+    moved once a second, as the recorder moves it when it writes the report's change to the
+    zone's stays: the API then reads those zones' sessions again. (An upper bound: the
+    recorder moves it only when a stay changed, not for a free space's heartbeat.)
+    """
+
+    def __init__(
+        self, stack: Stack, city: City, per_s: float, records_url: str | None = None
+    ) -> None:
         self._stack = stack
         self._source = steady(city)
         self._per_s = per_s
+        self._records = None if records_url is None else session_factory(record_engine(records_url))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-trickle", daemon=True)
         self.sent = 0
+        self.revisions = 0
+        """Zone revisions moved (as the recorder would have)."""
 
     def __enter__(self) -> Trickle:
         if self._per_s > 0:
@@ -427,16 +440,32 @@ class Trickle:
     def _run(self) -> None:
         publisher = Publisher(self._stack.access(BENCH_ROLE), "bench-trickle")
         started = time.monotonic()
+        changed: set[str] = set()
+        next_bump = started + 1.0
         try:
             while not self._stop.is_set():
+                if time.monotonic() >= next_bump:
+                    self._bump(changed)
+                    next_bump += 1.0
                 left = started + self.sent / self._per_s - time.monotonic()
                 if left > 0:
                     publisher.service(min(left, 0.05))
                     continue
-                publisher.publish(self._source(datetime.now(UTC)))
+                sent = self._source(datetime.now(UTC))
+                publisher.publish(sent)
                 self.sent += 1
+                if sent.measurement == "parking_status":
+                    changed.add(sent.topic.split("/")[1])
         finally:
             publisher.close()
+
+    def _bump(self, zones: set[str]) -> None:
+        if self._records is None or not zones:
+            return
+        with self._records() as db, db.begin():
+            zone_revisions.bump(db, zones)
+        self.revisions += len(zones)
+        zones.clear()
 
 
 def county_rate(city: City) -> float:
@@ -489,7 +518,10 @@ def report(
             "includes the queue); 100: a pause between requests, as dashboards polling",
             f"- check: {check}",
             f"- during each load {trickle_per_s:.0f} sensor messages/s flow through MQTT "
-            "(the API's live feed applies them)"
+            "(the API's live feed applies them), and each second the revision of every zone "
+            "a status report was sent for moves, as the recorder moves it when it changes a "
+            "stay (an upper bound: it moves on a stay's change only), so the API reads those "
+            "zones' sessions again"
             if trickle_per_s > 0
             else "- no sensor messages during the loads",
             *scaling_lines(loads),
@@ -541,6 +573,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument(
+        "--warmup-s",
+        type=int,
+        default=10,
+        help="wrk runs this long before each measured load, its figures printed apart: the "
+        "first answer for a sessions window waits for its render (0: no warm-up)",
+    )
+    parser.add_argument(
         "--think-ms",
         default="0,100",
         help="pauses between a connection's requests to compare, ms (0: saturate)",
@@ -590,6 +629,7 @@ def load_endpoints(
     *,
     processes: int,
     trickle_per_s: float,
+    records_url: str,
 ) -> list[Load]:
     """Each endpoint chosen, at each think time, while sensor messages trickle in."""
     loads = []
@@ -600,15 +640,24 @@ def load_endpoints(
             wrk = Wrk(args.connections, args.seconds, think_ms, stack.api_key)
             wait_idle(api.pid, "the API", cpu_s=tree_cpu_s)
             out = RUN_DIR / f"api-profile-{name.replace(' ', '-')}-{think_ms}.txt"
-            spy = start_profile(api.pid, out) if args.profile else None
-            with Trickle(stack, city, trickle_per_s) as trickle:
+            with Trickle(stack, city, trickle_per_s, records_url) as trickle:
+                if args.warmup_s > 0:
+                    warm = run_wrk(name, paths, api.pid, replace(wrk, seconds=args.warmup_s))
+                    print(
+                        f"{name}, think {think_ms} ms, warm-up {args.warmup_s} s (not counted): "
+                        f"p50 {warm.p50_ms:.1f} ms, p99 {warm.p99_ms:.1f} ms, "
+                        f"max {warm.max_ms:.0f} ms",
+                        flush=True,
+                    )
+                spy = start_profile(api.pid, out) if args.profile else None
                 loads.append(run_wrk(name, paths, api.pid, wrk, processes))
             if spy is not None:
                 finish_profile(spy, out, f"the API, {name}, think {think_ms} ms")
             print(
                 f"{name}, {processes} processes, think {think_ms} ms: "
                 f"{loads[-1].rate:,.0f}/s, p99 {loads[-1].p99_ms:.1f} ms; "
-                f"{trickle.sent:,} sensor messages sent",
+                f"{trickle.sent:,} sensor messages sent, "
+                f"{trickle.revisions:,} zone revisions moved",
                 flush=True,
             )
     return loads
@@ -650,7 +699,13 @@ def main(argv: list[str] | None = None) -> int:
             check = check_answers(influx, city, stack.api_key)
             print(f"{processes} API processes; check: {check}", flush=True)
             loads += load_endpoints(
-                stack, city, api, args, processes=processes, trickle_per_s=trickle_per_s
+                stack,
+                city,
+                api,
+                args,
+                processes=processes,
+                trickle_per_s=trickle_per_s,
+                records_url=records_url,
             )
             feed = get_json("/health", stack.api_key)["broker"]
             print(
