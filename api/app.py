@@ -17,6 +17,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from api.alertfeed import AlertFeed
@@ -33,6 +34,7 @@ from api.deps import Limits, Services
 from api.dispatch_autoplan import running_dispatch
 from api.dispatch_forward import DispatchForwarder, forwarding
 from api.essential_tasks import stop_if_ended
+from api.heap import keep_refreezing, refreeze
 from api.metrics import ApiMetrics, LiveFeedCollector, RefusalCollector, RequestMetrics
 from api.payment_desk import PaymentDesk
 from api.processes import ProcessRole
@@ -62,6 +64,7 @@ from api.routes import dispatch as dispatch_routes
 from api.routes import platform as platform_routes
 from api.routes.dashboard import mount_dashboard
 from api.session_bodies import SessionBodies, SessionsAnswer
+from api.sessions_freshness import follow_zone_revisions
 from curbside.adapters.access.roles import Permission
 from curbside.adapters.alert_desk import PublishingAlertStore
 from curbside.adapters.influx.alerts import AlertStore
@@ -131,11 +134,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         alerts = PublishingAlertStore(influx, lambda alert: link.publish(*alert_message(alert)))
         sanitation, trends = _sanitation_readers(settings, city, influx)
         # The record store (reports): migrated here too, so the API never reads an old schema.
-        records = record_engine(settings.records_database_url)
         role = process_role(app)
-        if role.migrates:
-            await asyncio.to_thread(upgrade, records)
-        app.state.records = session_factory(records)
+        records = await _open_records(app, settings, role)
         unwatch = app_metrics.watch(LiveFeedCollector(live, broker))
         linked = asyncio.create_task(link.run())
         linked.add_done_callback(stop_if_ended("the MQTT link"))
@@ -143,6 +143,8 @@ def create_app(settings: Settings, city: City) -> FastAPI:
         # the stream will not bring (else the first connect causes a second one at once).
         await broker.wait_following(FOLLOW_WAIT_S)
         following_alerts: asyncio.Task[None] | None = None
+        refreezing: asyncio.Task[None] | None = None
+        following_revisions = start_following_revisions(app)
         try:
             # Ready only after a first attempt, so a healthy start serves data at once; a
             # failed one is retried at every tick while endpoints answer 503.
@@ -151,6 +153,7 @@ def create_app(settings: Settings, city: City) -> FastAPI:
             live.start()
             await active_alerts.reload()
             following_alerts = asyncio.create_task(active_alerts.follow(ALERTS_RELOAD_S))
+            refreezing = start_refreezing()
             # The plan is one per deployment: the designated process keeps it, any other
             # passes the dispatch routes on to it (api/dispatch_forward.py).
             plan_desk = (
@@ -181,8 +184,9 @@ def create_app(settings: Settings, city: City) -> FastAPI:
                     )
                 }
         finally:
-            if following_alerts is not None:
-                following_alerts.cancel()
+            for task in (following_revisions, following_alerts, refreezing):
+                if task is not None:
+                    task.cancel()
             unwatch()
             await live.stop()
             await _close_link(link, linked)
@@ -206,6 +210,32 @@ def create_app(settings: Settings, city: City) -> FastAPI:
     _include_routers(app)
     mount_dashboard(app)
     return app
+
+
+async def _open_records(app: FastAPI, settings: Settings, role: ProcessRole) -> Engine:
+    """The record store's engine, migrated (by the process that migrates), its sessions in
+    ``app.state.records``."""
+    records = record_engine(settings.records_database_url)
+    if role.migrates:
+        await asyncio.to_thread(upgrade, records)
+    app.state.records = session_factory(records)
+    return records
+
+
+def start_following_revisions(app: FastAPI) -> asyncio.Task[None]:
+    """A recorded change to a zone's stays shows in its sessions answers within a second
+    (api/sessions_freshness.py); the API stops if that ever ends but by cancelling."""
+    task = asyncio.create_task(follow_zone_revisions(app.state.records, app.state.sessions_answers))
+    task.add_done_callback(stop_if_ended("following the zones' revisions"))
+    return task
+
+
+def start_refreezing() -> asyncio.Task[None]:
+    """The live state is loaded: freeze the heap now and every few minutes (api/heap.py)."""
+    refreeze()
+    task = asyncio.create_task(keep_refreezing())
+    task.add_done_callback(stop_if_ended("refreezing the heap"))
+    return task
 
 
 async def _close_link(link: MqttLink, running: asyncio.Task[None]) -> None:

@@ -90,6 +90,7 @@ class RenderedForAWhile(Generic[V]):
         # Oldest first (a new value moves its key to the end).
         self._kept: OrderedDict[Hashable, _Kept[V]] = OrderedDict()
         self._rendering: dict[Hashable, asyncio.Future[V]] = {}
+        self._due_when_rendered: set[Hashable] = set()
         self.failed_refreshes = 0
         """Background renders that failed so far (each logged, throttled per key)."""
 
@@ -112,6 +113,19 @@ class RenderedForAWhile(Generic[V]):
         if task is None:
             task = self._start(key, render, now, queued=False)
         return await asyncio.shield(task)
+
+    def refresh_soon(self, which: Callable[[Hashable], bool]) -> int:
+        """Have the kept values whose key ``which`` accepts rendered again at their next
+        request (the kept one sent meanwhile, as for any refresh); how many there were."""
+        now = self._clock()
+        marked = 0
+        for key, kept in self._kept.items():
+            if which(key) and kept.refresh_at > now:
+                kept.refresh_at = now
+                marked += 1
+        # A render under way may have read before the change: its value is due again at once.
+        self._due_when_rendered.update(key for key in self._rendering if which(key))
+        return marked
 
     def _start(
         self, key: Hashable, render: Callable[[], Awaitable[V]], asked_at: float, *, queued: bool
@@ -148,7 +162,10 @@ class RenderedForAWhile(Generic[V]):
             raise
         finally:
             del self._rendering[key]
-        self._put(key, _Kept(value, asked_at, asked_at + self._refresh_after_s))
+            due_at_once = key in self._due_when_rendered
+            self._due_when_rendered.discard(key)
+        due = asked_at if due_at_once else asked_at + self._refresh_after_s
+        self._put(key, _Kept(value, asked_at, due))
         return value
 
     def _put(self, key: Hashable, kept: _Kept[V]) -> None:

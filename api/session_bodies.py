@@ -1,4 +1,5 @@
-"""A zone's sessions as the JSON the sessions route answers, each closed stay rendered once.
+"""A zone's sessions as the JSON the sessions route answers, each closed stay rendered once,
+each window read again only when the recorder changed its zone.
 
 Rendering about 380 stays per request was most of the sessions route's cost (37–44 ms of CPU,
 docs/performance.md). A closed stay shows the same until the recorder changes its row or
@@ -7,11 +8,16 @@ edited, only replaced under a new id), so its JSON is kept with the row as the k
 breakdown of its charge is read only the first time. Open stays, whose duration and fee run
 with the clock, are rendered on every call. The JSON of each stay is still ``SessionOut``'s:
 one definition of what a session looks like.
+
+A window's rows are kept with the zone's revision (curbside/adapters/records/zone_revisions.py)
+they were read at: while it stands, a refresh reads one number instead of the window (about
+6 ms of CPU for a zone's 380 stays, most of a refresh; tools/bench/api.py refreshes 100 zones'
+windows a second) and prices the open stays again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,14 +26,26 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session as DbSession
 
 from api.schemas import FeeOut, SessionOut
-from curbside.adapters.records.parking_store import OPEN, StayRow, charge_breakdowns
+from curbside.adapters.records import zone_revisions
+from curbside.adapters.records.parking_store import (
+    OPEN,
+    StayRow,
+    charge_breakdowns,
+    sessions_overlapping,
+)
 from curbside.city.registry import City
 from curbside.readmodels.parking_sessions import recorded_session
 
 # About two days of a 10,000-space city's stays (30-odd MB): the cache is dropped whole when
 # full, so one unusual window cannot make it grow without end.
 MAX_KEPT = 50_000
+# Windows whose rows are kept: as many as the answers api/rendered.py keeps.
+MAX_WINDOWS = 1_000
 _SESSION = TypeAdapter(SessionOut)
+
+
+# A stay of a window: a closed one's JSON, or an open one's row, priced at each answer.
+Piece = bytes | StayRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +62,54 @@ class SessionBodies:
 
     def __init__(self, city: City) -> None:
         self._city = city
-        self._closed: dict[StayRow, bytes] = {}
+        # Keyed by each row as a plain tuple, equal to and hashing as its StayRow: CPython stops
+        # tracking a plain tuple of atoms in the garbage collector, never a NamedTuple, and
+        # 70,000 tracked rows made each full collection stall the API 70 to 100 ms.
+        self._closed: dict[tuple[Any, ...], bytes] = {}
+        self._windows: dict[Hashable, tuple[int, list[Piece]]] = {}
 
-    def render(self, db: DbSession, rows: Sequence[StayRow], now: datetime) -> bytes:
-        """The JSON list of ``rows`` with their fees, as of ``now``."""
+    def window(
+        self, db: DbSession, zone: str, space: str | None, start: datetime, end: datetime
+    ) -> list[Piece]:
+        """The zone's (or space's) stays overlapping ``[start, end)`` as the record store holds
+        them, by start: each closed one rendered, each open one as its row (to price up to
+        the moment of each answer). Read again only if the zone's revision moved since."""
+        # The revision first: a change committed between the two reads shows as a newer
+        # revision next time, never as rows taken for newer than they are.
+        revision = zone_revisions.revision_of(db, zone)
+        key = (zone, space, start, end)
+        kept = self._windows.get(key)
+        if kept is not None and kept[0] == revision:
+            return kept[1]
+        pieces = self._pieces(db, sessions_overlapping(db, zone, space, start, end))
+        if len(self._windows) >= MAX_WINDOWS:
+            self._windows = {}
+        self._windows[key] = (revision, pieces)
+        return pieces
+
+    def render(self, pieces: Sequence[Piece], now: datetime) -> bytes:
+        """The JSON list of a window's stays with their fees, as of ``now``."""
+        parts = [
+            piece if isinstance(piece, bytes) else self._render(piece, {}, now) for piece in pieces
+        ]
+        return b"[" + b",".join(parts) + b"]"
+
+    def _pieces(self, db: DbSession, rows: Sequence[StayRow]) -> list[Piece]:
         kept = self._closed
         unknown = [row.charge_id for row in rows if row.charge_id is not None and row not in kept]
         breakdowns = charge_breakdowns(db, unknown) if unknown else {}
-        parts = []
+        pieces: list[Piece] = []
         for row in rows:
+            if row.status == OPEN:
+                pieces.append(row)
+                continue
             part = kept.get(row)
             if part is None:
-                part = self._render(row, breakdowns, now)
-                if row.status != OPEN:
-                    self._keep(row, part)
-            parts.append(part)
-        return b"[" + b",".join(parts) + b"]"
+                # A closed stay's fee runs to its end: the moment of the answer plays no part.
+                part = self._render(row, breakdowns, row.end or row.last_confirmed)
+                self._keep(row, part)
+            pieces.append(part)
+        return pieces
 
     def _render(
         self, row: StayRow, breakdowns: Mapping[int, dict[str, Any]], now: datetime
@@ -80,4 +130,4 @@ class SessionBodies:
     def _keep(self, row: StayRow, part: bytes) -> None:
         if len(self._closed) >= MAX_KEPT:
             self._closed = {}
-        self._closed[row] = part
+        self._closed[tuple(row)] = part

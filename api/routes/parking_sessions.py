@@ -45,7 +45,6 @@ from api.schemas import (
 )
 from api.session_bodies import SessionsAnswer
 from curbside.adapters.influx.client import InfluxError
-from curbside.adapters.records.parking_store import sessions_overlapping
 from curbside.city.registry import City, Zone
 from curbside.domain.parking.fees import yuan
 from curbside.domain.parking.sessions import Session
@@ -89,9 +88,9 @@ async def sessions(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown space {space!r} in zone {z.id!r}")
 
     def render(db: DbSession) -> SessionsAnswer:
-        rows = sessions_overlapping(db, z.id, space, start, end)
-        check_results("end", len(rows), limits, end.isoformat())
-        return SessionsAnswer(bodies.render(db, rows, now), now)
+        stays = bodies.window(db, z.id, space, start, end)
+        check_results("end", len(stays), limits, end.isoformat())
+        return SessionsAnswer(bodies.render(stays, now), now)
 
     # Dashboards poll the same window: the last answer is sent while one task renders the
     # next in the background (api/rendered.py); only a window's first request waits.

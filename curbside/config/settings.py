@@ -156,9 +156,11 @@ class ApiSettings(_Group):
     # long enough to notice a slip, short enough that nobody has acted on it yet.
     ack_undo_s: float = Field(10.0, gt=0, le=300)
     # A zone's sessions (docs/api.md): an answer this old is rendered again in the background
-    # (the last one sent meanwhile); one sessions_max_age_s old is never sent, a request waits
-    # for the render instead, and gets its error if the record store fails.
-    sessions_refresh_s: float = Field(1.0, gt=0, le=3_600)
+    # (the last one sent meanwhile), its open stays priced up to then; a recorded change has it
+    # rendered again within about a second anyway (api/sessions_freshness.py). One
+    # sessions_max_age_s old is never sent, a request waits for the render instead, and gets
+    # its error if the record store fails.
+    sessions_refresh_s: float = Field(5.0, gt=0, le=3_600)
     sessions_max_age_s: float = Field(10.0, gt=0, le=3_600)
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from api.app import create_app
 from api.deps import get_history, get_now
 from api.routes.parking_history import parse_every
 from curbside.adapters.influx.client import InfluxError, Unavailable
+from curbside.adapters.records import zone_revisions
 from curbside.adapters.records.engine import record_engine, session_factory
 from curbside.adapters.records.migrate import upgrade
 from curbside.adapters.records.models import Charge, ParkingSession
@@ -172,7 +173,8 @@ def record(
     records: sessionmaker[DbSession], stay: Session, *, charged_fen: int | None = None
 ) -> None:
     """Keep ``stay`` as the recorder would: open while ongoing, else closed with a charge
-    priced by the zone's tariff (or of ``charged_fen``, as an older tariff version would)."""
+    priced by the zone's tariff (or of ``charged_fen``, as an older tariff version would),
+    and the zone's revision moved."""
     city = make_city()
     with records() as db, db.begin():
         row = ParkingSession(
@@ -191,6 +193,7 @@ def record(
         )
         db.add(row)
         db.flush()
+        zone_revisions.bump(db, [stay.zone])
         if stay.end is None:
             return
         in_force = city.tariff_in_force(stay.zone, stay.start)

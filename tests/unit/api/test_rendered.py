@@ -223,3 +223,45 @@ def test_a_failed_first_render_fails_every_waiter_and_is_not_kept() -> None:
         assert await rendered.get_or_render("k", fine) == b"ok"
 
     asyncio.run(scenario())
+
+
+def test_values_marked_for_refresh_are_rendered_again_at_their_next_request() -> None:
+    async def scenario() -> None:
+        clock = _Clock()
+        rendered = RenderedForAWhile[bytes](60.0, 120.0, clock=clock)
+        gate = _Gate()
+        gate.release.set()
+        for key in ("Z1", "Z2"):
+            await rendered.get_or_render(key, lambda key=key: gate.render(key + "a"))  # type: ignore[misc]
+        clock.now = 1.0  # fresh for another 59 s
+        assert rendered.refresh_soon(lambda key: key == "Z1") == 1
+        # The marked one: the kept body at once, and one refresh behind it.
+        assert await rendered.get_or_render("Z1", lambda: gate.render("Z1b")) == b"Z1a"
+        assert await rendered.get_or_render("Z2", lambda: gate.render("Z2b")) == b"Z2a"
+        await _settle()
+        assert await rendered.get_or_render("Z1", lambda: gate.render("Z1c")) == b"Z1b"
+        assert gate.calls == ["Z1a", "Z2a", "Z1b"]
+
+    asyncio.run(scenario())
+
+
+def test_a_value_marked_while_it_renders_is_due_again_when_it_is_done() -> None:
+    # The render may have read before the change it is marked for: its value is not trusted.
+    async def scenario() -> None:
+        clock = _Clock()
+        rendered = RenderedForAWhile[bytes](60.0, 120.0, clock=clock)
+        gate = _Gate()
+        gate.release.set()
+        await rendered.get_or_render("k", lambda: gate.render("a"))
+        gate.release.clear()
+        clock.now = 61.0
+        assert await rendered.get_or_render("k", lambda: gate.render("b")) == b"a"
+        await _settle()  # "b" is rendering
+        rendered.refresh_soon(lambda key: True)
+        gate.release.set()
+        await _settle()
+        assert await rendered.get_or_render("k", lambda: gate.render("c")) == b"b"
+        await _settle()
+        assert gate.calls == ["a", "b", "c"]
+
+    asyncio.run(scenario())
