@@ -46,6 +46,25 @@ _SESSION = TypeAdapter(SessionOut)
 
 # A stay of a window: a closed one's JSON, or an open one's row, priced at each answer.
 Piece = bytes | StayRow
+# A piece with what orders it (start, space): the order the store reads them in.
+_Stay = tuple[datetime, str, Piece]
+
+
+def _by_start_and_space(stay: _Stay) -> tuple[datetime, str]:
+    return stay[0], stay[1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """A window's stays as read at the zone's ``revision``, in order, and their pieces."""
+
+    revision: int
+    stays: list[_Stay]
+    pieces: list[Piece]
+
+    @classmethod
+    def of(cls, revision: int, stays: list[_Stay]) -> _Window:
+        return cls(revision, stays, [stay[2] for stay in stays])
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,26 +85,35 @@ class SessionBodies:
         # tracking a plain tuple of atoms in the garbage collector, never a NamedTuple, and
         # 70,000 tracked rows made each full collection stall the API 70 to 100 ms.
         self._closed: dict[tuple[Any, ...], bytes] = {}
-        self._windows: dict[Hashable, tuple[int, list[Piece]]] = {}
+        self._windows: dict[Hashable, _Window] = {}
 
     def window(
         self, db: DbSession, zone: str, space: str | None, start: datetime, end: datetime
     ) -> list[Piece]:
         """The zone's (or space's) stays overlapping ``[start, end)`` as the record store holds
         them, by start: each closed one rendered, each open one as its row (to price up to
-        the moment of each answer). Read again only if the zone's revision moved since."""
-        # The revision first: a change committed between the two reads shows as a newer
-        # revision next time, never as rows taken for newer than they are.
+        the moment of each answer). Once read, only the stays of the spaces the recorder
+        changed since are read again."""
+        # The revision first: a change committed after it shows as a newer revision next
+        # time, and is read again then (spaces changed after the kept revision are read now).
         revision = zone_revisions.revision_of(db, zone)
         key = (zone, space, start, end)
         kept = self._windows.get(key)
-        if kept is not None and kept[0] == revision:
-            return kept[1]
-        pieces = self._pieces(db, sessions_overlapping(db, zone, space, start, end))
+        if kept is not None and kept.revision == revision:
+            return kept.pieces
+        if kept is None:
+            stays = self._stays(db, sessions_overlapping(db, zone, space, start, end))
+        else:
+            changed = zone_revisions.spaces_changed_since(db, zone, kept.revision)
+            again = sessions_overlapping(db, zone, space, start, end, among=changed)
+            stays = sorted(
+                [s for s in kept.stays if s[1] not in changed] + self._stays(db, again),
+                key=_by_start_and_space,
+            )
         if len(self._windows) >= MAX_WINDOWS:
             self._windows = {}
-        self._windows[key] = (revision, pieces)
-        return pieces
+        window = self._windows[key] = _Window.of(revision, stays)
+        return window.pieces
 
     def render(self, pieces: Sequence[Piece], now: datetime) -> bytes:
         """The JSON list of a window's stays with their fees, as of ``now``."""
@@ -94,22 +122,22 @@ class SessionBodies:
         ]
         return b"[" + b",".join(parts) + b"]"
 
-    def _pieces(self, db: DbSession, rows: Sequence[StayRow]) -> list[Piece]:
+    def _stays(self, db: DbSession, rows: Sequence[StayRow]) -> list[_Stay]:
         kept = self._closed
         unknown = [row.charge_id for row in rows if row.charge_id is not None and row not in kept]
         breakdowns = charge_breakdowns(db, unknown) if unknown else {}
-        pieces: list[Piece] = []
+        stays: list[_Stay] = []
         for row in rows:
             if row.status == OPEN:
-                pieces.append(row)
+                stays.append((row.start, row.space, row))
                 continue
             part = kept.get(row)
             if part is None:
                 # A closed stay's fee runs to its end: the moment of the answer plays no part.
                 part = self._render(row, breakdowns, row.end or row.last_confirmed)
                 self._keep(row, part)
-            pieces.append(part)
-        return pieces
+            stays.append((row.start, row.space, part))
+        return stays
 
     def _render(
         self, row: StayRow, breakdowns: Mapping[int, dict[str, Any]], now: datetime

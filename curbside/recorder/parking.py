@@ -52,8 +52,9 @@ class ParkingRecorder:
         self._spaces = {z.id: len(z.spaces) for z in city.parking_zones}
         # The (zone, local day) pairs whose day totals the current call changed.
         self._touched: set[tuple[str, date]] = set()
-        # Zones whose stays or charges this refresh changed: their revisions move with them.
-        self._changed_zones: set[str] = set()
+        # Spaces (zone, space) whose stays or charges this refresh changed: their zones'
+        # revisions move with them.
+        self._changed: set[tuple[str, str]] = set()
         # Each space's newest report seen since start: lets close_due skip the open stays that
         # time cannot close yet (an occupied report, not yet silent). Unknown means refresh.
         self._latest: dict[tuple[str, str], tuple[datetime, bool]] = {}
@@ -112,7 +113,7 @@ class ParkingRecorder:
         # histories are read first, in a few statements, then each space is brought up to date.
         bounds = {space: ts - self._settled for space, ts in since.items()}
         self._touched.clear()
-        self._changed_zones.clear()
+        self._changed.clear()
         self._to_charge.clear()
         self._occupied.clear()
         found = store.histories(db, bounds)
@@ -135,7 +136,7 @@ class ParkingRecorder:
                 self._charge(db, row, session, None, now)
         store.add_occupied_seconds(db, self._occupied, self._spaces, self._city.tz)
         refresh_zone_days(db, self._touched)
-        zone_revisions.bump(db, self._changed_zones)
+        zone_revisions.bump(db, self._changed)
 
     def _apply(
         self, db: DbSession, session: Session, row: ParkingSession | None, now: datetime
@@ -159,7 +160,7 @@ class ParkingRecorder:
                 revised_at=now,
             )
             db.add(row)
-            self._changed_zones.add(row.zone)
+            self._changed.add((row.zone, row.space))
             if session.end is not None:
                 self._touch(row.zone, end_day)
                 self._to_charge.append((row, session))  # once the flush gave it an id
@@ -173,7 +174,7 @@ class ParkingRecorder:
         )
         if unchanged:
             return
-        self._changed_zones.add(row.zone)
+        self._changed.add((row.zone, row.space))
         self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(row.zone, row.start, row.end, -1)
@@ -195,7 +196,7 @@ class ParkingRecorder:
         self._settle_charges(db, row, session if status == store.CLOSED else None, now)
 
     def _void(self, db: DbSession, row: ParkingSession, now: datetime) -> None:
-        self._changed_zones.add(row.zone)
+        self._changed.add((row.zone, row.space))
         self._touch(row.zone, row.end_day)
         if row.status == store.CLOSED and row.end is not None:
             self._occupy(row.zone, row.start, row.end, -1)

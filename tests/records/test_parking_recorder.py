@@ -109,21 +109,29 @@ def test_a_redelivered_batch_records_nothing_twice(db: Session) -> None:
 
 
 def test_a_zone_s_revision_moves_with_its_stays_and_only_then(db: Session) -> None:
-    # The API reads a zone's sessions again only when this number moved (docs/api.md).
+    # The API reads a zone's sessions again only when this number moved, and then only the
+    # spaces marked as changed since (docs/api.md).
     recorder = ParkingRecorder(city(), RULES)
     assert zone_revisions.all_revisions(db) == {}
-    moved = []
+    seen = []
     for reports, now_min in [
-        ([report(0, True)], 5),  # a stay opens
+        ([report(0, True)], 5),  # a stay opens on S0
         ([report(0, True)], 5),  # the same report redelivered: nothing changes
-        ([report(10, True)], 15),  # a heartbeat: the open stay's last confirmation moves
-        ([report(70, False)], 80),  # it closes, with its charge
+        ([report(10, True), report(10, True, "S1")], 15),  # S0's heartbeat, S1 opens
+        ([report(70, False)], 80),  # S0's stay closes, with its charge
         ([report(70, False)], 90),  # redelivered again
     ]:
         before = zone_revisions.revision_of(db, "Z1")
         run(recorder, db, reports, now_min=now_min)
-        moved.append(zone_revisions.revision_of(db, "Z1") > before)
-    assert moved == [True, False, True, True, False]
+        after = zone_revisions.revision_of(db, "Z1")
+        seen.append((after > before, zone_revisions.spaces_changed_since(db, "Z1", before)))
+    assert seen == [
+        (True, {"S0"}),
+        (False, set()),
+        (True, {"S0", "S1"}),
+        (True, {"S0"}),
+        (False, set()),
+    ]
     assert set(zone_revisions.all_revisions(db)) == {"Z1"}
 
 

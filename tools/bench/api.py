@@ -409,9 +409,9 @@ class Trickle:
     """Sensor messages published at a steady rate, in a thread of its own, while it is entered.
 
     With ``records_url``, the revision of each zone a status report was published for is
-    moved once a second, as the recorder moves it when it writes the report's change to the
-    zone's stays: the API then reads those zones' sessions again. (An upper bound: the
-    recorder moves it only when a stay changed, not for a free space's heartbeat.)
+    moved once a second, its space marked, as the recorder does when it writes the report's
+    change to the space's stays: the API then reads those spaces' sessions again. (An upper
+    bound: the recorder does so only when a stay changed, not for a free space's heartbeat.)
     """
 
     def __init__(
@@ -440,7 +440,7 @@ class Trickle:
     def _run(self) -> None:
         publisher = Publisher(self._stack.access(BENCH_ROLE), "bench-trickle")
         started = time.monotonic()
-        changed: set[str] = set()
+        changed: set[tuple[str, str]] = set()
         next_bump = started + 1.0
         try:
             while not self._stop.is_set():
@@ -455,17 +455,18 @@ class Trickle:
                 publisher.publish(sent)
                 self.sent += 1
                 if sent.measurement == "parking_status":
-                    changed.add(sent.topic.split("/")[1])
+                    _, zone, space, _ = sent.topic.split("/")
+                    changed.add((zone, space))
         finally:
             publisher.close()
 
-    def _bump(self, zones: set[str]) -> None:
-        if self._records is None or not zones:
+    def _bump(self, spaces: set[tuple[str, str]]) -> None:
+        if self._records is None or not spaces:
             return
         with self._records() as db, db.begin():
-            zone_revisions.bump(db, zones)
-        self.revisions += len(zones)
-        zones.clear()
+            zone_revisions.bump(db, spaces)
+        self.revisions += len({zone for zone, _ in spaces})
+        spaces.clear()
 
 
 def county_rate(city: City) -> float:

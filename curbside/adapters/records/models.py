@@ -120,6 +120,17 @@ class ZoneRevision(Base):
     revision: Mapped[int] = mapped_column(BigInteger)
 
 
+class SpaceRevision(Base):
+    """The revision its zone had when a space's stays or charges last changed: which spaces
+    a reader holding the zone's sessions at an older revision must read again."""
+
+    __tablename__ = "space_revisions"
+
+    zone: Mapped[str] = mapped_column(Id, primary_key=True)
+    space: Mapped[str] = mapped_column(Id, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+
+
 class ZoneOccupancyHour(Base):
     """Seconds of closed stays inside one UTC hour in one zone (time-weighted occupancy);
     ``day`` is the local day the hour belongs to, for reports by day."""

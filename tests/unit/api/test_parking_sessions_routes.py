@@ -193,7 +193,7 @@ def record(
         )
         db.add(row)
         db.flush()
-        zone_revisions.bump(db, [stay.zone])
+        zone_revisions.bump(db, [(stay.zone, stay.space)])
         if stay.end is None:
             return
         in_force = city.tariff_in_force(stay.zone, stay.start)
