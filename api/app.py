@@ -300,12 +300,20 @@ async def _record_store_failed(_request: Request, exc: DBAPIError) -> JSONRespon
     return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
+# Each sessions window due again between 75 and 100 % of CURBSIDE_API_SESSIONS_REFRESH_S after
+# its render (api/rendered.py): with every window due at once, p99 polling was 27.6 ms against
+# 14.1 ms spread (tools/bench/api.py, records unchanged, one run each, docs/performance.md).
+SESSIONS_REFRESH_SPREAD = 0.25
+
+
 def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMetrics) -> None:
     """What the routes read from ``app.state``: fixed for the app's life."""
     app.state.city = city
     app.state.session_bodies = SessionBodies(city)
     app.state.sessions_answers = RenderedForAWhile[SessionsAnswer](
-        settings.api.sessions_refresh_s, settings.api.sessions_max_age_s
+        settings.api.sessions_refresh_s,
+        settings.api.sessions_max_age_s,
+        spread=SESSIONS_REFRESH_SPREAD,
     )
     app.state.case_channels = settings.handoff.channels  # where case steps are handed off
     app.state.inbound_secret = settings.handoff.inbound_secret  # the platform signs with it

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -54,7 +55,10 @@ class RenderedForAWhile(Generic[V]):
     """Values (rendered bodies) by key, for answers from data another process keeps (the
     records), which the API cannot see change: stale-while-revalidate.
 
-    - A value younger than ``refresh_after_s`` is sent again as it is.
+    - A value younger than ``refresh_after_s`` is sent again as it is; with ``spread``, each
+      value is due again at a random point of the last ``spread`` share of that interval
+      instead, so values first rendered together (all windows at start) do not fall due
+      together for ever and come as bursts of renders that hold the GIL while requests wait.
     - An older one, up to ``max_age_s``, is still sent at once, while one background task per
       key renders the next; at most ``max_refreshes`` of those run at a time, so a burst of
       windows going stale together cannot take the CPU from the requests (the rest queue).
@@ -78,14 +82,20 @@ class RenderedForAWhile(Generic[V]):
         *,
         max_refreshes: int = 2,
         max_kept: int = MAX_BODIES,
+        spread: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        draw: Callable[[], float] = random.random,
     ) -> None:
         if not 0 < refresh_after_s < max_age_s:
             raise ValueError("need 0 < refresh_after_s < max_age_s")
+        if not 0 <= spread < 1:
+            raise ValueError("need 0 <= spread < 1")
         self._refresh_after_s = refresh_after_s
         self._max_age_s = max_age_s
         self._max_kept = max_kept
         self._clock = clock
+        self._spread = spread
+        self._draw = draw
         self._refreshes = asyncio.Semaphore(max_refreshes)
         # Oldest first (a new value moves its key to the end).
         self._kept: OrderedDict[Hashable, _Kept[V]] = OrderedDict()
@@ -164,7 +174,8 @@ class RenderedForAWhile(Generic[V]):
             del self._rendering[key]
             due_at_once = key in self._due_when_rendered
             self._due_when_rendered.discard(key)
-        due = asked_at if due_at_once else asked_at + self._refresh_after_s
+        interval = self._refresh_after_s * (1.0 - self._spread * self._draw())
+        due = asked_at if due_at_once else asked_at + interval
         self._put(key, _Kept(value, asked_at, due))
         return value
 

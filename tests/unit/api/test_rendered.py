@@ -265,3 +265,25 @@ def test_a_value_marked_while_it_renders_is_due_again_when_it_is_done() -> None:
         assert gate.calls == ["a", "b", "c"]
 
     asyncio.run(scenario())
+
+
+def test_values_rendered_together_fall_due_spread_over_the_last_share_of_the_interval() -> None:
+    async def refreshed_at(now: float) -> str:
+        clock = _Clock()
+        draws = iter([0.0, 0.5, 1.0])  # a, b, c due at 4.0, 3.5 and 3.0 s
+        rendered = RenderedForAWhile[bytes](
+            4.0, 10.0, spread=0.25, clock=clock, draw=lambda: next(draws)
+        )
+        gate = _Gate()
+        gate.release.set()
+        for key in "abc":
+            await rendered.get_or_render(key, lambda key=key: gate.render(key))  # type: ignore[misc]
+        gate.calls.clear()
+        clock.now = now
+        for key in "abc":
+            await rendered.get_or_render(key, lambda key=key: gate.render(key))  # type: ignore[misc]
+        await _settle()
+        return "".join(sorted(gate.calls))
+
+    seen = {now: asyncio.run(refreshed_at(now)) for now in (2.9, 3.0, 3.5, 4.0)}
+    assert seen == {2.9: "", 3.0: "c", 3.5: "bc", 4.0: "abc"}
