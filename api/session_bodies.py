@@ -1,5 +1,5 @@
 """A zone's sessions as the JSON the sessions route answers, each closed stay rendered once,
-each window read again only when the recorder changed its zone.
+each window's stays read again only where the recorder changed them.
 
 Rendering about 380 stays per request was most of the sessions route's cost (37–44 ms of CPU,
 docs/performance.md). A closed stay shows the same until the recorder changes its row or
@@ -9,10 +9,11 @@ breakdown of its charge is read only the first time. Open stays, whose duration 
 with the clock, are rendered on every call. The JSON of each stay is still ``SessionOut``'s:
 one definition of what a session looks like.
 
-A window's rows are kept with the zone's revision (curbside/adapters/records/zone_revisions.py)
-they were read at: while it stands, a refresh reads one number instead of the window (about
-6 ms of CPU for a zone's 380 stays, most of a refresh; tools/bench/api.py refreshes 100 zones'
-windows a second) and prices the open stays again.
+A window's stays are kept with the zone's revision (curbside/adapters/records/zone_revisions.py)
+they were read at: while it stands, a refresh reads that one number instead of the window
+(about 6 ms of CPU for a zone's 380 stays, most of a refresh when every window was read again
+each second) and prices the open stays again; once it moved, only the stays of the spaces the
+recorder marked since are read, and merged in by start and space.
 """
 
 from __future__ import annotations
