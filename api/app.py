@@ -304,6 +304,11 @@ async def _record_store_failed(_request: Request, exc: DBAPIError) -> JSONRespon
 # its render (api/rendered.py): with every window due at once, p99 polling was 27.6 ms against
 # 14.1 ms spread (tools/bench/api.py, records unchanged, one run each, docs/performance.md).
 SESSIONS_REFRESH_SPREAD = 0.25
+# One background render at a time: each render thread competes with the event loop for the
+# GIL, and with two the loop waited behind both after its socket calls. p99 polling 20.9 to
+# 42.4 ms with two (five runs), 13.2 to 23.8 ms with one (five runs), the same CPU; one keeps
+# up with the bench's ~36 renders a second of about 4 ms each.
+SESSIONS_RENDERS_AT_ONCE = 1
 
 
 def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMetrics) -> None:
@@ -314,6 +319,7 @@ def _set_state(app: FastAPI, settings: Settings, city: City, app_metrics: ApiMet
         settings.api.sessions_refresh_s,
         settings.api.sessions_max_age_s,
         spread=SESSIONS_REFRESH_SPREAD,
+        max_refreshes=SESSIONS_RENDERS_AT_ONCE,
     )
     app.state.case_channels = settings.handoff.channels  # where case steps are handed off
     app.state.inbound_secret = settings.handoff.inbound_secret  # the platform signs with it
